@@ -1,0 +1,74 @@
+// spa-oauth: the package entry. It loads the WebAssembly module on first use (or on init()),
+// and turns every failure into an AuthError with a stable `code`.
+
+/** Every error spa-oauth reports. `code` is stable; `description` is for people. */
+export class AuthError extends Error {
+  constructor(code, description, details) {
+    super(description + " (" + code + ")");
+    this.name = "AuthError";
+    this.code = code;
+    this.description = description;
+    const d = details || {};
+    this.error = d.error;
+    this.errorDescription = d.errorDescription;
+    this.errorUri = d.errorUri;
+    this.status = d.status;
+  }
+}
+
+let loading;
+
+function load() {
+  if (!loading) {
+    loading = import("./spa_oauth.js")
+      .then((glue) => glue.default().then(() => glue))
+      .catch((e) => {
+        loading = undefined; // a later call may try again (the network may be back)
+        throw new AuthError("network_error", "The spa-oauth WebAssembly module could not be loaded: " + String(e && e.message || e));
+      });
+  }
+  return loading;
+}
+
+/**
+ * Loads and instantiates the WebAssembly module. Optional: every function does it on first
+ * use; call it early (for example when the login button renders) to have it ready.
+ */
+export function init() {
+  return load().then(() => undefined);
+}
+
+function toAuthError(e) {
+  if (e instanceof AuthError) return e;
+  if (e && typeof e === "object" && typeof e.code === "string" && typeof e.description === "string") {
+    return new AuthError(e.code, e.description, e);
+  }
+  // Not one of spa-oauth's own errors: a bug, or the wasm trapped. Never swallow it silently.
+  const err = new AuthError("internal_error", "spa-oauth failed unexpectedly: " + String(e && e.message || e));
+  err.cause = e;
+  return err;
+}
+
+async function call(name, args) {
+  const glue = await load();
+  try {
+    return await glue[name](...args);
+  } catch (e) {
+    throw toAuthError(e);
+  }
+}
+
+/** Starts a login: stores the transaction and navigates to the authorization server. */
+export function startLogin(config, options) {
+  return call("startLogin", [config, options]);
+}
+
+/** Completes the login on the redirect URI. Resolves to `{ returnTo, scope }`. */
+export function handleCallback(config, options) {
+  return call("handleCallback", [config, options]);
+}
+
+/** An access token valid for at least 30 more seconds, refreshed when needed. */
+export function getAccessToken(config, options) {
+  return call("getAccessToken", [config, options]);
+}

@@ -1,0 +1,384 @@
+//! The authorization request (RFC 6749 4.1.1 with RFC 7636 4.3 and OIDC Core 3.1.2.1):
+//! `startLogin`'s options, the new transaction, and the URL the browser is sent to.
+
+use crate::config::{self, Config};
+use crate::error::{Code, Error, Result};
+use crate::form;
+use crate::json::{self, Json};
+use crate::pkce;
+use crate::secret::Secret;
+use crate::transaction::Transaction;
+use crate::{b64url, url};
+
+/// The options of one `startLogin` call.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct LoginOptions {
+    /// A same-origin path handed back by `handleCallback`.
+    pub return_to: Option<String>,
+    /// OIDC `prompt` (`login`, `consent`, `none`, `select_account`, ...).
+    pub prompt: Option<String>,
+    /// OIDC `login_hint`.
+    pub login_hint: Option<String>,
+    /// More parameters for this request; they override the config's `extraParams`.
+    pub extra_params: Vec<(String, String)>,
+}
+
+fn invalid(description: &'static str) -> Error {
+    Error::new(Code::InvalidConfig, description)
+}
+
+impl LoginOptions {
+    pub(crate) fn from_json<J: Json>(obj: Option<&J>) -> Result<LoginOptions> {
+        let Some(obj) = obj.filter(|o| !o.is_null()) else {
+            return Ok(LoginOptions::default());
+        };
+        if !obj.is_object() {
+            return Err(invalid("The options must be an object."));
+        }
+        let return_to =
+            json::opt_string(obj, "returnTo").map_err(|_| Error::code(Code::InvalidReturnTo))?;
+        if let Some(r) = &return_to {
+            if !url::is_same_origin_path(r) {
+                return Err(Error::code(Code::InvalidReturnTo));
+            }
+        }
+        let prompt =
+            json::opt_string(obj, "prompt").map_err(|_| invalid("prompt must be a string."))?;
+        let login_hint = json::opt_string(obj, "loginHint")
+            .map_err(|_| invalid("loginHint must be a string."))?;
+        let extra_params = config::string_map(
+            obj,
+            "extraParams",
+            "extraParams must be an object of string values.",
+        )?;
+        Ok(LoginOptions {
+            return_to,
+            prompt,
+            login_hint,
+            extra_params,
+        })
+    }
+}
+
+/// The randomness one login needs: 32 bytes each for the verifier, the state and the nonce.
+pub(crate) type Random = [[u8; 32]; 3];
+
+/// A login ready to start: the transaction to store, and where to send the browser.
+pub(crate) struct Login {
+    pub transaction: Transaction,
+    pub url: String,
+}
+
+/// Whether `scope` asks for OpenID Connect.
+pub(crate) fn is_openid(scope: &str) -> bool {
+    scope.split(' ').any(|s| s == "openid")
+}
+
+/// Builds the transaction and the authorization URL.
+pub(crate) fn login(
+    config: &Config,
+    authorization_endpoint: &str,
+    token_endpoint: &str,
+    options: &LoginOptions,
+    random: &Random,
+    now: u64,
+) -> Result<Login> {
+    let [verifier_bytes, state_bytes, nonce_bytes] = random;
+    let verifier = pkce::verifier(verifier_bytes);
+    let state = b64url::encode(state_bytes);
+    // OIDC Core 3.1.2.1: nonce binds the ID token to this login; sent whenever `openid` is.
+    let nonce = is_openid(&config.scope).then(|| Secret::new(b64url::encode(nonce_bytes)));
+
+    let mut params: Vec<(&str, &str)> = Vec::with_capacity(16);
+    let challenge = pkce::challenge(&verifier);
+    params.push(("response_type", "code"));
+    params.push(("client_id", &config.client_id));
+    params.push(("redirect_uri", &config.redirect_uri));
+    params.push(("scope", &config.scope));
+    params.push(("state", &state));
+    params.push(("code_challenge", &challenge));
+    params.push(("code_challenge_method", "S256"));
+    if let Some(n) = &nonce {
+        params.push(("nonce", n.expose()));
+    }
+    let optional = [
+        ("prompt", &options.prompt),
+        ("login_hint", &options.login_hint),
+        ("audience", &config.audience),
+        ("resource", &config.resource),
+    ];
+    for (name, value) in &optional {
+        if let Some(v) = value {
+            params.push((name, v));
+        }
+    }
+    let own = params.len();
+    // The call's extraParams override the config's; neither may replace a parameter set
+    // above (a second `state` or `code_challenge` would defeat the checks they exist for).
+    for (name, value) in config
+        .extra_params
+        .iter()
+        .filter(|(n, _)| !options.extra_params.iter().any(|(o, _)| o == n))
+        .chain(&options.extra_params)
+    {
+        if params
+            .get(..own)
+            .unwrap_or(&[])
+            .iter()
+            .any(|(n, _)| n == name)
+        {
+            return Err(invalid("extraParams may not set a parameter spa-oauth sets itself (state, scope, nonce, prompt, ...)."));
+        }
+        params.push((name, value));
+    }
+
+    let mut url = url::with_query_start(authorization_endpoint);
+    for (name, value) in &params {
+        form::push(&mut url, name, value);
+    }
+    let transaction = Transaction {
+        state,
+        verifier,
+        nonce,
+        client_id: config.client_id.clone(),
+        redirect_uri: config.redirect_uri.clone(),
+        token_endpoint: token_endpoint.into(),
+        issuer: config.issuer.clone(),
+        scope: config.scope.clone(),
+        return_to: options.return_to.clone(),
+        created_at: now,
+    };
+    Ok(Login { transaction, url })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::Pairs;
+    use crate::json::native::json;
+
+    fn config(extra: &str) -> Config {
+        Config::from_json(&json(&format!(
+            r#"{{"clientId":"my spa&co","redirectUri":"https://app.example/cb?a=1","issuer":"https://id.example"{extra}}}"#
+        )))
+        .unwrap()
+    }
+
+    fn opts(text: &str) -> Result<LoginOptions> {
+        LoginOptions::from_json(Some(&json(text)))
+    }
+
+    const RANDOM: Random = [[1; 32], [2; 32], [3; 32]];
+
+    fn query(url: &str) -> Pairs {
+        Pairs::parse(url.split_once('?').unwrap().1).unwrap()
+    }
+
+    #[test]
+    fn builds_the_authorization_request() {
+        let c = config(r#","scope":"openid profile""#);
+        let login = login(
+            &c,
+            "https://id.example/auth",
+            "https://id.example/token",
+            &LoginOptions::default(),
+            &RANDOM,
+            100,
+        )
+        .unwrap();
+        let q = query(&login.url);
+        assert!(login
+            .url
+            .starts_with("https://id.example/auth?response_type=code&client_id=my+spa%26co&"));
+        assert_eq!(q.get("response_type"), Some("code"));
+        assert_eq!(q.get("client_id"), Some("my spa&co"));
+        assert_eq!(q.get("redirect_uri"), Some("https://app.example/cb?a=1"));
+        assert_eq!(q.get("scope"), Some("openid profile"));
+        assert_eq!(q.get("code_challenge_method"), Some("S256"));
+        let tx = &login.transaction;
+        assert_eq!(q.get("state"), Some(tx.state.as_str()));
+        assert_eq!(tx.state.len(), 43);
+        assert_eq!(
+            q.get("code_challenge"),
+            Some(pkce::challenge(&tx.verifier).as_str())
+        );
+        assert_eq!(q.get("nonce"), tx.nonce.as_ref().map(|n| n.expose()));
+        assert_eq!(tx.created_at, 100);
+        assert_eq!(tx.token_endpoint, "https://id.example/token");
+        assert_eq!(tx.redirect_uri, "https://app.example/cb?a=1");
+        // The verifier never leaves in the URL.
+        assert!(!login.url.contains(tx.verifier.expose()));
+        for absent in [
+            "prompt",
+            "login_hint",
+            "audience",
+            "resource",
+            "code_verifier",
+        ] {
+            assert_eq!(q.get(absent), None, "{absent}");
+        }
+    }
+
+    #[test]
+    fn state_verifier_and_nonce_come_from_separate_randomness() {
+        let c = config("");
+        let tx = login(
+            &c,
+            "https://id.example/auth",
+            "https://id.example/t",
+            &LoginOptions::default(),
+            &RANDOM,
+            0,
+        )
+        .unwrap()
+        .transaction;
+        let n = tx.nonce.unwrap();
+        assert_ne!(tx.state, tx.verifier.expose());
+        assert_ne!(tx.state, n.expose());
+        assert_ne!(n.expose(), tx.verifier.expose());
+    }
+
+    #[test]
+    fn no_nonce_without_openid() {
+        let c = config(r#","scope":"api.read""#);
+        let l = login(
+            &c,
+            "https://id.example/auth",
+            "https://id.example/t",
+            &LoginOptions::default(),
+            &RANDOM,
+            0,
+        )
+        .unwrap();
+        assert_eq!(query(&l.url).get("nonce"), None);
+        assert!(l.transaction.nonce.is_none());
+        assert!(!is_openid("openidx profile"));
+    }
+
+    #[test]
+    fn keeps_the_endpoints_query_and_encodes_every_value() {
+        let c = config(
+            r#","audience":"https://api.example","resource":"urn:x:y","extraParams":{"ui_locales":"de fr","q":"a&b=c#d+e","ü":"é"}"#,
+        );
+        let o = opts(r#"{"returnTo":"/orders/42?x=1&y=2#frag","prompt":"login consent","loginHint":"a+b@example.com"}"#).unwrap();
+        let l = login(
+            &c,
+            "https://id.example/auth?tenant=t%201",
+            "https://id.example/t",
+            &o,
+            &RANDOM,
+            0,
+        )
+        .unwrap();
+        assert!(l
+            .url
+            .starts_with("https://id.example/auth?tenant=t%201&response_type=code&"));
+        assert!(!l.url.contains('#'), "a # would cut the URL: {}", l.url);
+        let q = query(&l.url);
+        assert_eq!(q.get("tenant"), Some("t 1"));
+        assert_eq!(q.get("prompt"), Some("login consent"));
+        assert_eq!(q.get("login_hint"), Some("a+b@example.com"));
+        assert_eq!(q.get("audience"), Some("https://api.example"));
+        assert_eq!(q.get("resource"), Some("urn:x:y"));
+        assert_eq!(q.get("ui_locales"), Some("de fr"));
+        assert_eq!(q.get("q"), Some("a&b=c#d+e"));
+        assert_eq!(q.get("ü"), Some("é"));
+        // returnTo stays in the transaction and is not sent to the server.
+        assert_eq!(q.get("returnTo"), None);
+        assert_eq!(
+            l.transaction.return_to.as_deref(),
+            Some("/orders/42?x=1&y=2#frag")
+        );
+    }
+
+    #[test]
+    fn call_extra_params_override_config_ones() {
+        let c = config(r#","extraParams":{"ui_locales":"de","acr_values":"1"}"#);
+        let o = opts(r#"{"extraParams":{"ui_locales":"fr"}}"#).unwrap();
+        let l = login(
+            &c,
+            "https://id.example/auth",
+            "https://id.example/t",
+            &o,
+            &RANDOM,
+            0,
+        )
+        .unwrap();
+        let q = query(&l.url);
+        assert_eq!(q.get("ui_locales"), Some("fr"));
+        assert_eq!(q.get("acr_values"), Some("1"));
+    }
+
+    #[test]
+    fn extra_params_cannot_replace_protocol_parameters() {
+        for name in [
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+            "redirect_uri",
+            "client_id",
+            "response_type",
+            "scope",
+            "nonce",
+        ] {
+            let c = config(&format!(r#","extraParams":{{"{name}":"x"}}"#));
+            let e = login(
+                &c,
+                "https://id.example/auth",
+                "https://id.example/t",
+                &LoginOptions::default(),
+                &RANDOM,
+                0,
+            )
+            .err()
+            .unwrap();
+            assert_eq!(e.code, Code::InvalidConfig, "{name}");
+        }
+        let o = opts(r#"{"prompt":"login","extraParams":{"prompt":"none"}}"#).unwrap();
+        assert!(login(
+            &config(""),
+            "https://id.example/auth",
+            "https://id.example/t",
+            &o,
+            &RANDOM,
+            0
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn options_are_validated() {
+        assert_eq!(
+            LoginOptions::from_json::<serde_json::Value>(None).unwrap(),
+            LoginOptions::default()
+        );
+        assert_eq!(
+            LoginOptions::from_json(Some(&json("null"))).unwrap(),
+            LoginOptions::default()
+        );
+        assert_eq!(opts("7").err().unwrap().code, Code::InvalidConfig);
+        assert_eq!(
+            opts(r#"{"prompt":1}"#).err().unwrap().code,
+            Code::InvalidConfig
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "orders",
+            "",
+        ] {
+            let e = opts(&format!(
+                r#"{{"returnTo":{}}}"#,
+                serde_json::Value::from(bad)
+            ))
+            .err()
+            .unwrap();
+            assert_eq!(e.code, Code::InvalidReturnTo, "{bad}");
+        }
+        assert_eq!(
+            opts(r#"{"returnTo":5}"#).err().unwrap().code,
+            Code::InvalidReturnTo
+        );
+    }
+}

@@ -1,0 +1,354 @@
+//! The authorization response (RFC 6749 4.1.2 and 4.1.2.1), read from the redirect URI's
+//! query (or fragment, for `response_mode=fragment`).
+//!
+//! The checks run in the order that keeps an attacker's input from reaching the token
+//! endpoint: parse strictly, find `state`, match it to a stored transaction (CSRF defence,
+//! RFC 6749 10.12 and RFC 9700 2.1), only then look at `error` or `code`.
+
+use crate::error::{Code, Error, Result};
+use crate::form::Pairs;
+use crate::secret::Secret;
+use crate::transaction::Transaction;
+use crate::url;
+
+/// Where the response parameters are.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ResponseMode {
+    Query,
+    Fragment,
+}
+
+/// A parsed authorization response, not yet matched to a transaction.
+pub(crate) struct Callback {
+    pub state: String,
+    params: Pairs,
+}
+
+/// The parameters that make up an authorization response; they are removed from the
+/// address bar after the callback (RFC 9700 4.2.4: the code must not linger in history).
+const RESPONSE_PARAMS: [&str; 7] = [
+    "code",
+    "state",
+    "iss",
+    "session_state",
+    "error",
+    "error_description",
+    "error_uri",
+];
+
+/// Parses the response parameters of `href`. A missing or empty `state` is
+/// `state_mismatch`: there is nothing to tie the response to a login of this tab.
+pub(crate) fn parse(href: &str, mode: ResponseMode) -> Result<Callback> {
+    let parts = url::split(href).ok_or_else(|| {
+        Error::new(
+            Code::InvalidCallback,
+            "The callback URL is not an absolute URL.",
+        )
+    })?;
+    let raw = match mode {
+        ResponseMode::Query => parts.query,
+        ResponseMode::Fragment => parts.fragment,
+    };
+    let mut params = Pairs::parse(raw.unwrap_or(""))?;
+    match params.take("state") {
+        Some(state) if !state.is_empty() => Ok(Callback { state, params }),
+        _ => Err(Error::new(
+            Code::StateMismatch,
+            "The callback URL has no state: it is not the answer to a login.",
+        )),
+    }
+}
+
+impl Callback {
+    /// Checks the response against its transaction and yields the code. `tx` is the
+    /// transaction stored under this state, if any.
+    pub(crate) fn into_code(mut self, tx: Option<&Transaction>, now: u64) -> Result<Secret> {
+        let tx = tx.ok_or_else(|| {
+            Error::new(Code::StateMismatch, "The callback's state matches no login started in this tab (already used, or from another tab).")
+        })?;
+        if tx.is_expired(now) {
+            return Err(Error::code(Code::TransactionExpired));
+        }
+        // RFC 6749 4.1.2.1: an error response carries `error`, maybe a description and URI.
+        if let Some(error) = self.params.take("error") {
+            let description = self.params.take("error_description");
+            let uri = self.params.take("error_uri");
+            return Err(
+                Error::from_server(error, description, uri).unwrap_or_else(|| {
+                    Error::new(
+                        Code::InvalidCallback,
+                        "The callback's error code is not valid.",
+                    )
+                }),
+            );
+        }
+        match self.params.take("code") {
+            Some(code) if !code.is_empty() => Ok(Secret::new(code)),
+            _ => Err(Error::new(
+                Code::InvalidCallback,
+                "The callback URL has neither a code nor an error.",
+            )),
+        }
+    }
+}
+
+/// `href` without the response parameters, for `history.replaceState`; other parameters
+/// and the fragment are kept as they were written. `None` when there is nothing to remove.
+pub(crate) fn cleaned_url(href: &str, mode: ResponseMode) -> Option<String> {
+    let parts = url::split(href)?;
+    let raw = match mode {
+        ResponseMode::Query => parts.query?,
+        ResponseMode::Fragment => parts.fragment?,
+    };
+    let mut kept = String::new();
+    let mut removed = false;
+    for segment in raw.split('&').filter(|s| !s.is_empty()) {
+        let name = segment.split_once('=').map_or(segment, |(n, _)| n);
+        if crate::form::decode(name).is_some_and(|n| RESPONSE_PARAMS.contains(&n.as_str())) {
+            removed = true;
+        } else {
+            if !kept.is_empty() {
+                kept.push('&');
+            }
+            kept.push_str(segment);
+        }
+    }
+    if !removed {
+        return None;
+    }
+    let mut out = String::with_capacity(href.len());
+    out.push_str(parts.origin);
+    out.push_str(parts.path);
+    match mode {
+        ResponseMode::Query => {
+            if !kept.is_empty() {
+                out.push('?');
+                out.push_str(&kept);
+            }
+            if let Some(f) = parts.fragment {
+                out.push('#');
+                out.push_str(f);
+            }
+        }
+        ResponseMode::Fragment => {
+            if let Some(q) = parts.query {
+                out.push('?');
+                out.push_str(q);
+            }
+            if !kept.is_empty() {
+                out.push('#');
+                out.push_str(&kept);
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transaction::tests::sample;
+
+    const NOW: u64 = 1_700_000_100;
+
+    fn code_of(href: &str) -> Result<Secret> {
+        let tx = sample();
+        parse(href, ResponseMode::Query)?.into_code(Some(&tx), NOW)
+    }
+
+    fn code(e: Result<Secret>) -> Code {
+        e.err().unwrap().code
+    }
+
+    #[test]
+    fn success_yields_the_code() {
+        let c = code_of("https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=st4te&iss=https%3A%2F%2Fid.example").unwrap();
+        assert_eq!(c.expose(), "SplxlOBeZQQYbYS6WxSbIA");
+    }
+
+    #[test]
+    fn missing_or_empty_state_is_state_mismatch() {
+        assert_eq!(
+            code(code_of("https://app.example/cb?code=abc")),
+            Code::StateMismatch
+        );
+        assert_eq!(
+            code(code_of("https://app.example/cb?code=abc&state=")),
+            Code::StateMismatch
+        );
+        assert_eq!(code(code_of("https://app.example/cb")), Code::StateMismatch);
+        // An error response without state is not trusted either.
+        assert_eq!(
+            code(code_of("https://app.example/cb?error=access_denied")),
+            Code::StateMismatch
+        );
+    }
+
+    #[test]
+    fn unknown_state_is_state_mismatch_even_for_errors() {
+        let cb = parse(
+            "https://app.example/cb?error=access_denied&state=other",
+            ResponseMode::Query,
+        )
+        .unwrap();
+        assert_eq!(cb.state, "other");
+        assert_eq!(code(cb.into_code(None, NOW)), Code::StateMismatch);
+    }
+
+    #[test]
+    fn expired_transaction() {
+        let tx = sample();
+        let cb = parse(
+            "https://app.example/cb?code=abc&state=st4te",
+            ResponseMode::Query,
+        )
+        .unwrap();
+        assert_eq!(
+            code(cb.into_code(Some(&tx), tx.created_at + 601)),
+            Code::TransactionExpired
+        );
+    }
+
+    #[test]
+    fn no_code_is_invalid_callback() {
+        assert_eq!(
+            code(code_of("https://app.example/cb?state=st4te")),
+            Code::InvalidCallback
+        );
+        assert_eq!(
+            code(code_of("https://app.example/cb?state=st4te&code=")),
+            Code::InvalidCallback
+        );
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        assert_eq!(
+            code(code_of("https://app.example/cb?code=a&state=st4te&code=b")),
+            Code::InvalidCallback
+        );
+        assert_eq!(
+            code(code_of(
+                "https://app.example/cb?code=a&state=st4te&state=st4te"
+            )),
+            Code::InvalidCallback
+        );
+    }
+
+    #[test]
+    fn server_errors_pass_through_with_or_without_description() {
+        let e = code_of("https://app.example/cb?error=access_denied&error_description=The+user+said+no&error_uri=https%3A%2F%2Fid.example%2Fe&state=st4te").err().unwrap();
+        assert_eq!(e.code, Code::AccessDenied);
+        assert_eq!(e.description.as_str(), "The user said no");
+        assert_eq!(e.error.as_deref(), Some("access_denied"));
+        assert_eq!(e.error_uri.as_deref(), Some("https://id.example/e"));
+        let e = code_of("https://app.example/cb?error=login_required&state=st4te")
+            .err()
+            .unwrap();
+        assert_eq!(e.code, Code::LoginRequired);
+        assert_eq!(e.description.as_str(), "The user must log in.");
+        // An error wins over a code sent beside it: the server said the request failed.
+        assert_eq!(
+            code(code_of(
+                "https://app.example/cb?error=access_denied&code=x&state=st4te"
+            )),
+            Code::AccessDenied
+        );
+        assert_eq!(
+            code(code_of(
+                "https://app.example/cb?error=weird%0Aline&state=st4te"
+            )),
+            Code::InvalidCallback
+        );
+        assert_eq!(
+            code(code_of("https://app.example/cb?error=&state=st4te")),
+            Code::InvalidCallback
+        );
+    }
+
+    #[test]
+    fn garbage_is_refused_without_panicking() {
+        for href in [
+            "",
+            "not a url",
+            "/cb?code=a&state=st4te",
+            "https://app.example/cb?code=%E0%A4&state=st4te",
+            "https://app.example/cb?code=a&state=%ZZ",
+            "https://app.example/cb?%=%&state=st4te",
+            "https://app.example/cb?\u{0}",
+            "https://app.example/cb?&&&=&==&state=st4te",
+        ] {
+            assert!(code_of(href).is_err(), "{href}");
+        }
+    }
+
+    #[test]
+    fn fragment_mode_reads_the_fragment() {
+        let cb = parse(
+            "https://app.example/cb?code=wrong#code=right&state=st4te",
+            ResponseMode::Fragment,
+        )
+        .unwrap();
+        assert_eq!(
+            cb.into_code(Some(&sample()), NOW).unwrap().expose(),
+            "right"
+        );
+        assert_eq!(
+            code(
+                parse(
+                    "https://app.example/cb?code=a&state=st4te",
+                    ResponseMode::Fragment
+                )
+                .map(|_| Secret::new(String::new()))
+            ),
+            Code::StateMismatch
+        );
+    }
+
+    #[test]
+    fn cleaning_removes_only_response_parameters() {
+        let q = ResponseMode::Query;
+        assert_eq!(
+            cleaned_url(
+                "https://app.example/cb?code=a&state=b&iss=c&session_state=d&keep=1#section",
+                q
+            )
+            .as_deref(),
+            Some("https://app.example/cb?keep=1#section")
+        );
+        assert_eq!(
+            cleaned_url("https://app.example/cb?code=a&state=b", q).as_deref(),
+            Some("https://app.example/cb")
+        );
+        assert_eq!(
+            cleaned_url(
+                "https://app.example/cb?x=%20&error=access_denied&error_description=no&state=s&y",
+                q
+            )
+            .as_deref(),
+            Some("https://app.example/cb?x=%20&y")
+        );
+        assert_eq!(
+            cleaned_url("https://app.example/cb?st%61te=b&z=1", q).as_deref(),
+            Some("https://app.example/cb?z=1")
+        );
+        assert_eq!(cleaned_url("https://app.example/cb?keep=1", q), None);
+        assert_eq!(cleaned_url("https://app.example/cb", q), None);
+        assert_eq!(
+            cleaned_url(
+                "https://app.example/cb?keep=1#code=a&state=b&view=2",
+                ResponseMode::Fragment
+            )
+            .as_deref(),
+            Some("https://app.example/cb?keep=1#view=2")
+        );
+        assert_eq!(
+            cleaned_url(
+                "https://app.example/cb#code=a&state=b",
+                ResponseMode::Fragment
+            )
+            .as_deref(),
+            Some("https://app.example/cb")
+        );
+    }
+}

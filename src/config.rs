@@ -1,0 +1,329 @@
+//! The configuration an app passes to every call, validated before anything happens. Every
+//! failure is `invalid_config` with a sentence naming the field, because a typo in a config
+//! object is the most common first error and should never surface later as a confusing
+//! server error.
+
+use crate::error::{Code, Error, Result};
+use crate::json::{self, Json};
+use crate::url;
+
+/// Where the session (tokens) is kept.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TokenStorage {
+    /// `sessionStorage`: survives reloads, not shared between tabs, gone when the tab closes.
+    Session,
+    /// `localStorage`: shared by all tabs of the origin, survives restarts.
+    Local,
+    /// Memory only: gone on reload; the least exposed to XSS that persists nothing.
+    Memory,
+}
+
+/// A validated configuration.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Config {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub issuer: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub scope: String,
+    pub audience: Option<String>,
+    pub resource: Option<String>,
+    pub extra_params: Vec<(String, String)>,
+    pub token_storage: TokenStorage,
+    pub http_timeout_ms: u32,
+}
+
+/// Default `httpTimeoutMs`.
+pub const DEFAULT_HTTP_TIMEOUT_MS: u32 = 10_000;
+
+fn invalid(description: &'static str) -> Error {
+    Error::new(Code::InvalidConfig, description)
+}
+
+/// Reads a string member, mapping a missing or mistyped value to `invalid_config` with the
+/// given sentence.
+fn opt_str<J: Json>(obj: &J, key: &str, wrong: &'static str) -> Result<Option<String>> {
+    json::opt_string(obj, key).map_err(|_| invalid(wrong))
+}
+
+fn req_str<J: Json>(obj: &J, key: &str, wrong: &'static str) -> Result<String> {
+    json::string(obj, key).map_err(|_| invalid(wrong))
+}
+
+/// Reads an object of string values (`extraParams`).
+pub(crate) fn string_map<J: Json>(
+    obj: &J,
+    key: &str,
+    wrong: &'static str,
+) -> Result<Vec<(String, String)>> {
+    let Some(v) = obj.get(key).filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let entries = v.entries().ok_or_else(|| invalid(wrong))?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (name, value) in entries {
+        if value.is_null() {
+            continue; // `{ foo: undefined }` is how apps leave a parameter out.
+        }
+        let value = value.as_string().ok_or_else(|| invalid(wrong))?;
+        if name.is_empty() {
+            return Err(invalid(wrong));
+        }
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+impl Config {
+    /// Validates a configuration object.
+    pub(crate) fn from_json<J: Json>(obj: &J) -> Result<Config> {
+        if !obj.is_object() {
+            return Err(invalid("The configuration must be an object."));
+        }
+        let client_id = req_str(
+            obj,
+            "clientId",
+            "clientId is required and must be a non-empty string.",
+        )?;
+        let redirect_uri = req_str(
+            obj,
+            "redirectUri",
+            "redirectUri is required and must be a non-empty string.",
+        )?;
+        if !url::is_safe_redirect_uri(&redirect_uri) {
+            return Err(invalid(
+                "redirectUri must be an absolute https URL (http only on localhost) without a fragment.",
+            ));
+        }
+        let issuer = opt_str(obj, "issuer", "issuer must be a string.")?;
+        if let Some(iss) = &issuer {
+            // RFC 8414 2: "https" scheme, no query or fragment.
+            if !url::is_safe_endpoint(iss) || iss.contains('?') {
+                return Err(invalid("issuer must be an https URL (http only on localhost) without query or fragment."));
+            }
+        }
+        let authorization_endpoint = opt_str(
+            obj,
+            "authorizationEndpoint",
+            "authorizationEndpoint must be a string.",
+        )?;
+        let token_endpoint = opt_str(obj, "tokenEndpoint", "tokenEndpoint must be a string.")?;
+        for endpoint in [&authorization_endpoint, &token_endpoint]
+            .into_iter()
+            .flatten()
+        {
+            if !url::is_safe_endpoint(endpoint) {
+                return Err(invalid(
+                    "authorizationEndpoint and tokenEndpoint must be https URLs (http only on localhost) without a fragment.",
+                ));
+            }
+        }
+        if issuer.is_none() && (authorization_endpoint.is_none() || token_endpoint.is_none()) {
+            return Err(invalid(
+                "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint.",
+            ));
+        }
+        let scope = match opt_str(obj, "scope", "scope must be a string.")? {
+            None => "openid".into(),
+            Some(s) => {
+                // RFC 6749 3.3: space-delimited tokens of NQCHAR.
+                let ok = !s.is_empty()
+                    && s.split(' ').all(|t| {
+                        !t.is_empty()
+                            && t.bytes()
+                                .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+                    });
+                if !ok {
+                    return Err(invalid(
+                        "scope must be scope tokens separated by single spaces.",
+                    ));
+                }
+                s
+            }
+        };
+        let audience = opt_str(obj, "audience", "audience must be a string.")?;
+        let resource = opt_str(obj, "resource", "resource must be a string.")?;
+        if let Some(r) = &resource {
+            // RFC 8707 2: an absolute URI without a fragment.
+            if !r.contains(':') || r.contains('#') {
+                return Err(invalid(
+                    "resource must be an absolute URI without a fragment.",
+                ));
+            }
+        }
+        let extra_params = string_map(
+            obj,
+            "extraParams",
+            "extraParams must be an object of string values.",
+        )?;
+        let token_storage = match opt_str(
+            obj,
+            "tokenStorage",
+            "tokenStorage must be \"session\", \"local\" or \"memory\".",
+        )?
+        .as_deref()
+        {
+            None | Some("session") => TokenStorage::Session,
+            Some("local") => TokenStorage::Local,
+            Some("memory") => TokenStorage::Memory,
+            Some(_) => {
+                return Err(invalid(
+                    "tokenStorage must be \"session\", \"local\" or \"memory\".",
+                ))
+            }
+        };
+        let http_timeout_ms =
+            match obj.get("httpTimeoutMs").filter(|v| !v.is_null()) {
+                None => DEFAULT_HTTP_TIMEOUT_MS,
+                Some(v) => match v.as_f64() {
+                    Some(ms) if (1.0..=600_000.0).contains(&ms) && ms.fract() == 0.0 => ms as u32,
+                    _ => return Err(invalid(
+                        "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
+                    )),
+                },
+            };
+        Ok(Config {
+            client_id,
+            redirect_uri,
+            issuer,
+            authorization_endpoint,
+            token_endpoint,
+            scope,
+            audience,
+            resource,
+            extra_params,
+            token_storage,
+            http_timeout_ms,
+        })
+    }
+
+    /// The storage key of this client's session: one per client and server, so two
+    /// configurations in one app never read each other's tokens.
+    pub(crate) fn session_key(&self) -> String {
+        let mut key = String::from("spa-oauth:session?");
+        crate::form::push(&mut key, "client", &self.client_id);
+        let server = self
+            .issuer
+            .as_deref()
+            .or(self.authorization_endpoint.as_deref())
+            .unwrap_or("");
+        crate::form::push(&mut key, "server", server);
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::native::json;
+
+    fn cfg(text: &str) -> Result<Config> {
+        Config::from_json(&json(text))
+    }
+
+    fn err(text: &str) -> &'static str {
+        match cfg(text) {
+            Err(Error {
+                code: Code::InvalidConfig,
+                description: crate::error::Text::Fixed(d),
+                ..
+            }) => d,
+            other => panic!("expected invalid_config for {text}, got {other:?}"),
+        }
+    }
+
+    const MIN: &str =
+        r#""clientId":"spa","redirectUri":"https://app.example/cb","issuer":"https://id.example""#;
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = cfg(&format!("{{{MIN}}}")).unwrap();
+        assert_eq!(c.client_id, "spa");
+        assert_eq!(c.scope, "openid");
+        assert_eq!(c.token_storage, TokenStorage::Session);
+        assert_eq!(c.http_timeout_ms, 10_000);
+        assert!(c.authorization_endpoint.is_none());
+        assert!(c.extra_params.is_empty());
+    }
+
+    #[test]
+    fn explicit_endpoints_need_no_discovery() {
+        let c = cfg(r#"{"clientId":"spa","redirectUri":"http://localhost:5173/cb",
+            "authorizationEndpoint":"https://id.example/authorize?tenant=a","tokenEndpoint":"https://id.example/token",
+            "scope":"openid profile offline_access","tokenStorage":"local","extraParams":{"ui_locales":"de","skip":null},
+            "audience":"https://api.example","resource":"https://api.example/","httpTimeoutMs":2500}"#)
+        .unwrap();
+        assert!(c.token_endpoint.is_some());
+        assert_eq!(c.token_storage, TokenStorage::Local);
+        assert_eq!(
+            c.extra_params,
+            vec![("ui_locales".to_string(), "de".to_string())]
+        );
+        assert_eq!(c.http_timeout_ms, 2500);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        assert!(err("[]").contains("object"));
+        assert!(
+            err(r#"{"redirectUri":"https://a.example/cb","issuer":"https://id.example"}"#)
+                .starts_with("clientId")
+        );
+        assert!(err(
+            r#"{"clientId":"","redirectUri":"https://a.example/cb","issuer":"https://id.example"}"#
+        )
+        .starts_with("clientId"));
+        assert!(err(
+            r#"{"clientId":7,"redirectUri":"https://a.example/cb","issuer":"https://id.example"}"#
+        )
+        .starts_with("clientId"));
+        assert!(
+            err(r#"{"clientId":"spa","issuer":"https://id.example"}"#).starts_with("redirectUri")
+        );
+        assert!(
+            err(r#"{"clientId":"spa","redirectUri":"/cb","issuer":"https://id.example"}"#)
+                .starts_with("redirectUri")
+        );
+        assert!(err(r#"{"clientId":"spa","redirectUri":"http://app.example/cb","issuer":"https://id.example"}"#).starts_with("redirectUri"));
+        assert!(err(r#"{"clientId":"spa","redirectUri":"https://app.example/cb#x","issuer":"https://id.example"}"#).starts_with("redirectUri"));
+        assert!(
+            err(r#"{"clientId":"spa","redirectUri":"https://app.example/cb"}"#)
+                .starts_with("Give issuer")
+        );
+        assert!(err(r#"{"clientId":"spa","redirectUri":"https://app.example/cb","tokenEndpoint":"https://id.example/t"}"#).starts_with("Give issuer"));
+        assert!(err(r#"{"clientId":"spa","redirectUri":"https://app.example/cb","issuer":"http://id.example"}"#).starts_with("issuer"));
+        assert!(err(r#"{"clientId":"spa","redirectUri":"https://app.example/cb","issuer":"https://id.example?x=1"}"#).starts_with("issuer"));
+        assert!(err(r#"{"clientId":"spa","redirectUri":"https://app.example/cb","issuer":"https://id.example","tokenEndpoint":"http://id.example/t"}"#).starts_with("authorizationEndpoint and tokenEndpoint"));
+        assert!(err(&format!(r#"{{{MIN},"scope":""}}"#)).starts_with("scope"));
+        assert!(err(&format!(r#"{{{MIN},"scope":"openid  profile"}}"#)).starts_with("scope"));
+        assert!(err(&format!(r#"{{{MIN},"scope":"openid\"x"}}"#)).starts_with("scope"));
+        assert!(err(&format!(r#"{{{MIN},"scope":["openid"]}}"#)).starts_with("scope"));
+        assert!(err(&format!(r#"{{{MIN},"tokenStorage":"cookie"}}"#)).starts_with("tokenStorage"));
+        assert!(err(&format!(r#"{{{MIN},"extraParams":{{"a":1}}}}"#)).starts_with("extraParams"));
+        assert!(err(&format!(r#"{{{MIN},"extraParams":"a=1"}}"#)).starts_with("extraParams"));
+        assert!(err(&format!(r#"{{{MIN},"resource":"api"}}"#)).starts_with("resource"));
+        assert!(
+            err(&format!(r#"{{{MIN},"resource":"https://api.example/#x"}}"#))
+                .starts_with("resource")
+        );
+        assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":0}}"#)).starts_with("httpTimeoutMs"));
+        assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":1.5}}"#)).starts_with("httpTimeoutMs"));
+        assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":"10"}}"#)).starts_with("httpTimeoutMs"));
+    }
+
+    #[test]
+    fn session_keys_differ_per_client_and_server() {
+        let a = cfg(&format!("{{{MIN}}}")).unwrap();
+        let mut b = a.clone();
+        b.client_id = "other".into();
+        let mut c = a.clone();
+        c.issuer = Some("https://id2.example".into());
+        assert_ne!(a.session_key(), b.session_key());
+        assert_ne!(a.session_key(), c.session_key());
+        assert_eq!(
+            a.session_key(),
+            "spa-oauth:session?client=spa&server=https%3A%2F%2Fid.example"
+        );
+    }
+}

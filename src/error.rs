@@ -1,0 +1,408 @@
+//! One error type with stable string codes.
+//!
+//! The codes are a contract: JavaScript code switches on `AuthError.code` and Rust code on
+//! [`Code`]. Descriptions are fixed strings (no `format!` on the shipped path: every byte of
+//! formatting machinery is shipped to every user); the only text that comes from outside is a
+//! server's own `error_description` and `error_uri`, which are passed through verbatim.
+
+/// The stable error codes. [`Code::as_str`] gives the string JavaScript sees.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Code {
+    // --- raised by spa-oauth itself ---
+    /// The configuration or an option is missing, of the wrong type or unsafe.
+    InvalidConfig,
+    /// The callback's `state` is missing or matches no login started in this tab.
+    StateMismatch,
+    /// The login transaction is older than ten minutes.
+    TransactionExpired,
+    /// The callback URL is malformed (repeated parameters, bad encoding, no code).
+    InvalidCallback,
+    /// A server answered with something that is not a valid response of its kind.
+    InvalidResponse,
+    /// `fetch` failed: the server is unreachable, CORS refused, or the connection dropped.
+    NetworkError,
+    /// A request took longer than the configured timeout.
+    Timeout,
+    /// The issuer in discovery metadata (or in the callback) is not the configured one.
+    IssuerMismatch,
+    /// sessionStorage / localStorage threw (blocked, sandboxed, quota full).
+    StorageUnavailable,
+    /// `returnTo` is not a same-origin path.
+    InvalidReturnTo,
+    // --- codes a server sends (RFC 6749 4.1.2.1, 5.2; OIDC Core 3.1.2.6) ---
+    InvalidRequest,
+    UnauthorizedClient,
+    AccessDenied,
+    UnsupportedResponseType,
+    InvalidScope,
+    /// Also used for a 5xx or non-JSON error answer from a server.
+    ServerError,
+    TemporarilyUnavailable,
+    InvalidClient,
+    InvalidGrant,
+    UnsupportedGrantType,
+    InteractionRequired,
+    /// Also raised by spa-oauth when there is no session, or a refresh was refused.
+    LoginRequired,
+    AccountSelectionRequired,
+    ConsentRequired,
+    InvalidRequestUri,
+    InvalidRequestObject,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    RegistrationNotSupported,
+    /// RFC 8707 resource indicators.
+    InvalidTarget,
+    /// A syntactically valid error code from a server that no spec above registers; the
+    /// server's own string is in [`Error::error`].
+    OauthError,
+}
+
+/// (code, the string JavaScript sees, a description for when the server sent none).
+const TABLE: &[(Code, &str, &str)] = &[
+    (
+        Code::InvalidConfig,
+        "invalid_config",
+        "The configuration is invalid.",
+    ),
+    (
+        Code::StateMismatch,
+        "state_mismatch",
+        "The callback's state matches no login started in this tab.",
+    ),
+    (
+        Code::TransactionExpired,
+        "transaction_expired",
+        "The login took longer than ten minutes; start it again.",
+    ),
+    (
+        Code::InvalidCallback,
+        "invalid_callback",
+        "The callback URL is not a valid authorization response.",
+    ),
+    (
+        Code::InvalidResponse,
+        "invalid_response",
+        "The server's response is not valid.",
+    ),
+    (
+        Code::NetworkError,
+        "network_error",
+        "The server could not be reached.",
+    ),
+    (
+        Code::Timeout,
+        "timeout",
+        "The server did not answer in time.",
+    ),
+    (
+        Code::IssuerMismatch,
+        "issuer_mismatch",
+        "The issuer is not the configured one.",
+    ),
+    (
+        Code::StorageUnavailable,
+        "storage_unavailable",
+        "Browser storage is not available.",
+    ),
+    (
+        Code::InvalidReturnTo,
+        "invalid_return_to",
+        "returnTo must be a path on this origin.",
+    ),
+    (
+        Code::InvalidRequest,
+        "invalid_request",
+        "The server rejected the request as invalid.",
+    ),
+    (
+        Code::UnauthorizedClient,
+        "unauthorized_client",
+        "The client is not allowed to use this grant.",
+    ),
+    (
+        Code::AccessDenied,
+        "access_denied",
+        "The user or the server denied the request.",
+    ),
+    (
+        Code::UnsupportedResponseType,
+        "unsupported_response_type",
+        "The server does not support response_type=code.",
+    ),
+    (
+        Code::InvalidScope,
+        "invalid_scope",
+        "The requested scope is invalid.",
+    ),
+    (
+        Code::ServerError,
+        "server_error",
+        "The server failed to answer the request.",
+    ),
+    (
+        Code::TemporarilyUnavailable,
+        "temporarily_unavailable",
+        "The server is temporarily unavailable.",
+    ),
+    (
+        Code::InvalidClient,
+        "invalid_client",
+        "The server does not accept this client.",
+    ),
+    (
+        Code::InvalidGrant,
+        "invalid_grant",
+        "The authorization code or refresh token was refused.",
+    ),
+    (
+        Code::UnsupportedGrantType,
+        "unsupported_grant_type",
+        "The server does not support this grant.",
+    ),
+    (
+        Code::InteractionRequired,
+        "interaction_required",
+        "The user must interact with the server.",
+    ),
+    (
+        Code::LoginRequired,
+        "login_required",
+        "The user must log in.",
+    ),
+    (
+        Code::AccountSelectionRequired,
+        "account_selection_required",
+        "The user must select an account.",
+    ),
+    (
+        Code::ConsentRequired,
+        "consent_required",
+        "The user must consent.",
+    ),
+    (
+        Code::InvalidRequestUri,
+        "invalid_request_uri",
+        "The request_uri is invalid.",
+    ),
+    (
+        Code::InvalidRequestObject,
+        "invalid_request_object",
+        "The request object is invalid.",
+    ),
+    (
+        Code::RequestNotSupported,
+        "request_not_supported",
+        "The server does not support request objects.",
+    ),
+    (
+        Code::RequestUriNotSupported,
+        "request_uri_not_supported",
+        "The server does not support request_uri.",
+    ),
+    (
+        Code::RegistrationNotSupported,
+        "registration_not_supported",
+        "The server does not support registration.",
+    ),
+    (
+        Code::InvalidTarget,
+        "invalid_target",
+        "The requested resource is invalid.",
+    ),
+    (
+        Code::OauthError,
+        "oauth_error",
+        "The server returned an error.",
+    ),
+];
+
+impl Code {
+    /// The stable string code, as JavaScript sees it in `AuthError.code`.
+    pub fn as_str(self) -> &'static str {
+        Self::row(self).1
+    }
+
+    fn default_description(self) -> &'static str {
+        Self::row(self).2
+    }
+
+    fn row(self) -> &'static (Code, &'static str, &'static str) {
+        // Every variant has a row (a test checks it); the fallback only keeps this panic-free.
+        let mut i = 0;
+        while i < TABLE.len() {
+            if TABLE[i].0 == self {
+                return &TABLE[i];
+            }
+            i += 1;
+        }
+        &TABLE[TABLE.len() - 1]
+    }
+
+    /// The code for an `error` value a server sent. Unregistered values map to
+    /// [`Code::OauthError`]; values outside the RFC 6749 syntax are not accepted at all.
+    pub(crate) fn from_server(error: &str) -> Option<Code> {
+        // RFC 6749 4.1.2.1: error = 1*NQSCHAR, NQSCHAR = %x20-21 / %x23-5B / %x5D-7E
+        if error.is_empty()
+            || !error
+                .bytes()
+                .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+        {
+            return None;
+        }
+        // Only the codes a server may send; spa-oauth's own codes are not taken from a server.
+        let from = Code::InvalidRequest as usize;
+        Some(
+            TABLE
+                .iter()
+                .filter(|row| row.0 as usize >= from)
+                .find(|row| row.1 == error)
+                .map_or(Code::OauthError, |row| row.0),
+        )
+    }
+}
+
+/// An error from any spa-oauth operation.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Error {
+    /// The stable code.
+    pub code: Code,
+    /// A description for people: the server's `error_description` when it sent one,
+    /// otherwise a fixed sentence. Never contains a token, code or verifier.
+    pub description: Text,
+    /// The server's `error` string, verbatim, when a server sent one.
+    pub error: Option<String>,
+    /// The server's `error_uri`, when it sent one.
+    pub error_uri: Option<String>,
+    /// The HTTP status, for errors that come from an HTTP response.
+    pub status: Option<u16>,
+}
+
+/// A description: a fixed sentence from spa-oauth, or a server's text.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Text {
+    Fixed(&'static str),
+    Server(String),
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Fixed(s) => s,
+            Text::Server(s) => s,
+        }
+    }
+}
+
+impl Error {
+    /// An error raised by spa-oauth, with a fixed description.
+    pub(crate) fn new(code: Code, description: &'static str) -> Error {
+        Error {
+            code,
+            description: Text::Fixed(description),
+            error: None,
+            error_uri: None,
+            status: None,
+        }
+    }
+
+    /// An error with the code's default description.
+    pub(crate) fn code(code: Code) -> Error {
+        Error::new(code, code.default_description())
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Error {
+        self.status = Some(status);
+        self
+    }
+
+    /// An error a server reported (`error`, `error_description`, `error_uri`), from an
+    /// authorization response or a token-endpoint JSON body. `None` when `error` is not a
+    /// syntactically valid error code.
+    pub(crate) fn from_server(
+        error: String,
+        description: Option<String>,
+        uri: Option<String>,
+    ) -> Option<Error> {
+        let code = Code::from_server(&error)?;
+        let description = match description {
+            Some(d) if !d.is_empty() => Text::Server(d),
+            _ => Text::Fixed(code.default_description()),
+        };
+        Some(Error {
+            code,
+            description,
+            error: Some(error),
+            error_uri: uri,
+            status: None,
+        })
+    }
+}
+
+/// Shorthand for spa-oauth results.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_row_with_a_unique_string() {
+        let all = TABLE.iter().map(|r| r.0).collect::<Vec<_>>();
+        assert_eq!(
+            all.len(),
+            Code::OauthError as usize + 1,
+            "one row per variant, in order"
+        );
+        for (i, row) in TABLE.iter().enumerate() {
+            assert_eq!(row.0 as usize, i, "row {} out of order", row.1);
+            assert_eq!(row.0.as_str(), row.1);
+            assert!(
+                TABLE.iter().filter(|r| r.1 == row.1).count() == 1,
+                "{} twice",
+                row.1
+            );
+            assert!(!row.2.is_empty());
+        }
+    }
+
+    #[test]
+    fn server_codes_map_to_their_variant_and_unknown_ones_to_oauth_error() {
+        assert_eq!(Code::from_server("access_denied"), Some(Code::AccessDenied));
+        assert_eq!(
+            Code::from_server("login_required"),
+            Some(Code::LoginRequired)
+        );
+        assert_eq!(Code::from_server("invalid_grant"), Some(Code::InvalidGrant));
+        assert_eq!(
+            Code::from_server("invalid_target"),
+            Some(Code::InvalidTarget)
+        );
+        assert_eq!(Code::from_server("custom_error"), Some(Code::OauthError));
+        // A server must not be able to pose as spa-oauth's own checks.
+        assert_eq!(Code::from_server("state_mismatch"), Some(Code::OauthError));
+        assert_eq!(Code::from_server("invalid_config"), Some(Code::OauthError));
+    }
+
+    #[test]
+    fn server_codes_outside_the_rfc_6749_syntax_are_refused() {
+        assert_eq!(Code::from_server(""), None);
+        assert_eq!(Code::from_server("quote\"d"), None);
+        assert_eq!(Code::from_server("back\\slash"), None);
+        assert_eq!(Code::from_server("new\nline"), None);
+        assert_eq!(Code::from_server("é"), None);
+    }
+
+    #[test]
+    fn server_description_is_kept_and_an_empty_one_replaced() {
+        let e =
+            Error::from_server("access_denied".into(), Some("User said no".into()), None).unwrap();
+        assert_eq!(e.description.as_str(), "User said no");
+        assert_eq!(e.error.as_deref(), Some("access_denied"));
+        let e = Error::from_server("access_denied".into(), Some(String::new()), None).unwrap();
+        assert_eq!(
+            e.description.as_str(),
+            "The user or the server denied the request."
+        );
+    }
+}

@@ -1,0 +1,37 @@
+//! spa-oauth: an OAuth 2.0 / OpenID Connect client for browser single-page apps.
+//!
+//! The protocol lives in a sans-IO core (URL building, callback parsing, transaction and
+//! token checks, expiry decisions) that builds and tests natively; the `web` module is the
+//! thin browser shell (fetch, storage, location, randomness) and the JavaScript exports,
+//! compiled only for `wasm32`.
+
+#![forbid(unsafe_code)]
+// Natively only the core is built (for its tests); its callers are the wasm shell.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+mod authorize;
+mod b64url;
+mod callback;
+mod config;
+mod error;
+mod form;
+mod json;
+mod metadata;
+mod pkce;
+mod secret;
+mod session;
+mod token;
+mod transaction;
+mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+pub use authorize::LoginOptions;
+pub use callback::ResponseMode;
+pub use config::{Config, TokenStorage};
+pub use error::{Code, Error, Result, Text};
+pub use secret::Secret;
+
+#[cfg(target_arch = "wasm32")]
+pub use web::{get_access_token, handle_callback, start_login, CallbackResult};

@@ -1,0 +1,341 @@
+//! Authorization server metadata: OpenID Connect Discovery 1.0 section 4, and its checks.
+//! What spa-oauth uses of it is cached in sessionStorage, so the callback and the next login
+//! make no extra round trip.
+
+use crate::error::{Code, Error, Result};
+use crate::form::{self, Pairs};
+use crate::json::{self, Json};
+use crate::token;
+use crate::url;
+
+/// A cached document is used for this long (seconds); after that it is fetched again.
+pub const CACHE_SECS: u64 = 3600;
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Metadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    /// RFC 9207 3: the server puts `iss` in authorization responses.
+    pub iss_parameter_supported: bool,
+    /// When it was fetched (seconds since the epoch).
+    pub fetched_at: u64,
+}
+
+/// `{issuer}/.well-known/openid-configuration`, with a terminating `/` of the issuer removed
+/// first (Discovery 4).
+pub(crate) fn discovery_url(issuer: &str) -> String {
+    let mut u = String::from(issuer.strip_suffix('/').unwrap_or(issuer));
+    u.push_str("/.well-known/openid-configuration");
+    u
+}
+
+/// The sessionStorage key of the cached metadata of `issuer`.
+pub(crate) fn cache_key(issuer: &str) -> String {
+    let mut k = String::from("spa-oauth:metadata:");
+    k.push_str(issuer);
+    k
+}
+
+fn invalid(description: &'static str, status: u16) -> Error {
+    Error::new(Code::InvalidResponse, description).with_status(status)
+}
+
+impl Metadata {
+    /// Reads a discovery response for the configured `issuer`.
+    pub(crate) fn parse<J: Json>(
+        issuer: &str,
+        status: u16,
+        body: &str,
+        now: u64,
+    ) -> Result<Metadata> {
+        let v: J = token::json_body(status, body)?;
+        // Discovery 4.3: the issuer in the document MUST be identical to the one used to
+        // find it; otherwise this is another server's document (the mix-up attack).
+        match json::string(&v, "issuer") {
+            Ok(i) if i == issuer => {}
+            Ok(_) => {
+                return Err(Error::new(
+                    Code::IssuerMismatch,
+                    "The discovery document's issuer is not the configured issuer.",
+                )
+                .with_status(status))
+            }
+            Err(_) => return Err(invalid("The discovery document has no issuer.", status)),
+        }
+        let endpoint = |key: &str, required: bool, what: &'static str| -> Result<Option<String>> {
+            match json::opt_string(&v, key) {
+                Ok(Some(u)) if url::is_safe_endpoint(&u) => Ok(Some(u)),
+                Ok(None) if !required => Ok(None),
+                _ => Err(invalid(what, status)),
+            }
+        };
+        let authorization_endpoint = endpoint(
+            "authorization_endpoint",
+            true,
+            "The discovery document's authorization_endpoint is missing or not an https URL.",
+        )?;
+        let token_endpoint = endpoint(
+            "token_endpoint",
+            true,
+            "The discovery document's token_endpoint is missing or not an https URL.",
+        )?;
+        let userinfo_endpoint = endpoint(
+            "userinfo_endpoint",
+            false,
+            "The discovery document's userinfo_endpoint is not an https URL.",
+        )?;
+        let revocation_endpoint = endpoint(
+            "revocation_endpoint",
+            false,
+            "The discovery document's revocation_endpoint is not an https URL.",
+        )?;
+        let end_session_endpoint = endpoint(
+            "end_session_endpoint",
+            false,
+            "The discovery document's end_session_endpoint is not an https URL.",
+        )?;
+        let jwks_uri = endpoint(
+            "jwks_uri",
+            false,
+            "The discovery document's jwks_uri is not an https URL.",
+        )?;
+        // RFC 8414 2: when the server lists its PKCE methods, S256 must be among them;
+        // otherwise it would ignore or refuse the challenge spa-oauth always sends.
+        match json::opt_strings(&v, "code_challenge_methods_supported") {
+            Ok(None) => {}
+            Ok(Some(methods)) if methods.iter().any(|m| m == "S256") => {}
+            _ => {
+                return Err(invalid(
+                    "The server does not support PKCE with S256.",
+                    status,
+                ))
+            }
+        }
+        let iss_parameter_supported =
+            json::opt_bool(&v, "authorization_response_iss_parameter_supported")
+                .map_err(|_| {
+                    invalid(
+                        "authorization_response_iss_parameter_supported is not a boolean.",
+                        status,
+                    )
+                })?
+                .unwrap_or(false);
+        Ok(Metadata {
+            issuer: issuer.into(),
+            authorization_endpoint: authorization_endpoint.unwrap_or_default(),
+            token_endpoint: token_endpoint.unwrap_or_default(),
+            userinfo_endpoint,
+            revocation_endpoint,
+            end_session_endpoint,
+            jwks_uri,
+            iss_parameter_supported,
+            fetched_at: now,
+        })
+    }
+
+    /// Whether a cached copy may still be used at `now`.
+    pub(crate) fn is_fresh(&self, now: u64) -> bool {
+        now >= self.fetched_at && now - self.fetched_at < CACHE_SECS
+    }
+
+    pub(crate) fn encode(&self) -> String {
+        let mut s = String::with_capacity(512);
+        form::push(&mut s, "issuer", &self.issuer);
+        form::push(
+            &mut s,
+            "authorization_endpoint",
+            &self.authorization_endpoint,
+        );
+        form::push(&mut s, "token_endpoint", &self.token_endpoint);
+        let optional = [
+            ("userinfo_endpoint", &self.userinfo_endpoint),
+            ("revocation_endpoint", &self.revocation_endpoint),
+            ("end_session_endpoint", &self.end_session_endpoint),
+            ("jwks_uri", &self.jwks_uri),
+        ];
+        for (name, value) in optional {
+            if let Some(v) = value {
+                form::push(&mut s, name, v);
+            }
+        }
+        if self.iss_parameter_supported {
+            form::push(&mut s, "iss_parameter_supported", "1");
+        }
+        form::push_num(&mut s, "fetched_at", self.fetched_at);
+        s
+    }
+
+    /// Reads a cached copy. The endpoints are checked again: storage is input too.
+    pub(crate) fn decode(s: &str) -> Option<Metadata> {
+        let mut p = Pairs::parse(s).ok()?;
+        let m = Metadata {
+            issuer: p.take("issuer")?,
+            authorization_endpoint: p.take("authorization_endpoint")?,
+            token_endpoint: p.take("token_endpoint")?,
+            userinfo_endpoint: p.take("userinfo_endpoint"),
+            revocation_endpoint: p.take("revocation_endpoint"),
+            end_session_endpoint: p.take("end_session_endpoint"),
+            jwks_uri: p.take("jwks_uri"),
+            iss_parameter_supported: p.take("iss_parameter_supported").is_some(),
+            fetched_at: form::parse_u64(&p.take("fetched_at")?)?,
+        };
+        let endpoints = [
+            Some(&m.authorization_endpoint),
+            Some(&m.token_endpoint),
+            m.userinfo_endpoint.as_ref(),
+            m.revocation_endpoint.as_ref(),
+            m.end_session_endpoint.as_ref(),
+            m.jwks_uri.as_ref(),
+        ];
+        let safe = endpoints
+            .into_iter()
+            .flatten()
+            .all(|e| url::is_safe_endpoint(e));
+        safe.then_some(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    const DOC: &str = r#"{"issuer":"https://id.example","authorization_endpoint":"https://id.example/auth",
+        "token_endpoint":"https://id.example/token","userinfo_endpoint":"https://id.example/me",
+        "revocation_endpoint":"https://id.example/revoke","end_session_endpoint":"https://id.example/logout",
+        "jwks_uri":"https://id.example/jwks","code_challenge_methods_supported":["S256"],
+        "authorization_response_iss_parameter_supported":true,"response_types_supported":["code"]}"#;
+
+    fn parse(body: &str) -> Result<Metadata> {
+        Metadata::parse::<Value>("https://id.example", 200, body, 50)
+    }
+
+    fn with(key: &str, value: &str) -> String {
+        let mut v: Value = serde_json::from_str(DOC).unwrap();
+        if value == "DELETE" {
+            v.as_object_mut().unwrap().remove(key);
+        } else {
+            v[key] = serde_json::from_str(value).unwrap();
+        }
+        v.to_string()
+    }
+
+    #[test]
+    fn discovery_url_follows_section_4() {
+        assert_eq!(
+            discovery_url("https://id.example"),
+            "https://id.example/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            discovery_url("https://id.example/"),
+            "https://id.example/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            discovery_url("https://id.example/tenant/a"),
+            "https://id.example/tenant/a/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn reads_a_document() {
+        let m = parse(DOC).unwrap();
+        assert_eq!(m.token_endpoint, "https://id.example/token");
+        assert_eq!(
+            m.end_session_endpoint.as_deref(),
+            Some("https://id.example/logout")
+        );
+        assert!(m.iss_parameter_supported);
+        assert_eq!(m.fetched_at, 50);
+        let m = parse(&with("code_challenge_methods_supported", "DELETE")).unwrap();
+        assert!(m.iss_parameter_supported);
+        let m = parse(&with(
+            "authorization_response_iss_parameter_supported",
+            "DELETE",
+        ))
+        .unwrap();
+        assert!(!m.iss_parameter_supported);
+    }
+
+    #[test]
+    fn issuer_must_be_identical() {
+        for other in [
+            r#""https://evil.example""#,
+            r#""https://id.example/""#,
+            r#""https://ID.example""#,
+        ] {
+            assert_eq!(
+                parse(&with("issuer", other)).err().unwrap().code,
+                Code::IssuerMismatch,
+                "{other}"
+            );
+        }
+        assert_eq!(
+            parse(&with("issuer", "DELETE")).err().unwrap().code,
+            Code::InvalidResponse
+        );
+        assert_eq!(
+            parse(&with("issuer", "1")).err().unwrap().code,
+            Code::InvalidResponse
+        );
+    }
+
+    #[test]
+    fn bad_documents_are_invalid_response() {
+        for (key, value) in [
+            ("authorization_endpoint", "DELETE"),
+            ("token_endpoint", "DELETE"),
+            ("token_endpoint", r#""http://id.example/token""#),
+            ("token_endpoint", r#""/token""#),
+            ("token_endpoint", "7"),
+            ("userinfo_endpoint", r#""javascript:alert(1)""#),
+            ("code_challenge_methods_supported", r#"["plain"]"#),
+            ("code_challenge_methods_supported", r#""S256""#),
+            (
+                "authorization_response_iss_parameter_supported",
+                r#""true""#,
+            ),
+        ] {
+            let e = parse(&with(key, value)).err().unwrap();
+            assert_eq!(
+                (e.code, e.status),
+                (Code::InvalidResponse, Some(200)),
+                "{key} = {value}"
+            );
+        }
+        assert_eq!(parse("<html>").err().unwrap().code, Code::InvalidResponse);
+        let e = Metadata::parse::<Value>("https://id.example", 404, "Not Found", 0)
+            .err()
+            .unwrap();
+        assert_eq!((e.code, e.status), (Code::ServerError, Some(404)));
+    }
+
+    #[test]
+    fn cache_round_trip_and_freshness() {
+        let m = parse(DOC).unwrap();
+        assert_eq!(Metadata::decode(&m.encode()), Some(m.clone()));
+        let mut bare = m.clone();
+        (
+            bare.userinfo_endpoint,
+            bare.revocation_endpoint,
+            bare.end_session_endpoint,
+            bare.jwks_uri,
+        ) = (None, None, None, None);
+        bare.iss_parameter_supported = false;
+        assert_eq!(Metadata::decode(&bare.encode()), Some(bare));
+        assert!(m.is_fresh(50) && m.is_fresh(50 + 3599));
+        assert!(!m.is_fresh(50 + 3600) && !m.is_fresh(49));
+        assert_eq!(
+            Metadata::decode(&m.encode().replace(
+                "https%3A%2F%2Fid.example%2Ftoken",
+                "http%3A%2F%2Fevil.example%2Ft"
+            )),
+            None
+        );
+        assert_eq!(Metadata::decode("issuer=x"), None);
+    }
+}

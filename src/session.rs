@@ -1,0 +1,215 @@
+//! The session: the tokens of a logged-in user, how they are stored, and when the access
+//! token must be refreshed.
+
+use crate::form::{self, Pairs};
+use crate::secret::Secret;
+use crate::token::TokenResponse;
+
+/// An access token is refreshed when it has less than this many seconds left, so that it
+/// does not expire on its way to the API.
+pub const REFRESH_MARGIN_SECS: u64 = 30;
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Session {
+    pub access_token: Secret,
+    /// Seconds since the epoch; `None` when the server gave no lifetime.
+    pub expires_at: Option<u64>,
+    pub refresh_token: Option<Secret>,
+    pub id_token: Option<Secret>,
+    pub scope: Option<String>,
+    /// Where refreshes go; kept so that `getAccessToken` needs no discovery round trip.
+    pub token_endpoint: String,
+    pub client_id: String,
+}
+
+/// What `getAccessToken` must do.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Next {
+    /// The stored access token is good.
+    Use,
+    /// Refresh with the refresh token.
+    Refresh,
+    /// No way to get a token without the user: clear the session.
+    LoginRequired,
+}
+
+impl Session {
+    /// The session after a token response. On a refresh (`previous`), a server that does not
+    /// rotate the refresh token may omit it (RFC 6749 6): the old one stays valid and is kept;
+    /// so is the ID token and the scope, which a refresh response need not repeat.
+    pub(crate) fn from_response(
+        r: TokenResponse,
+        now: u64,
+        token_endpoint: &str,
+        client_id: &str,
+        previous: Option<&Session>,
+    ) -> Session {
+        Session {
+            access_token: r.access_token,
+            expires_at: r.expires_in.map(|s| now.saturating_add(s)),
+            refresh_token: r
+                .refresh_token
+                .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
+            id_token: r
+                .id_token
+                .or_else(|| previous.and_then(|p| p.id_token.clone())),
+            scope: r.scope.or_else(|| previous.and_then(|p| p.scope.clone())),
+            token_endpoint: token_endpoint.into(),
+            client_id: client_id.into(),
+        }
+    }
+
+    /// Decides whether the access token can be used at `now`.
+    pub(crate) fn next(&self, now: u64, force_refresh: bool) -> Next {
+        let fresh = self
+            .expires_at
+            .is_none_or(|exp| exp > now.saturating_add(REFRESH_MARGIN_SECS));
+        match (fresh && !force_refresh, self.refresh_token.is_some()) {
+            (true, _) => Next::Use,
+            (false, true) => Next::Refresh,
+            (false, false) => Next::LoginRequired,
+        }
+    }
+
+    pub(crate) fn encode(&self) -> String {
+        let mut s = String::with_capacity(1024);
+        form::push(&mut s, "access_token", self.access_token.expose());
+        if let Some(e) = self.expires_at {
+            form::push_num(&mut s, "expires_at", e);
+        }
+        if let Some(r) = &self.refresh_token {
+            form::push(&mut s, "refresh_token", r.expose());
+        }
+        if let Some(i) = &self.id_token {
+            form::push(&mut s, "id_token", i.expose());
+        }
+        if let Some(sc) = &self.scope {
+            form::push(&mut s, "scope", sc);
+        }
+        form::push(&mut s, "token_endpoint", &self.token_endpoint);
+        form::push(&mut s, "client_id", &self.client_id);
+        s
+    }
+
+    pub(crate) fn decode(s: &str) -> Option<Session> {
+        let mut p = Pairs::parse(s).ok()?;
+        let expires_at = match p.take("expires_at") {
+            Some(e) => Some(form::parse_u64(&e)?),
+            None => None,
+        };
+        let session = Session {
+            access_token: Secret::new(p.take("access_token")?),
+            expires_at,
+            refresh_token: p.take("refresh_token").map(Secret::new),
+            id_token: p.take("id_token").map(Secret::new),
+            scope: p.take("scope"),
+            token_endpoint: p.take("token_endpoint")?,
+            client_id: p.take("client_id")?,
+        };
+        (!session.access_token.expose().is_empty()).then_some(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(expires_in: Option<u64>, refresh: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            access_token: Secret::new("at".into()),
+            expires_in,
+            refresh_token: refresh.map(|r| Secret::new(r.into())),
+            id_token: None,
+            scope: None,
+        }
+    }
+
+    fn session(expires_in: Option<u64>, refresh: Option<&str>) -> Session {
+        Session::from_response(
+            response(expires_in, refresh),
+            1000,
+            "https://id.example/token",
+            "spa",
+            None,
+        )
+    }
+
+    #[test]
+    fn valid_for_more_than_30_seconds_is_used() {
+        let s = session(Some(3600), Some("rt"));
+        assert_eq!(s.expires_at, Some(4600));
+        assert_eq!(s.next(1000, false), Next::Use);
+        assert_eq!(s.next(4569, false), Next::Use);
+        assert_eq!(s.next(4570, false), Next::Refresh, "30 s left");
+        assert_eq!(s.next(9999, false), Next::Refresh);
+        assert_eq!(s.next(1000, true), Next::Refresh, "forceRefresh");
+    }
+
+    #[test]
+    fn no_refresh_token_means_login_required_once_expired() {
+        let s = session(Some(60), None);
+        assert_eq!(s.next(1000, false), Next::Use);
+        assert_eq!(s.next(1031, false), Next::LoginRequired);
+        assert_eq!(s.next(1000, true), Next::LoginRequired);
+    }
+
+    #[test]
+    fn no_lifetime_is_used_until_forced() {
+        let s = session(None, Some("rt"));
+        assert_eq!(s.next(u64::MAX, false), Next::Use);
+        assert_eq!(s.next(0, true), Next::Refresh);
+        assert_eq!(
+            session(Some(0), Some("rt")).next(1000, false),
+            Next::Refresh
+        );
+    }
+
+    #[test]
+    fn refresh_keeps_what_the_server_did_not_repeat() {
+        let mut first = session(Some(60), Some("rt1"));
+        first.id_token = Some(Secret::new("id".into()));
+        first.scope = Some("openid".into());
+        let kept = Session::from_response(
+            response(Some(60), None),
+            2000,
+            "https://id.example/token",
+            "spa",
+            Some(&first),
+        );
+        assert_eq!(kept.refresh_token.as_ref().map(Secret::expose), Some("rt1"));
+        assert_eq!(kept.id_token.as_ref().map(Secret::expose), Some("id"));
+        assert_eq!(kept.scope.as_deref(), Some("openid"));
+        let rotated = Session::from_response(
+            response(Some(60), Some("rt2")),
+            2000,
+            "https://id.example/token",
+            "spa",
+            Some(&first),
+        );
+        assert_eq!(
+            rotated.refresh_token.as_ref().map(Secret::expose),
+            Some("rt2")
+        );
+        assert_eq!(rotated.expires_at, Some(2060));
+    }
+
+    #[test]
+    fn round_trips_and_refuses_tampering() {
+        let mut s = session(Some(60), Some("r/t+=="));
+        s.id_token = Some(Secret::new("a.b.c".into()));
+        s.scope = Some("openid profile".into());
+        assert_eq!(Session::decode(&s.encode()), Some(s.clone()));
+        let bare = session(None, None);
+        assert_eq!(Session::decode(&bare.encode()), Some(bare));
+        assert_eq!(Session::decode(""), None);
+        assert_eq!(Session::decode("access_token=x"), None);
+        assert_eq!(
+            Session::decode(&s.encode().replace("expires_at=1060", "expires_at=-1")),
+            None
+        );
+        assert_eq!(
+            Session::decode(&s.encode().replace("access_token=at", "access_token=")),
+            None
+        );
+    }
+}

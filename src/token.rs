@@ -1,0 +1,322 @@
+//! The token endpoint (RFC 6749 section 3.2): the two grant requests a public client sends
+//! (authorization_code, 4.1.3 with RFC 7636 4.5; refresh_token, section 6), and the strict
+//! reading of what comes back (5.1 success, 5.2 error).
+
+use crate::error::{Code, Error, Result};
+use crate::form;
+use crate::json::{self, Json};
+use crate::secret::Secret;
+use crate::transaction::Transaction;
+
+/// The largest response body spa-oauth reads: no token response or metadata document comes
+/// near it, and a larger one is a misbehaving or hostile server.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The longest lifetime believed (ten years); a larger `expires_in` is clamped to it, so a
+/// huge value cannot overflow the expiry time.
+const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
+
+/// The authorization_code grant body (RFC 6749 4.1.3, RFC 7636 4.5). `redirect_uri` and
+/// `client_id` are those of the transaction, so the request matches the one that got the
+/// code even if the app's config changed in between.
+pub(crate) fn code_grant(tx: &Transaction, code: &Secret) -> String {
+    let mut body = String::with_capacity(256);
+    form::push(&mut body, "grant_type", "authorization_code");
+    form::push(&mut body, "code", code.expose());
+    form::push(&mut body, "redirect_uri", &tx.redirect_uri);
+    form::push(&mut body, "client_id", &tx.client_id);
+    form::push(&mut body, "code_verifier", tx.verifier.expose());
+    body
+}
+
+/// The refresh_token grant body (RFC 6749 section 6). A public client identifies itself with
+/// `client_id` (RFC 6749 3.2.1). No `scope`: the same scope as before is implied.
+pub(crate) fn refresh_grant(client_id: &str, refresh_token: &Secret) -> String {
+    let mut body = String::with_capacity(256);
+    form::push(&mut body, "grant_type", "refresh_token");
+    form::push(&mut body, "refresh_token", refresh_token.expose());
+    form::push(&mut body, "client_id", client_id);
+    body
+}
+
+/// A successful token response.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct TokenResponse {
+    pub access_token: Secret,
+    /// Seconds, when the server said.
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<Secret>,
+    pub id_token: Option<Secret>,
+    /// The granted scope, when the server sent one (RFC 6749 5.1: it must when it differs).
+    pub scope: Option<String>,
+}
+
+fn invalid(description: &'static str, status: u16) -> Error {
+    Error::new(Code::InvalidResponse, description).with_status(status)
+}
+
+/// Reads a JSON object body of a 2xx response. Anything else is the error the server meant,
+/// or `invalid_response`.
+pub(crate) fn json_body<J: Json>(status: u16, body: &str) -> Result<J> {
+    if !(200..300).contains(&status) {
+        return Err(http_error::<J>(status, body));
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(invalid("The response body is larger than 1 MB.", status));
+    }
+    match J::parse(body) {
+        Some(v) if v.is_object() => Ok(v),
+        _ => Err(invalid("The response is not a JSON object.", status)),
+    }
+}
+
+/// The error for a non-2xx response. A 4xx with a JSON `{"error": ...}` body (RFC 6749 5.2)
+/// is the server's own code; a 5xx, or an answer that is not such JSON (an HTML error page,
+/// a proxy's message), is `server_error` with the status.
+pub(crate) fn http_error<J: Json>(status: u16, body: &str) -> Error {
+    if (400..500).contains(&status) && body.len() <= MAX_BODY_BYTES {
+        if let Some(v) = J::parse(body) {
+            if let Ok(error) = json::string(&v, "error") {
+                let description = json::opt_string(&v, "error_description").ok().flatten();
+                let uri = json::opt_string(&v, "error_uri").ok().flatten();
+                if let Some(e) = Error::from_server(error, description, uri) {
+                    return e.with_status(status);
+                }
+            }
+        }
+    }
+    Error::code(Code::ServerError).with_status(status)
+}
+
+/// RFC 6750 2.1 `b64token`: the characters a Bearer token can hold in an Authorization
+/// header. Anything else would be refused by `fetch`, or worse, reinterpreted.
+fn is_b64token(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// Reads a token response (RFC 6749 5.1) strictly.
+pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenResponse> {
+    let v: J = json_body(status, body)?;
+    let access_token = match json::string(&v, "access_token") {
+        Ok(t) if is_b64token(&t) => t,
+        _ => {
+            return Err(invalid(
+                "The token response has no valid access_token.",
+                status,
+            ))
+        }
+    };
+    // RFC 6749 5.1: token_type is required and case-insensitive; only Bearer (RFC 6750)
+    // can be used without a key this client does not have.
+    match json::string(&v, "token_type") {
+        Ok(t) if t.eq_ignore_ascii_case("bearer") => {}
+        _ => {
+            return Err(invalid(
+                "The token response's token_type is not Bearer.",
+                status,
+            ))
+        }
+    }
+    let expires_in = match v.get("expires_in").filter(|e| !e.is_null()) {
+        None => None,
+        Some(e) => match e.as_f64() {
+            Some(n) if n.is_finite() && n >= 0.0 => Some((n as u64).min(MAX_EXPIRES_IN)),
+            _ => {
+                return Err(invalid(
+                    "The token response's expires_in is not a non-negative number.",
+                    status,
+                ))
+            }
+        },
+    };
+    let optional = |key: &str, what: &'static str| match json::opt_string(&v, key) {
+        Ok(Some(s)) if s.is_empty() => Err(invalid(what, status)),
+        Ok(s) => Ok(s),
+        Err(_) => Err(invalid(what, status)),
+    };
+    let refresh_token = optional(
+        "refresh_token",
+        "The token response's refresh_token is not a string.",
+    )?
+    .map(Secret::new);
+    let id_token =
+        optional("id_token", "The token response's id_token is not a string.")?.map(Secret::new);
+    let scope = json::opt_string(&v, "scope")
+        .map_err(|_| invalid("The token response's scope is not a string.", status))?;
+    Ok(TokenResponse {
+        access_token: Secret::new(access_token),
+        expires_in,
+        refresh_token,
+        id_token,
+        scope,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::Pairs;
+    use crate::transaction::tests::sample;
+    use serde_json::Value;
+
+    fn parse(status: u16, body: &str) -> Result<TokenResponse> {
+        parse_response::<Value>(status, body)
+    }
+
+    fn err(status: u16, body: &str) -> Error {
+        parse(status, body).err().unwrap()
+    }
+
+    #[test]
+    fn code_grant_body_has_every_parameter_encoded() {
+        let mut tx = sample();
+        tx.client_id = "my spa&co".into();
+        let body = code_grant(&tx, &Secret::new("c+d/e=".into()));
+        let p = Pairs::parse(&body).unwrap();
+        assert_eq!(p.get("grant_type"), Some("authorization_code"));
+        assert_eq!(p.get("code"), Some("c+d/e="));
+        assert_eq!(
+            p.get("redirect_uri"),
+            Some("https://app.example/cb?x=1&y=%20")
+        );
+        assert_eq!(p.get("client_id"), Some("my spa&co"));
+        assert_eq!(
+            p.get("code_verifier"),
+            Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        );
+        assert!(body.contains("code=c%2Bd%2Fe%3D"));
+    }
+
+    #[test]
+    fn refresh_grant_body() {
+        let body = refresh_grant("spa", &Secret::new("r1".into()));
+        assert_eq!(
+            body,
+            "grant_type=refresh_token&refresh_token=r1&client_id=spa"
+        );
+    }
+
+    #[test]
+    fn reads_a_full_response() {
+        let r = parse(200, r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"bearer","expires_in":3600,
+            "refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","id_token":"a.b.c","scope":"openid profile","extra":{"x":[1]}}"#)
+        .unwrap();
+        assert_eq!(r.access_token.expose(), "2YotnFZFEjr1zCsicMWpAA");
+        assert_eq!(r.expires_in, Some(3600));
+        assert_eq!(r.refresh_token.unwrap().expose(), "tGzv3JOkF0XG5Qx2TlKWIA");
+        assert_eq!(r.id_token.unwrap().expose(), "a.b.c");
+        assert_eq!(r.scope.as_deref(), Some("openid profile"));
+        let r = parse(200, r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
+        assert_eq!((r.expires_in, r.refresh_token, r.scope), (None, None, None));
+        let r = parse(
+            200,
+            r#"{"access_token":"a","token_type":"BEARER","expires_in":null,"refresh_token":null}"#,
+        )
+        .unwrap();
+        assert_eq!(r.expires_in, None);
+    }
+
+    #[test]
+    fn expires_in_edge_values() {
+        let exp = |v: &str| {
+            parse(
+                200,
+                &format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{v}}}"#),
+            )
+        };
+        assert_eq!(exp("0").unwrap().expires_in, Some(0));
+        assert_eq!(exp("59.9").unwrap().expires_in, Some(59));
+        assert_eq!(exp("1e300").unwrap().expires_in, Some(MAX_EXPIRES_IN));
+        for bad in ["\"3600\"", "-1", "-0.5", "true", "[]", "{}"] {
+            let e = exp(bad).err().unwrap();
+            assert_eq!(
+                (e.code, e.status),
+                (Code::InvalidResponse, Some(200)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_bad_success_response_is_invalid_response() {
+        for body in [
+            r#"{"token_type":"Bearer"}"#,
+            r#"{"access_token":"","token_type":"Bearer"}"#,
+            r#"{"access_token":42,"token_type":"Bearer"}"#,
+            r#"{"access_token":"a b","token_type":"Bearer"}"#,
+            r#"{"access_token":"a\nb","token_type":"Bearer"}"#,
+            r#"{"access_token":"a"}"#,
+            r#"{"access_token":"a","token_type":"mac"}"#,
+            r#"{"access_token":"a","token_type":"DPoP"}"#,
+            r#"{"access_token":"a","token_type":"Bearer","refresh_token":7}"#,
+            r#"{"access_token":"a","token_type":"Bearer","refresh_token":""}"#,
+            r#"{"access_token":"a","token_type":"Bearer","id_token":{}}"#,
+            r#"{"access_token":"a","token_type":"Bearer","scope":["openid"]}"#,
+            "not json",
+            "",
+            "[]",
+            "\"a string\"",
+            "null",
+            "<!doctype html><html><body>Sign in</body></html>",
+        ] {
+            let e = err(200, body);
+            assert_eq!(
+                (e.code, e.status),
+                (Code::InvalidResponse, Some(200)),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_bodies_are_not_parsed() {
+        let big = format!(
+            r#"{{"access_token":"a","token_type":"Bearer","pad":"{}"}}"#,
+            "x".repeat(MAX_BODY_BYTES)
+        );
+        assert_eq!(err(200, &big).code, Code::InvalidResponse);
+    }
+
+    #[test]
+    fn server_errors() {
+        let e = err(
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+        );
+        assert_eq!((e.code, e.status), (Code::InvalidGrant, Some(400)));
+        assert_eq!(e.description.as_str(), "grant request is invalid");
+        let e = err(401, r#"{"error":"invalid_client"}"#);
+        assert_eq!((e.code, e.status), (Code::InvalidClient, Some(401)));
+        assert_eq!(
+            e.description.as_str(),
+            "The server does not accept this client."
+        );
+        let e = err(400, r#"{"error":"custom_thing"}"#);
+        assert_eq!(
+            (e.code, e.error.as_deref()),
+            (Code::OauthError, Some("custom_thing"))
+        );
+        for (status, body) in [
+            (500, r#"{"error":"invalid_grant"}"#),
+            (502, "<html>Bad gateway</html>"),
+            (400, "<html>Bad request</html>"),
+            (400, r#"{"message":"no error member"}"#),
+            (400, r#"{"error":5}"#),
+            (400, r#"{"error":"bad\"quote"}"#),
+            (404, ""),
+            (302, ""),
+            (0, ""),
+        ] {
+            let e = err(status, body);
+            assert_eq!(
+                (e.code, e.status),
+                (Code::ServerError, Some(status)),
+                "{status} {body}"
+            );
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The login transaction: what startLogin must remember for handleCallback (RFC 6749 4.1,
+//! RFC 7636 4.5). It is kept in sessionStorage under a key derived from `state`, so two
+//! logins in flight (two tabs, a double click) never overwrite each other, and the callback
+//! finds its own by the `state` the server echoes back.
+
+use crate::form::{self, Pairs};
+use crate::secret::Secret;
+
+/// How long a login may take before its transaction is refused (seconds).
+pub const MAX_AGE_SECS: u64 = 600;
+
+/// Prefix of transaction keys in sessionStorage.
+pub(crate) const KEY_PREFIX: &str = "spa-oauth:tx:";
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Transaction {
+    /// The `state` sent (RFC 6749 10.12): random, 43 characters of base64url.
+    pub state: String,
+    pub verifier: Secret,
+    /// The OpenID Connect `nonce`, when `openid` was in the scope.
+    pub nonce: Option<Secret>,
+    pub client_id: String,
+    /// Sent again in the token request, byte for byte (RFC 6749 4.1.3).
+    pub redirect_uri: String,
+    pub token_endpoint: String,
+    pub issuer: Option<String>,
+    pub scope: String,
+    /// Validated same-origin path, or none.
+    pub return_to: Option<String>,
+    /// Seconds since the epoch.
+    pub created_at: u64,
+}
+
+impl Transaction {
+    /// The storage key for a transaction with this state.
+    pub(crate) fn key(state: &str) -> String {
+        let mut k = String::from(KEY_PREFIX);
+        k.push_str(state);
+        k
+    }
+
+    pub(crate) fn is_expired(&self, now: u64) -> bool {
+        // A clock that went backwards by more than the maximum age is as suspect as an old one.
+        now.saturating_sub(self.created_at) > MAX_AGE_SECS || self.created_at > now + MAX_AGE_SECS
+    }
+
+    /// The stored form (form-encoded, like everything spa-oauth stores).
+    pub(crate) fn encode(&self) -> String {
+        let mut s = String::with_capacity(512);
+        form::push(&mut s, "state", &self.state);
+        form::push(&mut s, "verifier", self.verifier.expose());
+        if let Some(n) = &self.nonce {
+            form::push(&mut s, "nonce", n.expose());
+        }
+        form::push(&mut s, "client_id", &self.client_id);
+        form::push(&mut s, "redirect_uri", &self.redirect_uri);
+        form::push(&mut s, "token_endpoint", &self.token_endpoint);
+        if let Some(i) = &self.issuer {
+            form::push(&mut s, "issuer", i);
+        }
+        form::push(&mut s, "scope", &self.scope);
+        if let Some(r) = &self.return_to {
+            form::push(&mut s, "return_to", r);
+        }
+        form::push_num(&mut s, "created_at", self.created_at);
+        s
+    }
+
+    /// Reads a stored transaction; `None` when anything is missing or malformed (storage
+    /// can be edited by anyone with devtools or script access: it is input like any other).
+    pub(crate) fn decode(s: &str) -> Option<Transaction> {
+        let mut p = Pairs::parse(s).ok()?;
+        let tx = Transaction {
+            state: p.take("state")?,
+            verifier: Secret::new(p.take("verifier")?),
+            nonce: p.take("nonce").map(Secret::new),
+            client_id: p.take("client_id")?,
+            redirect_uri: p.take("redirect_uri")?,
+            token_endpoint: p.take("token_endpoint")?,
+            issuer: p.take("issuer"),
+            scope: p.take("scope")?,
+            return_to: p.take("return_to"),
+            created_at: form::parse_u64(&p.take("created_at")?)?,
+        };
+        (!tx.state.is_empty() && !tx.verifier.expose().is_empty()).then_some(tx)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Transaction {
+        Transaction {
+            state: "st4te".into(),
+            verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
+            nonce: Some(Secret::new("n0nce".into())),
+            client_id: "spa".into(),
+            redirect_uri: "https://app.example/cb?x=1&y=%20".into(),
+            token_endpoint: "https://id.example/token".into(),
+            issuer: Some("https://id.example".into()),
+            scope: "openid profile".into(),
+            return_to: Some("/orders/42?tab=a&b=c#top".into()),
+            created_at: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_storage() {
+        let tx = sample();
+        assert_eq!(Transaction::decode(&tx.encode()), Some(tx));
+        let mut bare = sample();
+        bare.nonce = None;
+        bare.issuer = None;
+        bare.return_to = None;
+        assert_eq!(Transaction::decode(&bare.encode()), Some(bare));
+    }
+
+    #[test]
+    fn tampered_or_truncated_records_are_refused() {
+        let enc = sample().encode();
+        assert_eq!(Transaction::decode(""), None);
+        assert_eq!(Transaction::decode("garbage"), None);
+        assert_eq!(
+            Transaction::decode(&enc.replace("created_at=1700000000", "created_at=soon")),
+            None
+        );
+        assert_eq!(
+            Transaction::decode(&enc.replace("verifier=", "verifier2=")),
+            None
+        );
+        assert_eq!(
+            Transaction::decode(&enc.replace("state=st4te", "state=")),
+            None
+        );
+        let mut twice = enc.clone();
+        twice.push_str("&state=other");
+        assert_eq!(Transaction::decode(&twice), None);
+        let cut = enc.get(..enc.len() / 2).unwrap();
+        assert_eq!(Transaction::decode(cut), None);
+    }
+
+    #[test]
+    fn expires_after_ten_minutes() {
+        let tx = sample();
+        assert!(!tx.is_expired(tx.created_at));
+        assert!(!tx.is_expired(tx.created_at + 600));
+        assert!(tx.is_expired(tx.created_at + 601));
+        assert!(!tx.is_expired(tx.created_at - 10), "small clock step back");
+        assert!(tx.is_expired(tx.created_at - 601), "created in the future");
+    }
+
+    #[test]
+    fn keys_are_per_state() {
+        assert_eq!(Transaction::key("abc"), "spa-oauth:tx:abc");
+        assert_ne!(Transaction::key("a"), Transaction::key("b"));
+    }
+}

@@ -1,0 +1,87 @@
+//! The wasm-bindgen exports. The hand-written package entry (pkg-template/index.js) wraps
+//! them: it loads the wasm lazily and turns the plain error objects made here into
+//! `AuthError` instances.
+
+use super::flows;
+use crate::authorize::LoginOptions;
+use crate::config::Config;
+use crate::error::Error;
+use crate::json::{self, Json};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn opt(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// `{ code, description, error?, errorDescription?, errorUri?, status? }`.
+fn to_js(e: Error) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "code", &JsValue::from_str(e.code.as_str()));
+    set(
+        &obj,
+        "description",
+        &JsValue::from_str(e.description.as_str()),
+    );
+    if let Some(error) = &e.error {
+        set(&obj, "error", &JsValue::from_str(error));
+        if let crate::error::Text::Server(d) = &e.description {
+            set(&obj, "errorDescription", &JsValue::from_str(d));
+        }
+    }
+    if let Some(uri) = &e.error_uri {
+        set(&obj, "errorUri", &JsValue::from_str(uri));
+    }
+    if let Some(status) = e.status {
+        set(&obj, "status", &JsValue::from(status));
+    }
+    obj.into()
+}
+
+fn config(value: &JsValue) -> Result<Config, JsValue> {
+    Config::from_json(value).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = startLogin)]
+pub async fn start_login(config_js: JsValue, options: JsValue) -> Result<(), JsValue> {
+    let config = config(&config_js)?;
+    let options = LoginOptions::from_json(Some(&options)).map_err(to_js)?;
+    flows::start_login(&config, &options).await.map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = handleCallback)]
+pub async fn handle_callback(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let config = config(&config_js)?;
+    let url = json::opt_string(&options, "url").map_err(|_| {
+        to_js(Error::new(
+            crate::error::Code::InvalidConfig,
+            "url must be a string.",
+        ))
+    })?;
+    let r = flows::handle_callback(&config, url.as_deref())
+        .await
+        .map_err(to_js)?;
+    let obj = Object::new();
+    set(&obj, "returnTo", &opt(r.return_to.as_deref()));
+    set(&obj, "scope", &opt(r.scope.as_deref()));
+    Ok(obj.into())
+}
+
+#[wasm_bindgen(js_name = getAccessToken)]
+pub async fn get_access_token(config_js: JsValue, options: JsValue) -> Result<String, JsValue> {
+    let config = config(&config_js)?;
+    let force = match options.get("forceRefresh").filter(|v| !Json::is_null(v)) {
+        None => false,
+        Some(v) => v.as_bool().ok_or_else(|| {
+            to_js(Error::new(
+                crate::error::Code::InvalidConfig,
+                "forceRefresh must be a boolean.",
+            ))
+        })?,
+    };
+    flows::get_access_token(&config, force).await.map_err(to_js)
+}

@@ -1,0 +1,60 @@
+//! `fetch`, as the protocol needs it: a form POST to the token endpoint and a JSON GET for
+//! discovery, each with a timeout, no cookies, and no redirects followed.
+
+use crate::error::{Code, Error, Result};
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestCredentials, RequestInit, RequestRedirect, Response as JsResponse};
+
+/// Status and body text of a response.
+pub(crate) struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+fn failed(err: &JsValue) -> Error {
+    // AbortSignal.timeout() rejects with a DOMException named "TimeoutError".
+    let name = Reflect::get(err, &JsValue::from_str("name"))
+        .ok()
+        .and_then(|n| n.as_string());
+    if name.as_deref() == Some("TimeoutError") {
+        Error::code(Code::Timeout)
+    } else {
+        Error::code(Code::NetworkError)
+    }
+}
+
+/// Sends a request. `body`: an `application/x-www-form-urlencoded` POST body, or a GET.
+pub(crate) async fn send(url: &str, body: Option<&str>, timeout_ms: u32) -> Result<Response> {
+    let init = RequestInit::new();
+    let headers = Headers::new().map_err(|e| failed(&e))?;
+    let _ = headers.set("accept", "application/json");
+    if let Some(b) = body {
+        init.set_method("POST");
+        let _ = headers.set("content-type", "application/x-www-form-urlencoded");
+        init.set_body(&JsValue::from_str(b));
+    }
+    init.set_headers(&headers);
+    // No cookies to the authorization server's API endpoints: a public client authenticates
+    // with the code verifier and refresh token only.
+    init.set_credentials(RequestCredentials::Omit);
+    // A token endpoint that redirects would have the body re-sent elsewhere (307/308);
+    // "manual" turns any redirect into an opaque response with status 0, an error.
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(timeout_ms)));
+
+    let window = web_sys::window().ok_or_else(|| Error::code(Code::NetworkError))?;
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|e| failed(&e))?;
+    let response: JsResponse = response.dyn_into().map_err(|e| failed(&e))?;
+    let status = response.status();
+    let text: Promise = response.text().map_err(|e| failed(&e))?;
+    let body = JsFuture::from(text)
+        .await
+        .map_err(|e| failed(&e))?
+        .as_string()
+        .unwrap_or_default();
+    Ok(Response { status, body })
+}

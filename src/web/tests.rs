@@ -1,0 +1,362 @@
+//! Browser tests (headless Chromium through wasm-bindgen-test): the shell against real
+//! sessionStorage, history and fetch. The token endpoint is tests/browser/token-server.mjs,
+//! a real HTTP server that `npm test` starts; its address is compiled in.
+
+use super::flows::{self, prepare_login};
+use super::storage::{self, Store};
+use crate::authorize::LoginOptions;
+use crate::config::Config;
+use crate::error::Code;
+use crate::form::Pairs;
+use crate::json::Json;
+use crate::transaction::Transaction;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SERVER: &str = match option_env!("SPA_OAUTH_TEST_SERVER") {
+    Some(s) => s,
+    None => "http://127.0.0.1:1", // nothing listens there: every test that needs it fails
+};
+
+fn config(client: &str, extra: &str) -> Config {
+    let text = format!(
+        r#"{{"clientId":"{client}","redirectUri":"http://127.0.0.1/cb","authorizationEndpoint":"{SERVER}/authorize",
+            "tokenEndpoint":"{SERVER}/token","scope":"openid offline_access"{extra}}}"#
+    );
+    Config::from_json(&JsValue::parse(&text).unwrap()).unwrap()
+}
+
+async fn count(key: &str) -> u32 {
+    let r = super::http::send(&format!("{SERVER}/count?key={key}"), None, 5000)
+        .await
+        .unwrap();
+    JsValue::parse(&r.body)
+        .unwrap()
+        .get("count")
+        .unwrap()
+        .as_f64()
+        .unwrap() as u32
+}
+
+/// Starts a login and returns the state it sent.
+async fn login(config: &Config, return_to: Option<&str>) -> String {
+    let options = LoginOptions {
+        return_to: return_to.map(Into::into),
+        ..Default::default()
+    };
+    let url = prepare_login(config, &options).await.unwrap();
+    let query = url.split_once('?').unwrap().1;
+    Pairs::parse(query)
+        .unwrap()
+        .get("state")
+        .unwrap()
+        .to_string()
+}
+
+fn callback_url(code: &str, state: &str) -> String {
+    format!("http://127.0.0.1/cb?code={code}&state={state}")
+}
+
+#[wasm_bindgen_test]
+async fn transaction_round_trips_through_session_storage() {
+    let c = config("tx-roundtrip", "");
+    let state = login(&c, Some("/orders/42")).await;
+    let stored = storage::get(Store::Session, &Transaction::key(&state))
+        .unwrap()
+        .expect("stored under its state");
+    let tx = Transaction::decode(&stored).unwrap();
+    assert_eq!(tx.state, state);
+    assert_eq!(tx.verifier.expose().len(), 43);
+    assert_eq!(tx.return_to.as_deref(), Some("/orders/42"));
+    assert_eq!(tx.token_endpoint, format!("{SERVER}/token"));
+    assert!(tx.nonce.is_some());
+}
+
+#[wasm_bindgen_test]
+async fn two_logins_in_flight_do_not_overwrite_each_other() {
+    let c = config("two-tx", "");
+    let first = login(&c, Some("/first")).await;
+    let second = login(&c, Some("/second")).await;
+    assert_ne!(first, second);
+    // Either may come back first; each finds its own transaction.
+    let r2 = flows::handle_callback(&c, Some(&callback_url("ok-two-b", &second)))
+        .await
+        .unwrap();
+    let r1 = flows::handle_callback(&c, Some(&callback_url("ok-two-a", &first)))
+        .await
+        .unwrap();
+    assert_eq!(r1.return_to.as_deref(), Some("/first"));
+    assert_eq!(r2.return_to.as_deref(), Some("/second"));
+}
+
+#[wasm_bindgen_test]
+async fn callback_success_stores_a_session() {
+    let c = config("cb-ok", "");
+    let state = login(&c, None).await;
+    let r = flows::handle_callback(&c, Some(&callback_url("ok-success", &state)))
+        .await
+        .unwrap();
+    assert_eq!(r.return_to, None);
+    assert_eq!(r.scope.as_deref(), Some("openid"));
+    assert!(
+        storage::get(Store::Session, &Transaction::key(&state))
+            .unwrap()
+            .is_none(),
+        "transaction removed"
+    );
+    let token = flows::get_access_token(&c, false).await.unwrap();
+    assert!(token.starts_with("at-"));
+    assert_eq!(count("ok-success").await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn callback_failures_have_their_codes() {
+    let cases = [
+        ("html-1", Code::ServerError, Some(502)),
+        ("grant-1", Code::InvalidGrant, Some(400)),
+        ("badjson-1", Code::InvalidResponse, Some(200)),
+        ("mac-1", Code::InvalidResponse, Some(200)),
+    ];
+    for (code, expected, status) in cases {
+        let c = config(code, "");
+        let state = login(&c, None).await;
+        let e = flows::handle_callback(&c, Some(&callback_url(code, &state)))
+            .await
+            .unwrap_err();
+        assert_eq!((e.code, e.status), (expected, status), "{code}");
+        assert_eq!(
+            flows::get_access_token(&c, false).await.unwrap_err().code,
+            Code::LoginRequired,
+            "{code}: no session"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn server_error_response_is_reported_and_no_token_request_is_sent() {
+    let c = config("denied", "");
+    let state = login(&c, None).await;
+    let url = format!("http://127.0.0.1/cb?error=access_denied&error_description=User+said+no&state={state}&code=denied-1");
+    let e = flows::handle_callback(&c, Some(&url)).await.unwrap_err();
+    assert_eq!(e.code, Code::AccessDenied);
+    assert_eq!(e.description.as_str(), "User said no");
+    assert_eq!(count("denied-1").await, 0);
+}
+
+#[wasm_bindgen_test]
+async fn unknown_or_missing_state_sends_no_token_request() {
+    let c = config("state", "");
+    let _ = login(&c, None).await;
+    let e = flows::handle_callback(&c, Some(&callback_url("ok-forged", "forged-state")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::StateMismatch);
+    let e = flows::handle_callback(&c, Some("http://127.0.0.1/cb?code=ok-forged"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::StateMismatch);
+    assert_eq!(count("ok-forged").await, 0);
+}
+
+#[wasm_bindgen_test]
+async fn network_failure_and_timeout() {
+    let down = Config::from_json(&JsValue::parse(r#"{"clientId":"down","redirectUri":"http://127.0.0.1/cb",
+        "authorizationEndpoint":"http://127.0.0.1:1/authorize","tokenEndpoint":"http://127.0.0.1:1/token"}"#).unwrap()).unwrap();
+    let state = login(&down, None).await;
+    let e = flows::handle_callback(&down, Some(&callback_url("x", &state)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::NetworkError);
+
+    let c = config("slow", r#","httpTimeoutMs":300"#);
+    let state = login(&c, None).await;
+    let e = flows::handle_callback(&c, Some(&callback_url("slow-1", &state)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::Timeout);
+}
+
+#[wasm_bindgen_test]
+async fn a_code_is_never_redeemed_twice() {
+    let c = config("twice", "");
+    let state = login(&c, Some("/x")).await;
+    let url = callback_url("ok-twice", &state);
+    // Concurrently, as React StrictMode does, and then once more after both finished.
+    let a = {
+        let (c, u) = (c.clone(), url.clone());
+        future_to_promise(async move {
+            flows::handle_callback(&c, Some(&u))
+                .await
+                .map(|r| JsValue::from(r.return_to))
+                .map_err(|e| e.code.as_str().into())
+        })
+    };
+    let b = {
+        let (c, u) = (c.clone(), url.clone());
+        future_to_promise(async move {
+            flows::handle_callback(&c, Some(&u))
+                .await
+                .map(|r| JsValue::from(r.return_to))
+                .map_err(|e| e.code.as_str().into())
+        })
+    };
+    let both = JsFuture::from(js_sys::Promise::all(&js_sys::Array::of2(&a, &b)))
+        .await
+        .unwrap();
+    let both: js_sys::Array = both.into();
+    assert_eq!(both.get(0).as_string().as_deref(), Some("/x"));
+    assert_eq!(both.get(1).as_string().as_deref(), Some("/x"));
+    let again = flows::handle_callback(&c, Some(&url)).await.unwrap();
+    assert_eq!(again.return_to.as_deref(), Some("/x"));
+    assert_eq!(count("ok-twice").await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_get_access_token_calls_share_one_refresh() {
+    let c = config("refresh", "");
+    let state = login(&c, None).await;
+    // "short": expires_in 10 s, inside the 30 s margin, so the next call must refresh.
+    flows::handle_callback(&c, Some(&callback_url("short-refresh", &state)))
+        .await
+        .unwrap();
+    let call = || {
+        let c = c.clone();
+        future_to_promise(async move {
+            flows::get_access_token(&c, false)
+                .await
+                .map(JsValue::from)
+                .map_err(|e| e.code.as_str().into())
+        })
+    };
+    let (a, b) = (call(), call());
+    let both: js_sys::Array = JsFuture::from(js_sys::Promise::all(&js_sys::Array::of2(&a, &b)))
+        .await
+        .unwrap()
+        .into();
+    let (ta, tb) = (
+        both.get(0).as_string().unwrap(),
+        both.get(1).as_string().unwrap(),
+    );
+    assert_eq!(ta, tb);
+    assert_eq!(
+        count("refresh:short-refresh").await,
+        1,
+        "one refresh request"
+    );
+    // The new token is valid for an hour: used as is, no further request.
+    assert_eq!(flows::get_access_token(&c, false).await.unwrap(), ta);
+    assert_eq!(count("refresh:short-refresh").await, 1);
+    // forceRefresh rotates again.
+    let forced = flows::get_access_token(&c, true).await.unwrap();
+    assert_ne!(forced, ta);
+    assert_eq!(count("refresh:short-refresh").await, 2);
+}
+
+#[wasm_bindgen_test]
+async fn refused_refresh_ends_the_session() {
+    let c = config("refused", "");
+    let state = login(&c, None).await;
+    flows::handle_callback(&c, Some(&callback_url("short-refused", &state)))
+        .await
+        .unwrap();
+    // Revoke the chain behind the library's back: present the stored refresh token once.
+    let stored = storage::get(Store::Session, &c.session_key())
+        .unwrap()
+        .unwrap();
+    let session = crate::session::Session::decode(&stored).unwrap();
+    let body = crate::token::refresh_grant("refused", session.refresh_token.as_ref().unwrap());
+    super::http::send(&format!("{SERVER}/token"), Some(&body), 5000)
+        .await
+        .unwrap();
+    let e = flows::get_access_token(&c, false).await.unwrap_err();
+    assert_eq!(e.code, Code::LoginRequired);
+    assert_eq!(e.error.as_deref(), Some("invalid_grant"));
+    assert!(
+        storage::get(Store::Session, &c.session_key())
+            .unwrap()
+            .is_none(),
+        "session cleared"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn callback_cleans_the_address_bar_and_keeps_other_parameters() {
+    let c = config("clean", "");
+    let state = login(&c, None).await;
+    let history = web_sys::window().unwrap().history().unwrap();
+    let before = super::location::href().unwrap();
+    let with_code = format!("?keep=1&code=ok-clean&state={state}&iss=x#section");
+    history
+        .replace_state_with_url(&JsValue::from_str("router-state"), "", Some(&with_code))
+        .unwrap();
+    flows::handle_callback(&c, None).await.unwrap();
+    let after = super::location::href().unwrap();
+    assert!(after.ends_with("?keep=1#section"), "{after}");
+    assert!(!after.contains("code=") && !after.contains("state="));
+    assert_eq!(
+        history.state().unwrap().as_string().as_deref(),
+        Some("router-state"),
+        "router state kept"
+    );
+    // A second call from the same page, after the cleaning, gets the same result.
+    assert!(flows::handle_callback(&c, None).await.is_ok());
+    assert_eq!(count("ok-clean").await, 1);
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some(&before))
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn memory_and_local_token_storage() {
+    for (name, store) in [("mem", Store::Memory), ("local", Store::Local)] {
+        let storage_name = if name == "mem" { "memory" } else { "local" };
+        let c = config(name, &format!(r#","tokenStorage":"{storage_name}""#));
+        let state = login(&c, None).await;
+        flows::handle_callback(&c, Some(&callback_url(&format!("ok-{name}"), &state)))
+            .await
+            .unwrap();
+        assert!(
+            storage::get(store, &c.session_key()).unwrap().is_some(),
+            "{name}"
+        );
+        assert!(
+            storage::get(Store::Session, &c.session_key())
+                .unwrap()
+                .is_none(),
+            "{name}: not in sessionStorage"
+        );
+        assert!(flows::get_access_token(&c, false).await.is_ok());
+        let _ = storage::remove(store, &c.session_key());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn discovery_is_cached_for_the_next_login() {
+    let text =
+        format!(r#"{{"clientId":"disc","redirectUri":"http://127.0.0.1/cb","issuer":"{SERVER}"}}"#);
+    let c = Config::from_json(&JsValue::parse(&text).unwrap()).unwrap();
+    let url = prepare_login(&c, &LoginOptions::default()).await.unwrap();
+    assert!(url.starts_with(&format!("{SERVER}/authorize?")));
+    let cached = storage::get(Store::Session, &crate::metadata::cache_key(SERVER)).unwrap();
+    assert!(cached.is_some_and(|m| m.contains("token_endpoint")));
+}
+
+#[wasm_bindgen_test]
+async fn errors_reach_javascript_as_plain_objects_with_code_and_description() {
+    let cfg = JsValue::parse(r#"{"clientId":"","redirectUri":"x"}"#).unwrap();
+    let e = super::exports::get_access_token(cfg, JsValue::UNDEFINED)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.get("code").and_then(|c| c.as_string()).as_deref(),
+        Some("invalid_config")
+    );
+    assert!(e
+        .get("description")
+        .and_then(|c| c.as_string())
+        .unwrap()
+        .contains("clientId"));
+}

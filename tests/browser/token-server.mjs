@@ -1,0 +1,85 @@
+// The token endpoint the browser tests talk to: a real HTTP server on 127.0.0.1 whose
+// answers are chosen by the test through the code it sends, so each failure a real server
+// can produce (HTML error pages, 5xx, malformed JSON, slowness, refused grants) is
+// reproducible. It counts requests so tests can assert that a code was redeemed once and
+// that concurrent refreshes made one request. The full flow against a certified provider
+// is in tests/e2e.
+import { createServer } from "node:http";
+
+export function startTokenServer(port = 0) {
+  const counts = new Map(); // code or refresh_token -> requests seen
+  const refreshChains = new Map(); // current refresh token -> chain id
+  let issued = 0;
+  const bump = (k) => counts.set(k, (counts.get(k) || 0) + 1);
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    const cors = {
+      "access-control-allow-origin": req.headers.origin || "*",
+      "access-control-allow-headers": "content-type, accept",
+      "access-control-allow-methods": "GET, POST",
+    };
+    const send = (status, body, type = "application/json") => {
+      res.writeHead(status, { ...cors, "content-type": type, "cache-control": "no-store" });
+      res.end(typeof body === "string" ? body : JSON.stringify(body));
+    };
+    if (req.method === "OPTIONS") return send(204, "");
+    if (url.pathname === "/count") return send(200, { count: counts.get(url.searchParams.get("key")) || 0 });
+    if (url.pathname === "/.well-known/openid-configuration") {
+      const origin = "http://" + req.headers.host;
+      return send(200, {
+        issuer: origin,
+        authorization_endpoint: origin + "/authorize",
+        token_endpoint: origin + "/token",
+        code_challenge_methods_supported: ["S256"],
+      });
+    }
+    if (url.pathname !== "/token" || req.method !== "POST") return send(404, "not found", "text/plain");
+
+    let raw = "";
+    for await (const chunk of req) raw += chunk;
+    const form = new URLSearchParams(raw);
+    if (req.headers["content-type"] !== "application/x-www-form-urlencoded") {
+      return send(400, { error: "invalid_request", error_description: "content-type" });
+    }
+    const tokens = (expiresIn, chain) => {
+      issued += 1;
+      const rt = "rt-" + issued;
+      refreshChains.set(rt, chain);
+      return { access_token: "at-" + issued, token_type: "Bearer", expires_in: expiresIn, refresh_token: rt, scope: "openid" };
+    };
+
+    if (form.get("grant_type") === "refresh_token") {
+      const rt = form.get("refresh_token");
+      bump(rt);
+      const chain = refreshChains.get(rt);
+      if (chain === undefined) return send(400, { error: "invalid_grant", error_description: "refresh token revoked" });
+      refreshChains.delete(rt); // rotation: each refresh token works once
+      bump("refresh:" + chain);
+      await new Promise((r) => setTimeout(r, 50)); // let concurrent callers overlap
+      return send(200, tokens(3600, chain));
+    }
+    if (form.get("grant_type") !== "authorization_code") return send(400, { error: "unsupported_grant_type" });
+    const code = form.get("code");
+    bump(code);
+    if (!form.get("code_verifier") || !form.get("redirect_uri") || !form.get("client_id")) {
+      return send(400, { error: "invalid_request", error_description: "missing parameter" });
+    }
+    const scenario = code.split("-")[0];
+    switch (scenario) {
+      case "ok": return send(200, tokens(3600, code));
+      case "short": return send(200, tokens(10, code));
+      case "noexp": return send(200, { access_token: "at-noexp", token_type: "bearer" });
+      case "html": return send(502, "<!doctype html><title>Bad Gateway</title><h1>502</h1>", "text/html");
+      case "grant": return send(400, { error: "invalid_grant", error_description: "code expired" });
+      case "badjson": return send(200, "{not json", "application/json");
+      case "mac": return send(200, { access_token: "x", token_type: "mac" });
+      case "slow": await new Promise((r) => setTimeout(r, 3000)); return send(200, tokens(3600, code));
+      default: return send(400, { error: "invalid_grant", error_description: "unknown code" });
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve({ server, url: "http://127.0.0.1:" + server.address().port }));
+  });
+}
