@@ -119,3 +119,15 @@ export declare function handleCallback(config: AuthConfig, options?: CallbackOpt
 
 /** An access token valid for at least 30 more seconds, refreshed when needed. */
 export declare function getAccessToken(config: AuthConfig, options?: AccessTokenOptions): Promise<string>;
+
+export interface SessionInfo {
+  /** When the access token expires, in milliseconds since the epoch (as Date.now()), or null when the server gave no lifetime. */
+  expiresAt: number | null;
+  /** The granted scope, when the server said. */
+  scope: string | null;
+  /** Whether a refresh token is held. */
+  refreshable: boolean;
+}
+
+/** The stored session's expiry and scope (never the tokens), or null when logged out. Makes no request. */
+export declare function getSessionInfo(config: AuthConfig): Promise<SessionInfo | null>;

@@ -72,3 +72,8 @@ export function handleCallback(config, options) {
 export function getAccessToken(config, options) {
   return call("getAccessToken", [config, options]);
 }
+
+/** `{ expiresAt, scope, refreshable }` of the stored session (no tokens), or null when logged out. */
+export function getSessionInfo(config) {
+  return call("getSessionInfo", [config]);
+}

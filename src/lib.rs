@@ -34,4 +34,6 @@ pub use error::{Code, Error, Result, Text};
 pub use secret::Secret;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{get_access_token, handle_callback, start_login, CallbackResult};
+pub use web::{
+    get_access_token, handle_callback, session_info, start_login, CallbackResult, SessionInfo,
+};

@@ -85,3 +85,20 @@ pub async fn get_access_token(config_js: JsValue, options: JsValue) -> Result<St
     };
     flows::get_access_token(&config, force).await.map_err(to_js)
 }
+
+#[wasm_bindgen(js_name = getSessionInfo)]
+pub fn get_session_info(config_js: JsValue) -> Result<JsValue, JsValue> {
+    let config = config(&config_js)?;
+    let Some(info) = flows::session_info(&config).map_err(to_js)? else {
+        return Ok(JsValue::NULL);
+    };
+    let obj = Object::new();
+    // Milliseconds, as Date and Date.now() use.
+    let expires = info
+        .expires_at
+        .map_or(JsValue::NULL, |s| JsValue::from(s as f64 * 1000.0));
+    set(&obj, "expiresAt", &expires);
+    set(&obj, "scope", &opt(info.scope.as_deref()));
+    set(&obj, "refreshable", &JsValue::from(info.refreshable));
+    Ok(obj.into())
+}

@@ -287,3 +287,23 @@ async fn refresh(config: &Config) -> Result<String> {
         Err(e) => Err(e),
     }
 }
+
+/// What an app may show about the session, without the tokens themselves.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SessionInfo {
+    /// When the access token expires (seconds since the epoch), when the server said.
+    pub expires_at: Option<u64>,
+    /// The granted scope, when the server said.
+    pub scope: Option<String>,
+    /// Whether a refresh token is held (the session can outlive the access token).
+    pub refreshable: bool,
+}
+
+/// The stored session's metadata, or `None` when logged out. Makes no request.
+pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
+    Ok(load_session(config)?.map(|s| SessionInfo {
+        expires_at: s.expires_at,
+        scope: s.scope.clone(),
+        refreshable: s.refresh_token.is_some(),
+    }))
+}

@@ -9,7 +9,9 @@ mod js_value;
 mod location;
 mod storage;
 
-pub use flows::{get_access_token, handle_callback, start_login, CallbackResult};
+pub use flows::{
+    get_access_token, handle_callback, session_info, start_login, CallbackResult, SessionInfo,
+};
 
 use crate::error::{Code, Error, Result};
 

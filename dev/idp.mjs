@@ -1,0 +1,143 @@
+// The development authorization server: panva's oidc-provider (a certified OpenID Provider),
+// configured for one public SPA client. Used by `npm run demo`, the end-to-end tests and the
+// benchmark. Run alone: `node dev/idp.mjs` (IDP_PORT, APP_ORIGIN, ACCESS_TOKEN_TTL).
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+
+/** The demo client's id. */
+export const CLIENT_ID = "spa-demo";
+
+/**
+ * Starts the provider on 127.0.0.1. Resolves to
+ * `{ issuer, close(), requests, clearRequests() }`: `requests` lists each request the
+ * provider received ({ method, path, grantType, origin }), for tests to assert on.
+ */
+export async function startIdp({
+  port = Number(process.env.IDP_PORT || 4400),
+  appOrigin = process.env.APP_ORIGIN || "http://localhost:5173",
+  accessTokenTtl = Number(process.env.ACCESS_TOKEN_TTL || 3600),
+} = {}) {
+  // oidc-provider 9 asks for Node 22; it works on 20 and says so once. Keep the output clean.
+  const warn = console.warn;
+  console.warn = (...args) => (String(args[0]).includes("Unsupported runtime") ? undefined : warn(...args));
+  const { default: Provider } = await import("oidc-provider");
+  console.warn = warn;
+
+  const issuer = `http://localhost:${port}`;
+  const signing = [
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
+    generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
+  ];
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        token_endpoint_auth_method: "none", // a public client: no secret (RFC 6749 2.1)
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+        redirect_uris: [appOrigin + "/"],
+        post_logout_redirect_uris: [appOrigin + "/"],
+      },
+    ],
+    jwks: { keys: signing },
+    cookies: { keys: [randomBytes(32).toString("base64url")] },
+    pkce: { required: () => true }, // S256 is the only method oidc-provider 9 accepts
+    clientBasedCORS: (ctx, origin) => origin === appOrigin,
+    // By default refresh tokens need offline_access with prompt=consent; the demo client
+    // gets them on every code grant.
+    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed("refresh_token"),
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+      Grant: 14 * 24 * 3600,
+    },
+    claims: { openid: ["sub"], profile: ["name", "preferred_username"], email: ["email"] },
+    findAccount: (ctx, sub) => ({
+      accountId: sub,
+      claims: () => ({ sub, name: sub, preferred_username: sub, email: `${sub}@example.test` }),
+    }),
+    features: {
+      devInteractions: { enabled: true }, // its own login and consent pages: any login works
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.body = `<!doctype html><title>Log out</title><h1>Log out?</h1>${form}
+            <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, log out</button>`;
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.body = "<!doctype html><title>Logged out</title><h1>You are logged out.</h1>";
+        },
+      },
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = "html";
+      ctx.body = `<!doctype html><title>Error</title><h1>${escape(out.error)}</h1><p>${escape(out.error_description || "")}</p>`;
+    },
+  });
+  provider.proxy = false;
+
+  const requests = [];
+  provider.use(async (ctx, next) => {
+    const entry = { method: ctx.method, path: ctx.path, origin: ctx.get("origin") || null, grantType: null };
+    requests.push(entry);
+    await next();
+    if (ctx.path === "/token") entry.grantType = ctx.oidc?.params?.grant_type ?? null;
+    // The built-in pages import a web font from Google; nothing may leave this machine.
+    if (typeof ctx.body === "string" && ctx.type === "text/html") {
+      ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, "");
+    }
+  });
+
+  await assertPortFree(port);
+  const server = provider.listen(port, "127.0.0.1");
+  await new Promise((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  return {
+    issuer,
+    provider,
+    requests,
+    clearRequests: () => requests.splice(0),
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}
+
+function escape(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Fails with a clear message when the port is taken. */
+export function assertPortFree(port) {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (e) =>
+      reject(new Error(e.code === "EADDRINUSE" ? `Port ${port} on 127.0.0.1 is already in use: stop what runs there or set another port (IDP_PORT / DEMO_PORT).` : e.message)));
+    probe.listen(port, "127.0.0.1", () => probe.close(resolve));
+  });
+}
+
+/** A port that is free now on 127.0.0.1 (for tests that start their own servers). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const idp = await startIdp();
+  console.log(`authorization server: ${idp.issuer} (client_id ${CLIENT_ID})`);
+  process.on("SIGINT", () => idp.close().then(() => process.exit(0)));
+}

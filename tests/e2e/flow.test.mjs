@@ -1,0 +1,152 @@
+// The whole flow in headless Chromium against oidc-provider: each case a user would meet.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { captureCallback, consent, logIn, offLoopback, ready, setup, storedSession, tokenRequests } from "./harness.mjs";
+
+/** Runs `fn` with fresh servers and browser, then proves nothing left loopback. */
+async function withEnv(options, fn) {
+  const env = await setup(options);
+  try {
+    await fn(env);
+    assert.deepEqual(offLoopback(env.requested), [], "every request stays on loopback");
+    assert.ok(env.requested.length > 0);
+  } finally {
+    await env.close();
+  }
+}
+
+async function fullLogin(page, env, path = "/") {
+  await page.goto(env.appOrigin + path);
+  await ready(page);
+  await Promise.all([page.waitForNavigation(), page.click("#login")]);
+  await logIn(page, "alice");
+  await consent(page);
+  await page.waitForURL((u) => u.origin === env.appOrigin);
+  await ready(page);
+}
+
+test("full login, userinfo, returnTo, clean address bar, reload and a new tab", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await fullLogin(page, env, "/?view=orders");
+    assert.equal(await page.textContent("#status"), "Logged in.");
+    // returnTo honoured; no code or state left in the address bar.
+    const url = new URL(page.url());
+    assert.equal(url.pathname + url.search, "/?view=orders");
+    assert.ok(!url.searchParams.has("code") && !url.searchParams.has("state") && !url.searchParams.has("iss"));
+    const session = await storedSession(page);
+    assert.ok(session.access_token, "access token stored");
+    await page.click("#call-api");
+    await page.waitForSelector("#api-result[data-status]");
+    assert.equal(await page.getAttribute("#api-result", "data-status"), "200");
+    assert.equal(JSON.parse((await page.textContent("#api-result")).split("\n").slice(1).join("\n")).sub, "alice");
+    assert.equal(tokenRequests(env.idp, "authorization_code").length, 1);
+
+    // Reload: the session survives in sessionStorage.
+    await page.reload();
+    await ready(page);
+    assert.equal(await page.textContent("#status"), "Logged in.");
+    assert.equal(await page.textContent("#user"), "alice");
+
+    // A new tab has its own sessionStorage: logged out there.
+    const tab = await env.context.newPage();
+    await tab.goto(env.appOrigin + "/");
+    await ready(tab);
+    assert.equal(await tab.textContent("#status"), "Not logged in.");
+  }));
+
+test("short-lived access token: refresh, rotation, old refresh token refused", () =>
+  withEnv({ accessTokenTtl: 20 }, async (env) => {
+    const page = await env.context.newPage();
+    await fullLogin(page, env);
+    const before = await storedSession(page);
+    assert.ok(before.refresh_token, "a refresh token was issued");
+    const refreshesBefore = tokenRequests(env.idp, "refresh_token").length;
+    // 20 s of lifetime is inside the 30 s margin: getAccessToken must refresh.
+    await page.click("#call-api");
+    await page.waitForSelector("#api-result[data-status]");
+    assert.equal(await page.getAttribute("#api-result", "data-status"), "200");
+    assert.equal(tokenRequests(env.idp, "refresh_token").length, refreshesBefore + 1);
+    const after = await storedSession(page);
+    assert.notEqual(after.refresh_token, before.refresh_token, "rotated refresh token stored");
+    assert.notEqual(after.access_token, before.access_token);
+    // The server refuses the old refresh token.
+    const r = await fetch(env.idp.issuer + "/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: before.refresh_token, client_id: "spa-demo" }),
+    });
+    assert.equal(r.status, 400);
+    assert.equal((await r.json()).error, "invalid_grant");
+  }));
+
+test("the user denies consent: access_denied reaches the page", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await page.goto(env.appOrigin + "/");
+    await ready(page);
+    await Promise.all([page.waitForNavigation(), page.click("#login")]);
+    await logIn(page, "bob");
+    await page.waitForSelector('button:has-text("Continue")');
+    await Promise.all([page.waitForURL((u) => u.origin === env.appOrigin), page.click('a:has-text("Cancel")')]);
+    await ready(page);
+    assert.equal(await page.getAttribute("#error", "data-code"), "access_denied");
+    assert.equal(await page.isVisible("#error"), true);
+    assert.equal(await page.textContent("#status"), "Not logged in.");
+    assert.equal(tokenRequests(env.idp).length, 0);
+  }));
+
+test("a tampered state is state_mismatch and no token request is sent", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    const callback = new URL(await captureCallback(page, env));
+    const state = callback.searchParams.get("state");
+    callback.searchParams.set("state", state.slice(0, -1) + (state.endsWith("A") ? "B" : "A"));
+    env.idp.clearRequests();
+    await page.goto(callback.href);
+    await ready(page);
+    assert.equal(await page.getAttribute("#error", "data-code"), "state_mismatch");
+    assert.equal(tokenRequests(env.idp).length, 0, "the server sees no token request");
+  }));
+
+test("callback opened twice, and handleCallback twice at once: the code is redeemed once", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    // Twice at once, as React StrictMode does.
+    const callback = new URL(await captureCallback(page, env));
+    await page.goto(env.appOrigin + "/e2e/double.html" + callback.search);
+    await page.waitForSelector('body[data-ready="true"]');
+    const results = JSON.parse(await page.textContent("#out"));
+    assert.equal(results.length, 2);
+    for (const r of results) assert.ok(r.ok, "both calls succeed: " + JSON.stringify(r));
+    assert.deepEqual(results[0], results[1]);
+    assert.equal(tokenRequests(env.idp, "authorization_code").length, 1);
+
+    // The same callback URL opened again (history, a bookmark): the transaction is gone.
+    await page.goto(callback.href);
+    await ready(page);
+    assert.equal(await page.getAttribute("#error", "data-code"), "state_mismatch");
+    assert.equal(tokenRequests(env.idp, "authorization_code").length, 1, "never the server's invalid_grant");
+  }));
+
+test("server down at the token request: network_error, then a new login works", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    const callback = await captureCallback(page, env);
+    await env.idp.close();
+    await page.goto(callback);
+    await ready(page);
+    assert.equal(await page.getAttribute("#error", "data-code"), "network_error");
+    assert.equal(await page.textContent("#status"), "Not logged in.");
+    assert.equal(await page.isVisible("#login"), true, "the page stays usable");
+
+    await env.restartIdp();
+    await page.click("#dismiss");
+    await Promise.all([page.waitForNavigation(), page.click("#login")]);
+    await logIn(page, "carol");
+    await consent(page);
+    await page.waitForURL((u) => u.origin === env.appOrigin);
+    await ready(page);
+    assert.equal(await page.textContent("#status"), "Logged in.");
+    assert.equal(await page.textContent("#user"), "carol");
+  }));

@@ -1,0 +1,122 @@
+// End-to-end harness: a real authorization server (oidc-provider, dev/idp.mjs), the demo
+// served from www/ with the built package, and Debian's Chromium driven by playwright-core.
+// Everything listens on 127.0.0.1 and is stopped by the test that started it.
+import { chromium } from "playwright-core";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CLIENT_ID, freePort, startIdp } from "../../dev/idp.mjs";
+import { startStatic } from "../../dev/static.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", // needed as root
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+/** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
+export async function setup({ accessTokenTtl = 3600 } = {}) {
+  const appPort = await freePort();
+  const idpPort = await freePort();
+  const appOrigin = `http://localhost:${appPort}`;
+  const env = {};
+  const idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl });
+  const web = await startStatic({
+    port: appPort,
+    roots: { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
+    issuer: idp.issuer,
+    clientId: CLIENT_ID,
+    intercept: (url) => {
+      if (env.holdCallback && url.pathname === "/" && url.searchParams.has("state")) {
+        env.holdCallback(url.href);
+        return "<!doctype html><title>captured</title>";
+      }
+    },
+  });
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const context = await browser.newContext();
+  // Every request any page of the test makes, to prove none leaves loopback.
+  const requested = [];
+  context.on("request", (r) => requested.push(r.url()));
+  Object.assign(env, {
+    idp, web, browser, context, requested, appOrigin,
+    async restartIdp() {
+      env.idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl });
+      return env.idp;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await Promise.all([web.close(), env.idp.close()]);
+    },
+  });
+  return env;
+}
+
+/** URLs requested that are not on loopback. */
+export function offLoopback(urls) {
+  return urls.filter((u) => {
+    if (u.startsWith("data:") || u.startsWith("blob:") || u === "about:blank") return false;
+    const host = new URL(u).hostname;
+    return !["localhost", "127.0.0.1", "[::1]"].includes(host);
+  });
+}
+
+/** On the server's login page: log in as `login`. */
+export async function logIn(page, login = "alice") {
+  await page.waitForSelector('input[name="login"]');
+  await page.fill('input[name="login"]', login);
+  await page.fill('input[name="password"]', "any password");
+  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+}
+
+/** On the server's consent page: consent. */
+export async function consent(page) {
+  await page.waitForSelector('button:has-text("Continue")');
+  await page.click('button:has-text("Continue")');
+}
+
+/** Waits until the demo page has finished its start-up work. */
+export async function ready(page) {
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+}
+
+/** The stored session of the demo client, parsed (tokens included: tests only). */
+export function storedSession(page) {
+  return page.evaluate(() => {
+    for (let i = 0; i < sessionStorage.length; i++) {
+      const k = sessionStorage.key(i);
+      if (k.startsWith("spa-oauth:session?")) return Object.fromEntries(new URLSearchParams(sessionStorage.getItem(k)));
+    }
+    return null;
+  });
+}
+
+/**
+ * Runs a login until the server redirects back, and returns that callback URL without
+ * letting the app see it (the demo server answers it with an empty page).
+ */
+export async function captureCallback(page, env, { login = "alice" } = {}) {
+  let captured;
+  env.holdCallback = (url) => (captured = url);
+  try {
+    await page.goto(env.appOrigin + "/");
+    await ready(page);
+    await Promise.all([page.waitForNavigation(), page.click("#login")]);
+    if (await page.$('input[name="login"]')) await logIn(page, login);
+    if (await page.$('button:has-text("Continue")')) await consent(page);
+    await page.waitForFunction(() => document.title === "captured");
+  } finally {
+    env.holdCallback = undefined;
+  }
+  if (!captured) throw new Error("no callback was captured");
+  return captured;
+}
+
+export const tokenRequests = (idp, grantType) =>
+  idp.requests.filter((r) => r.path === "/token" && (!grantType || r.grantType === grantType));
