@@ -131,3 +131,17 @@ export interface SessionInfo {
 
 /** The stored session's expiry and scope (never the tokens), or null when logged out. Makes no request. */
 export declare function getSessionInfo(config: AuthConfig): Promise<SessionInfo | null>;
+
+export interface LogoutOptions {
+  /** Where the server sends the browser after its logout page; must be registered there. */
+  postLogoutRedirectUri?: string;
+  /** Revoke the refresh and access tokens first (RFC 7009). Default true. */
+  revoke?: boolean;
+}
+
+/**
+ * Revokes the tokens, clears the stored session, and navigates to the server's
+ * end_session_endpoint when it has one (otherwise resolves). A failed revocation still
+ * clears the session and rejects with the error, without navigating.
+ */
+export declare function logout(config: AuthConfig, options?: LogoutOptions): Promise<void>;

@@ -77,3 +77,11 @@ export function getAccessToken(config, options) {
 export function getSessionInfo(config) {
   return call("getSessionInfo", [config]);
 }
+
+/**
+ * Ends the session: revokes the tokens (unless `revoke: false`), clears the stored session,
+ * and navigates to the server's logout page when it has one.
+ */
+export function logout(config, options) {
+  return call("logout", [config, options]);
+}

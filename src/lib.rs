@@ -16,6 +16,7 @@ mod config;
 mod error;
 mod form;
 mod json;
+mod logout;
 mod metadata;
 mod pkce;
 mod secret;
@@ -31,6 +32,7 @@ pub use authorize::LoginOptions;
 pub use callback::ResponseMode;
 pub use config::{Config, TokenStorage};
 pub use error::{Code, Error, Result, Text};
+pub use logout::LogoutOptions;
 pub use secret::Secret;
 
 #[cfg(target_arch = "wasm32")]

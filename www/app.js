@@ -1,5 +1,5 @@
 // The demo app: plain ES modules, no bundler. It uses the package exactly as an app would.
-import { startLogin, handleCallback, getAccessToken, getSessionInfo, AuthError } from "spa-oauth";
+import { startLogin, handleCallback, getAccessToken, getSessionInfo, logout, AuthError } from "spa-oauth";
 import { issuer, clientId } from "/demo-config.js";
 
 const config = {
@@ -69,8 +69,11 @@ $("refresh").addEventListener("click", (ev) =>
   }));
 $("logout").addEventListener("click", (ev) =>
   action(ev.currentTarget, async () => {
-    sessionStorage.clear();
-    await render();
+    try {
+      await logout(config, { postLogoutRedirectUri: location.origin + "/" });
+    } finally {
+      await render(); // reached when the server has no logout page, or revocation failed
+    }
   }));
 $("dismiss").addEventListener("click", () => ($("error").hidden = true));
 

@@ -7,6 +7,7 @@ use crate::authorize::LoginOptions;
 use crate::config::Config;
 use crate::error::Error;
 use crate::json::{self, Json};
+use crate::logout::LogoutOptions;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -101,4 +102,11 @@ pub fn get_session_info(config_js: JsValue) -> Result<JsValue, JsValue> {
     set(&obj, "scope", &opt(info.scope.as_deref()));
     set(&obj, "refreshable", &JsValue::from(info.refreshable));
     Ok(obj.into())
+}
+
+#[wasm_bindgen]
+pub async fn logout(config_js: JsValue, options: JsValue) -> Result<(), JsValue> {
+    let config = config(&config_js)?;
+    let options = LogoutOptions::from_json(Some(&options)).map_err(to_js)?;
+    flows::logout(&config, &options).await.map_err(to_js)
 }

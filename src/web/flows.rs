@@ -8,6 +8,7 @@ use crate::authorize::{self, LoginOptions};
 use crate::callback::{self, ResponseMode};
 use crate::config::Config;
 use crate::error::{Code, Error, Result};
+use crate::logout::{self, LogoutOptions};
 use crate::metadata::{self, Metadata};
 use crate::session::{Next, Session};
 use crate::token;
@@ -306,4 +307,56 @@ pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
         scope: s.scope.clone(),
         refreshable: s.refresh_token.is_some(),
     }))
+}
+
+/// Ends the session: revokes the refresh token, then the access token (RFC 7009), clears the
+/// stored session, and navigates to the server's `end_session_endpoint` (RP-Initiated Logout)
+/// when it has one; otherwise resolves. A failed revocation still clears the session and is
+/// reported as the rejection, without navigating, so the app can tell the user.
+pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
+    let session = load_session(config).ok().flatten();
+    let meta = match &config.issuer {
+        Some(issuer) => metadata(config, issuer).await.ok(),
+        None => None,
+    };
+    let mut failure: Option<Error> = None;
+    if let (true, Some(s), Some(endpoint)) = (
+        options.revoke,
+        &session,
+        meta.as_ref().and_then(|m| m.revocation_endpoint.as_deref()),
+    ) {
+        // The refresh token first: revoking it usually revokes the grant's access tokens too.
+        let tokens = [
+            (s.refresh_token.as_ref(), "refresh_token"),
+            (Some(&s.access_token), "access_token"),
+        ];
+        for (token, hint) in tokens {
+            let Some(token) = token else { continue };
+            let body = logout::revocation_body(&s.client_id, token, hint);
+            // RFC 7009 2.2: a 200 is success whatever its body and content type.
+            let outcome = match http::send(endpoint, Some(&body), config.http_timeout_ms).await {
+                Ok(r) if r.status == 200 => None,
+                Ok(r) => Some(token::http_error::<JsValue>(r.status, &r.body)),
+                Err(e) => Some(e),
+            };
+            failure = failure.or(outcome);
+        }
+    }
+    clear_session(config);
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if let Some(endpoint) = meta
+        .as_ref()
+        .and_then(|m| m.end_session_endpoint.as_deref())
+    {
+        let url = logout::end_session_url(
+            endpoint,
+            config,
+            session.as_ref().and_then(|s| s.id_token.as_ref()),
+            options,
+        );
+        return location::assign(&url);
+    }
+    Ok(())
 }

@@ -150,3 +150,23 @@ test("server down at the token request: network_error, then a new login works", 
     assert.equal(await page.textContent("#status"), "Logged in.");
     assert.equal(await page.textContent("#user"), "carol");
   }));
+
+test("log out: tokens revoked, provider session ended, the next login asks again", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await fullLogin(page, env);
+    const { access_token: accessToken } = await storedSession(page);
+    await Promise.all([page.waitForNavigation(), page.click("#logout")]);
+    // The provider's logout confirmation (RP-Initiated Logout), then back to the app.
+    await page.waitForSelector('button:has-text("Yes, log out")');
+    await Promise.all([page.waitForURL((u) => u.origin === env.appOrigin), page.click('button:has-text("Yes, log out")')]);
+    await ready(page);
+    assert.equal(await page.textContent("#status"), "Not logged in.");
+    assert.equal(await storedSession(page), null);
+    assert.equal(env.idp.requests.filter((r) => r.path === "/token/revocation").length, 2, "refresh and access token revoked");
+    const me = await fetch(env.idp.issuer + "/me", { headers: { authorization: "Bearer " + accessToken } });
+    assert.equal(me.status, 401, "the revoked access token is refused by userinfo");
+    // The provider's session is gone: logging in shows its login form again.
+    await Promise.all([page.waitForNavigation(), page.click("#login")]);
+    await page.waitForSelector('input[name="login"]');
+  }));

@@ -1,0 +1,159 @@
+//! Ending a session: token revocation (RFC 7009) and the RP-initiated logout request
+//! (OpenID Connect RP-Initiated Logout 1.0, section 2).
+
+use crate::config::Config;
+use crate::error::{Code, Error, Result};
+use crate::form;
+use crate::json::{self, Json};
+use crate::secret::Secret;
+use crate::url;
+
+/// The options of one `logout` call.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LogoutOptions {
+    /// Where the server sends the browser after logging out; registered at the server.
+    pub post_logout_redirect_uri: Option<String>,
+    /// Revoke the refresh and access tokens first (default true).
+    pub revoke: bool,
+}
+
+impl Default for LogoutOptions {
+    fn default() -> Self {
+        LogoutOptions {
+            post_logout_redirect_uri: None,
+            revoke: true,
+        }
+    }
+}
+
+impl LogoutOptions {
+    pub(crate) fn from_json<J: Json>(obj: Option<&J>) -> Result<LogoutOptions> {
+        let Some(obj) = obj.filter(|o| !o.is_null()) else {
+            return Ok(LogoutOptions::default());
+        };
+        let invalid = |d| Error::new(Code::InvalidConfig, d);
+        if !obj.is_object() {
+            return Err(invalid("The options must be an object."));
+        }
+        let post_logout_redirect_uri = json::opt_string(obj, "postLogoutRedirectUri")
+            .map_err(|_| invalid("postLogoutRedirectUri must be a string."))?;
+        if post_logout_redirect_uri
+            .as_deref()
+            .is_some_and(|u| !url::is_safe_redirect_uri(u))
+        {
+            return Err(invalid(
+                "postLogoutRedirectUri must be an absolute https URL (http only on localhost) without a fragment.",
+            ));
+        }
+        let revoke = json::opt_bool(obj, "revoke")
+            .map_err(|_| invalid("revoke must be a boolean."))?
+            .unwrap_or(true);
+        Ok(LogoutOptions {
+            post_logout_redirect_uri,
+            revoke,
+        })
+    }
+}
+
+/// The revocation request body (RFC 7009 2.1); a public client adds its `client_id`
+/// (RFC 6749 2.3 / RFC 7009 2.1: the client identifies itself as at the token endpoint).
+pub(crate) fn revocation_body(client_id: &str, token: &Secret, hint: &str) -> String {
+    let mut body = String::with_capacity(256);
+    form::push(&mut body, "token", token.expose());
+    form::push(&mut body, "token_type_hint", hint);
+    form::push(&mut body, "client_id", client_id);
+    body
+}
+
+/// The logout URL (RP-Initiated Logout 2): `id_token_hint` when there is an ID token,
+/// `client_id` always (so the server can check `post_logout_redirect_uri` without one).
+pub(crate) fn end_session_url(
+    endpoint: &str,
+    config: &Config,
+    id_token: Option<&Secret>,
+    options: &LogoutOptions,
+) -> String {
+    let mut u = url::with_query_start(endpoint);
+    if let Some(t) = id_token {
+        form::push(&mut u, "id_token_hint", t.expose());
+    }
+    form::push(&mut u, "client_id", &config.client_id);
+    if let Some(p) = &options.post_logout_redirect_uri {
+        form::push(&mut u, "post_logout_redirect_uri", p);
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::Pairs;
+    use crate::json::native::json;
+
+    #[test]
+    fn options() {
+        assert_eq!(
+            LogoutOptions::from_json::<serde_json::Value>(None).unwrap(),
+            LogoutOptions::default()
+        );
+        let o = LogoutOptions::from_json(Some(&json(
+            r#"{"postLogoutRedirectUri":"https://app.example/","revoke":false}"#,
+        )))
+        .unwrap();
+        assert_eq!(
+            o.post_logout_redirect_uri.as_deref(),
+            Some("https://app.example/")
+        );
+        assert!(!o.revoke);
+        for bad in [
+            r#"{"postLogoutRedirectUri":"/"}"#,
+            r#"{"postLogoutRedirectUri":"http://app.example/"}"#,
+            r#"{"revoke":"no"}"#,
+            "3",
+        ] {
+            assert_eq!(
+                LogoutOptions::from_json(Some(&json(bad))).unwrap_err().code,
+                Code::InvalidConfig,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn revocation_request() {
+        let body = revocation_body("spa", &Secret::new("r+t".into()), "refresh_token");
+        assert_eq!(
+            body,
+            "token=r%2Bt&token_type_hint=refresh_token&client_id=spa"
+        );
+    }
+
+    #[test]
+    fn end_session_request() {
+        let c = Config::from_json(&json(r#"{"clientId":"spa","redirectUri":"https://app.example/","issuer":"https://id.example"}"#)).unwrap();
+        let o = LogoutOptions {
+            post_logout_redirect_uri: Some("https://app.example/bye?x=1".into()),
+            revoke: true,
+        };
+        let u = end_session_url(
+            "https://id.example/session/end",
+            &c,
+            Some(&Secret::new("a.b.c".into())),
+            &o,
+        );
+        let q = Pairs::parse(u.split_once('?').unwrap().1).unwrap();
+        assert_eq!(q.get("id_token_hint"), Some("a.b.c"));
+        assert_eq!(q.get("client_id"), Some("spa"));
+        assert_eq!(
+            q.get("post_logout_redirect_uri"),
+            Some("https://app.example/bye?x=1")
+        );
+        let u = end_session_url(
+            "https://id.example/logout?tenant=1",
+            &c,
+            None,
+            &LogoutOptions::default(),
+        );
+        assert_eq!(u, "https://id.example/logout?tenant=1&client_id=spa");
+    }
+}
