@@ -56,6 +56,20 @@ async fn login(config: &Config, return_to: Option<&str>) -> String {
         .to_string()
 }
 
+/// Runs two flows concurrently in this page and returns both results (errors as codes).
+async fn at_once(
+    a: impl std::future::Future<Output = crate::error::Result<JsValue>> + 'static,
+    b: impl std::future::Future<Output = crate::error::Result<JsValue>> + 'static,
+) -> js_sys::Array {
+    let code = |e: crate::error::Error| JsValue::from_str(e.code.as_str());
+    let a = future_to_promise(async move { a.await.map_err(code) });
+    let b = future_to_promise(async move { b.await.map_err(code) });
+    JsFuture::from(js_sys::Promise::all(&js_sys::Array::of2(&a, &b)))
+        .await
+        .unwrap()
+        .into()
+}
+
 fn callback_url(code: &str, state: &str) -> String {
     format!("http://127.0.0.1/cb?code={code}&state={state}")
 }
@@ -185,28 +199,15 @@ async fn a_code_is_never_redeemed_twice() {
     let state = login(&c, Some("/x")).await;
     let url = callback_url("ok-twice", &state);
     // Concurrently, as React StrictMode does, and then once more after both finished.
-    let a = {
+    let call = || {
         let (c, u) = (c.clone(), url.clone());
-        future_to_promise(async move {
+        async move {
             flows::handle_callback(&c, Some(&u))
                 .await
                 .map(|r| JsValue::from(r.return_to))
-                .map_err(|e| e.code.as_str().into())
-        })
+        }
     };
-    let b = {
-        let (c, u) = (c.clone(), url.clone());
-        future_to_promise(async move {
-            flows::handle_callback(&c, Some(&u))
-                .await
-                .map(|r| JsValue::from(r.return_to))
-                .map_err(|e| e.code.as_str().into())
-        })
-    };
-    let both = JsFuture::from(js_sys::Promise::all(&js_sys::Array::of2(&a, &b)))
-        .await
-        .unwrap();
-    let both: js_sys::Array = both.into();
+    let both = at_once(call(), call()).await;
     assert_eq!(both.get(0).as_string().as_deref(), Some("/x"));
     assert_eq!(both.get(1).as_string().as_deref(), Some("/x"));
     let again = flows::handle_callback(&c, Some(&url)).await.unwrap();
@@ -224,18 +225,9 @@ async fn concurrent_get_access_token_calls_share_one_refresh() {
         .unwrap();
     let call = || {
         let c = c.clone();
-        future_to_promise(async move {
-            flows::get_access_token(&c, false)
-                .await
-                .map(JsValue::from)
-                .map_err(|e| e.code.as_str().into())
-        })
+        async move { flows::get_access_token(&c, false).await.map(JsValue::from) }
     };
-    let (a, b) = (call(), call());
-    let both: js_sys::Array = JsFuture::from(js_sys::Promise::all(&js_sys::Array::of2(&a, &b)))
-        .await
-        .unwrap()
-        .into();
+    let both = at_once(call(), call()).await;
     let (ta, tb) = (
         both.get(0).as_string().unwrap(),
         both.get(1).as_string().unwrap(),
