@@ -60,9 +60,13 @@ pub(crate) fn parse(href: &str, mode: ResponseMode) -> Result<Callback> {
 }
 
 impl Callback {
-    /// Checks the response against its transaction and yields the code. `tx` is the
-    /// transaction stored under this state, if any.
-    pub(crate) fn into_code(mut self, tx: Option<&Transaction>, now: u64) -> Result<Secret> {
+    /// Checks the response against its transaction and yields the code with the transaction
+    /// it belongs to. `tx` is the transaction stored under this state, if any.
+    pub(crate) fn into_code(
+        mut self,
+        tx: Option<&Transaction>,
+        now: u64,
+    ) -> Result<(Secret, &Transaction)> {
         let tx = tx.ok_or_else(|| {
             Error::new(Code::StateMismatch, "The callback's state matches no login started in this tab (already used, or from another tab).")
         })?;
@@ -83,7 +87,7 @@ impl Callback {
             );
         }
         match self.params.take("code") {
-            Some(code) if !code.is_empty() => Ok(Secret::new(code)),
+            Some(code) if !code.is_empty() => Ok((Secret::new(code), tx)),
             _ => Err(Error::new(
                 Code::InvalidCallback,
                 "The callback URL has neither a code nor an error.",
@@ -153,7 +157,9 @@ mod tests {
 
     fn code_of(href: &str) -> Result<Secret> {
         let tx = sample();
-        parse(href, ResponseMode::Query)?.into_code(Some(&tx), NOW)
+        parse(href, ResponseMode::Query)?
+            .into_code(Some(&tx), NOW)
+            .map(|(code, _)| code)
     }
 
     fn code(e: Result<Secret>) -> Code {
@@ -192,7 +198,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cb.state, "other");
-        assert_eq!(code(cb.into_code(None, NOW)), Code::StateMismatch);
+        assert_eq!(
+            cb.into_code(None, NOW).err().unwrap().code,
+            Code::StateMismatch
+        );
     }
 
     #[test]
@@ -204,7 +213,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            code(cb.into_code(Some(&tx), tx.created_at + 601)),
+            cb.into_code(Some(&tx), tx.created_at + 601)
+                .err()
+                .unwrap()
+                .code,
             Code::TransactionExpired
         );
     }
@@ -289,10 +301,10 @@ mod tests {
             ResponseMode::Fragment,
         )
         .unwrap();
-        assert_eq!(
-            cb.into_code(Some(&sample()), NOW).unwrap().expose(),
-            "right"
-        );
+        let tx = sample();
+        let (got, matched) = cb.into_code(Some(&tx), NOW).unwrap();
+        assert_eq!(got.expose(), "right");
+        assert_eq!(matched.state, "st4te");
         assert_eq!(
             code(
                 parse(

@@ -78,10 +78,4 @@ impl<T: Clone + 'static> Flights<T> {
         }
         result
     }
-
-    /// Forgets every flight (finished ones included) whose key is `key`.
-    #[allow(dead_code)]
-    pub(crate) fn forget(&self, key: &str) {
-        self.list.borrow_mut().retain(|(k, _, _)| k != key);
-    }
 }

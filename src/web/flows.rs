@@ -189,8 +189,7 @@ async fn redeem(
     cb: callback::Callback,
     tx: Option<&Transaction>,
 ) -> Result<CallbackResult> {
-    let code = cb.into_code(tx, now())?;
-    let tx = tx.ok_or_else(|| Error::code(Code::StateMismatch))?;
+    let (code, tx) = cb.into_code(tx, now())?;
     let body = token::code_grant(tx, &code);
     let r = http::send(&tx.token_endpoint, Some(&body), config.http_timeout_ms).await?;
     let tokens = token::parse_response::<JsValue>(r.status, &r.body)?;
@@ -315,11 +314,20 @@ pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
 /// reported as the rejection, without navigating, so the app can tell the user.
 pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
     let session = load_session(config).ok().flatten();
+    let mut failure: Option<Error> = None;
+    // Without metadata there is neither revocation nor the server's logout: when there was a
+    // session to end, that is reported (after the local session is cleared), never passed
+    // over as if the server had been told.
     let meta = match &config.issuer {
-        Some(issuer) => metadata(config, issuer).await.ok(),
+        Some(issuer) => match metadata(config, issuer).await {
+            Ok(m) => Some(m),
+            Err(e) => {
+                failure = session.as_ref().map(|_| e);
+                None
+            }
+        },
         None => None,
     };
-    let mut failure: Option<Error> = None;
     if let (true, Some(s), Some(endpoint)) = (
         options.revoke,
         &session,

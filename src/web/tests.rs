@@ -352,3 +352,44 @@ async fn errors_reach_javascript_as_plain_objects_with_code_and_description() {
         .unwrap()
         .contains("clientId"));
 }
+
+fn discovered(client: &str, issuer: &str) -> Config {
+    let text = format!(
+        r#"{{"clientId":"{client}","redirectUri":"http://127.0.0.1/cb","issuer":"{issuer}"}}"#
+    );
+    Config::from_json(&JsValue::parse(&text).unwrap()).unwrap()
+}
+
+fn store_session(c: &Config) {
+    let s = crate::session::Session::decode("access_token=at&refresh_token=rt&token_endpoint=http%3A%2F%2F127.0.0.1%3A1%2Ft&client_id=x").unwrap();
+    storage::set(Store::Session, &c.session_key(), &s.encode()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn logout_reports_an_unreachable_server_and_still_clears_the_session() {
+    let c = discovered("logout-down", "http://127.0.0.1:1");
+    store_session(&c);
+    let e = flows::logout(&c, &crate::logout::LogoutOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        Code::NetworkError,
+        "not reported as a successful logout"
+    );
+    assert!(
+        flows::session_info(&c).unwrap().is_none(),
+        "session cleared"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn logout_without_revocation_or_logout_endpoint_clears_and_resolves() {
+    // The test server's discovery document has neither endpoint.
+    let c = discovered("logout-local", SERVER);
+    store_session(&c);
+    flows::logout(&c, &crate::logout::LogoutOptions::default())
+        .await
+        .unwrap();
+    assert!(flows::session_info(&c).unwrap().is_none());
+}
