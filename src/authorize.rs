@@ -1,6 +1,7 @@
 //! The authorization request (RFC 6749 4.1.1 with RFC 7636 4.3 and OIDC Core 3.1.2.1):
 //! `startLogin`'s options, the new transaction, and the URL the browser is sent to.
 
+use crate::callback::ResponseMode;
 use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
 use crate::form;
@@ -19,6 +20,9 @@ pub struct LoginOptions {
     pub prompt: Option<String>,
     /// OIDC `login_hint`.
     pub login_hint: Option<String>,
+    /// OIDC `max_age` (seconds): the server must re-authenticate a user who logged in
+    /// longer ago; the ID token's `auth_time` is checked against it.
+    pub max_age: Option<u64>,
     /// More parameters for this request; they override the config's `extraParams`.
     pub extra_params: Vec<(String, String)>,
 }
@@ -46,6 +50,13 @@ impl LoginOptions {
             json::opt_string(obj, "prompt").map_err(|_| invalid("prompt must be a string."))?;
         let login_hint = json::opt_string(obj, "loginHint")
             .map_err(|_| invalid("loginHint must be a string."))?;
+        let max_age = match obj.get("maxAge").filter(|v| !v.is_null()) {
+            None => None,
+            Some(v) => match v.as_f64() {
+                Some(s) if (0.0..=1e9).contains(&s) && s.fract() == 0.0 => Some(s as u64),
+                _ => return Err(invalid("maxAge must be a whole number of seconds.")),
+            },
+        };
         let extra_params = config::string_map(
             obj,
             "extraParams",
@@ -55,6 +66,7 @@ impl LoginOptions {
             return_to,
             prompt,
             login_hint,
+            max_age,
             extra_params,
         })
     }
@@ -74,11 +86,18 @@ pub(crate) fn is_openid(scope: &str) -> bool {
     scope.split(' ').any(|s| s == "openid")
 }
 
+/// Where a login goes: from the config or the server's metadata.
+pub(crate) struct Server<'a> {
+    pub authorization_endpoint: &'a str,
+    pub token_endpoint: &'a str,
+    /// RFC 9207: the server promises `iss` in its authorization responses.
+    pub iss_required: bool,
+}
+
 /// Builds the transaction and the authorization URL.
 pub(crate) fn login(
     config: &Config,
-    authorization_endpoint: &str,
-    token_endpoint: &str,
+    server: &Server,
     options: &LoginOptions,
     random: &Random,
     now: u64,
@@ -94,12 +113,24 @@ pub(crate) fn login(
     params.push(("response_type", "code"));
     params.push(("client_id", &config.client_id));
     params.push(("redirect_uri", &config.redirect_uri));
-    params.push(("scope", &config.scope));
+    if !config.scope.is_empty() {
+        params.push(("scope", &config.scope));
+    }
     params.push(("state", &state));
     params.push(("code_challenge", &challenge));
     params.push(("code_challenge_method", "S256"));
     if let Some(n) = &nonce {
         params.push(("nonce", n.expose()));
+    }
+    // The default for `code` is the query (OAuth 2.0 Multiple Response Type Encoding
+    // Practices 2.1); only the other mode is asked for.
+    if config.response_mode == ResponseMode::Fragment {
+        params.push(("response_mode", "fragment"));
+    }
+    let mut max_age = String::new();
+    if let Some(m) = options.max_age {
+        form::push_u64(&mut max_age, m);
+        params.push(("max_age", &max_age));
     }
     let optional = [
         ("prompt", &options.prompt),
@@ -132,7 +163,7 @@ pub(crate) fn login(
         params.push((name, value));
     }
 
-    let mut url = url::with_query_start(authorization_endpoint);
+    let mut url = url::with_query_start(server.authorization_endpoint);
     for (name, value) in &params {
         form::push(&mut url, name, value);
     }
@@ -142,10 +173,12 @@ pub(crate) fn login(
         nonce,
         client_id: config.client_id.clone(),
         redirect_uri: config.redirect_uri.clone(),
-        token_endpoint: token_endpoint.into(),
+        token_endpoint: server.token_endpoint.into(),
         issuer: config.issuer.clone(),
         scope: config.scope.clone(),
         return_to: options.return_to.clone(),
+        iss_required: server.iss_required,
+        max_age: options.max_age,
         created_at: now,
     };
     Ok(Login { transaction, url })
@@ -170,6 +203,34 @@ mod tests {
 
     const RANDOM: Random = [[1; 32], [2; 32], [3; 32]];
 
+    #[test]
+    fn fragment_mode_max_age_and_iss_promise_reach_the_request_and_transaction() {
+        let c = config(r#","responseMode":"fragment""#);
+        let o = opts(r#"{"maxAge":300}"#).unwrap();
+        let server = Server {
+            authorization_endpoint: "https://id.example/auth",
+            token_endpoint: "https://id.example/t",
+            iss_required: true,
+        };
+        let l = login(&c, &server, &o, &RANDOM, 0).unwrap();
+        let q = query(&l.url);
+        assert_eq!(q.get("response_mode"), Some("fragment"));
+        assert_eq!(q.get("max_age"), Some("300"));
+        assert!(l.transaction.iss_required);
+        assert_eq!(l.transaction.max_age, Some(300));
+        // The default mode is not sent; bad maxAge values are refused.
+        let l = login(&config(""), &server, &LoginOptions::default(), &RANDOM, 0).unwrap();
+        assert_eq!(query(&l.url).get("response_mode"), None);
+        assert_eq!(query(&l.url).get("max_age"), None);
+        for bad in [
+            r#"{"maxAge":-1}"#,
+            r#"{"maxAge":1.5}"#,
+            r#"{"maxAge":"300"}"#,
+        ] {
+            assert_eq!(opts(bad).err().unwrap().code, Code::InvalidConfig, "{bad}");
+        }
+    }
+
     fn query(url: &str) -> Pairs {
         Pairs::parse(url.split_once('?').unwrap().1).unwrap()
     }
@@ -179,8 +240,11 @@ mod tests {
         let c = config(r#","scope":"openid profile""#);
         let login = login(
             &c,
-            "https://id.example/auth",
-            "https://id.example/token",
+            &Server {
+                authorization_endpoint: "https://id.example/auth",
+                token_endpoint: "https://id.example/token",
+                iss_required: false,
+            },
             &LoginOptions::default(),
             &RANDOM,
             100,
@@ -224,8 +288,11 @@ mod tests {
         let c = config("");
         let tx = login(
             &c,
-            "https://id.example/auth",
-            "https://id.example/t",
+            &Server {
+                authorization_endpoint: "https://id.example/auth",
+                token_endpoint: "https://id.example/t",
+                iss_required: false,
+            },
             &LoginOptions::default(),
             &RANDOM,
             0,
@@ -243,8 +310,11 @@ mod tests {
         let c = config(r#","scope":"api.read""#);
         let l = login(
             &c,
-            "https://id.example/auth",
-            "https://id.example/t",
+            &Server {
+                authorization_endpoint: "https://id.example/auth",
+                token_endpoint: "https://id.example/t",
+                iss_required: false,
+            },
             &LoginOptions::default(),
             &RANDOM,
             0,
@@ -263,8 +333,11 @@ mod tests {
         let o = opts(r#"{"returnTo":"/orders/42?x=1&y=2#frag","prompt":"login consent","loginHint":"a+b@example.com"}"#).unwrap();
         let l = login(
             &c,
-            "https://id.example/auth?tenant=t%201",
-            "https://id.example/t",
+            &Server {
+                authorization_endpoint: "https://id.example/auth?tenant=t%201",
+                token_endpoint: "https://id.example/t",
+                iss_required: false,
+            },
             &o,
             &RANDOM,
             0,
@@ -297,8 +370,11 @@ mod tests {
         let o = opts(r#"{"extraParams":{"ui_locales":"fr"}}"#).unwrap();
         let l = login(
             &c,
-            "https://id.example/auth",
-            "https://id.example/t",
+            &Server {
+                authorization_endpoint: "https://id.example/auth",
+                token_endpoint: "https://id.example/t",
+                iss_required: false,
+            },
             &o,
             &RANDOM,
             0,
@@ -324,8 +400,11 @@ mod tests {
             let c = config(&format!(r#","extraParams":{{"{name}":"x"}}"#));
             let e = login(
                 &c,
-                "https://id.example/auth",
-                "https://id.example/t",
+                &Server {
+                    authorization_endpoint: "https://id.example/auth",
+                    token_endpoint: "https://id.example/t",
+                    iss_required: false,
+                },
                 &LoginOptions::default(),
                 &RANDOM,
                 0,
@@ -337,8 +416,11 @@ mod tests {
         let o = opts(r#"{"prompt":"login","extraParams":{"prompt":"none"}}"#).unwrap();
         assert!(login(
             &config(""),
-            "https://id.example/auth",
-            "https://id.example/t",
+            &Server {
+                authorization_endpoint: "https://id.example/auth",
+                token_endpoint: "https://id.example/t",
+                iss_required: false
+            },
             &o,
             &RANDOM,
             0

@@ -24,7 +24,6 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 
 /// Decodes unpadded base64url. Refuses padding, characters outside the alphabet, a length
 /// of 1 mod 4, and non-zero trailing bits (so every byte string has exactly one encoding).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn decode(s: &str) -> Option<Vec<u8>> {
     let s = s.as_bytes();
     if s.len() % 4 == 1 {

@@ -73,6 +73,22 @@ impl Callback {
         if tx.is_expired(now) {
             return Err(Error::code(Code::TransactionExpired));
         }
+        // RFC 9207 2.4: `iss` is checked before anything else of the response, error
+        // responses included: a response from another server (the mix-up attack, RFC 9700
+        // 4.4) must not reach the token endpoint, nor show its error as this server's.
+        match (self.params.take("iss"), &tx.issuer) {
+            (Some(iss), Some(expected)) if iss != *expected => {
+                return Err(Error::new(
+                    Code::IssuerMismatch,
+                    "The callback's iss is not the issuer this login was sent to (RFC 9207).",
+                ))
+            }
+            (None, _) if tx.iss_required => return Err(Error::new(
+                Code::IssuerMismatch,
+                "The server promises iss in its responses, but the callback has none (RFC 9207).",
+            )),
+            _ => {}
+        }
         // RFC 6749 4.1.2.1: an error response carries `error`, maybe a description and URI.
         if let Some(error) = self.params.take("error") {
             let description = self.params.take("error_description");
@@ -155,8 +171,16 @@ mod tests {
 
     const NOW: u64 = 1_700_000_100;
 
+    /// A transaction of a server that does not promise `iss` (RFC 9207 is tested apart).
+    fn lax() -> Transaction {
+        Transaction {
+            iss_required: false,
+            ..sample()
+        }
+    }
+
     fn code_of(href: &str) -> Result<Secret> {
-        let tx = sample();
+        let tx = lax();
         parse(href, ResponseMode::Query)?
             .into_code(Some(&tx), NOW)
             .map(|(code, _)| code)
@@ -170,6 +194,63 @@ mod tests {
     fn success_yields_the_code() {
         let c = code_of("https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=st4te&iss=https%3A%2F%2Fid.example").unwrap();
         assert_eq!(c.expose(), "SplxlOBeZQQYbYS6WxSbIA");
+    }
+
+    fn checked(href: &str, tx: &Transaction) -> Result<String> {
+        parse(href, ResponseMode::Query)?
+            .into_code(Some(tx), NOW)
+            .map(|(code, _)| code.expose().to_owned())
+    }
+
+    #[test]
+    fn iss_must_be_the_issuer_and_present_when_promised() {
+        let tx = sample(); // issuer https://id.example, iss_required
+        let ok = "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fid.example";
+        assert_eq!(checked(ok, &tx).unwrap(), "c");
+        for bad in [
+            "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fevil.example",
+            // Not normalised: the comparison is exact (RFC 9207 2.4).
+            "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fid.example%2F",
+            "https://app.example/cb?code=c&state=st4te",
+            // Error responses too: another server's error is not shown as this one's.
+            "https://app.example/cb?error=access_denied&state=st4te&iss=https%3A%2F%2Fevil.example",
+            "https://app.example/cb?error=access_denied&state=st4te",
+        ] {
+            assert_eq!(
+                checked(bad, &tx).unwrap_err().code,
+                Code::IssuerMismatch,
+                "{bad}"
+            );
+        }
+        // A server that does not promise iss may leave it out, but a wrong one is refused.
+        let mut lax = sample();
+        lax.iss_required = false;
+        assert_eq!(
+            checked("https://app.example/cb?code=c&state=st4te", &lax).unwrap(),
+            "c"
+        );
+        assert_eq!(
+            checked(
+                "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fevil.example",
+                &lax
+            )
+            .unwrap_err()
+            .code,
+            Code::IssuerMismatch
+        );
+        // The checks run after the state: a foreign state is state_mismatch whatever iss says.
+        assert_eq!(
+            parse(
+                "https://app.example/cb?code=c&state=st4te&iss=x",
+                ResponseMode::Query
+            )
+            .unwrap()
+            .into_code(None, NOW)
+            .err()
+            .unwrap()
+            .code,
+            Code::StateMismatch
+        );
     }
 
     #[test]
@@ -301,7 +382,7 @@ mod tests {
             ResponseMode::Fragment,
         )
         .unwrap();
-        let tx = sample();
+        let tx = lax();
         let (got, matched) = cb.into_code(Some(&tx), NOW).unwrap();
         assert_eq!(got.expose(), "right");
         assert_eq!(matched.state, "st4te");

@@ -3,6 +3,7 @@
 //! object is the most common first error and should never surface later as a confusing
 //! server error.
 
+use crate::callback::ResponseMode;
 use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
 use crate::url;
@@ -32,7 +33,15 @@ pub struct Config {
     pub extra_params: Vec<(String, String)>,
     pub token_storage: TokenStorage,
     pub http_timeout_ms: u32,
+    /// Where the authorization response is read from: the query (default) or, with
+    /// `response_mode=fragment`, the fragment, which never reaches a server's logs.
+    pub response_mode: ResponseMode,
+    /// How far the browser's clock may be off when checking ID-token times (seconds).
+    pub clock_skew_seconds: u64,
 }
+
+/// Default `clockSkewSeconds`.
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 
 /// Default `httpTimeoutMs`.
 pub const DEFAULT_HTTP_TIMEOUT_MS: u32 = 10_000;
@@ -125,7 +134,11 @@ impl Config {
             ));
         }
         let scope = match opt_str(obj, "scope", "scope must be a string.")? {
-            None => "openid".into(),
+            // OpenID Connect by default when there is an issuer to validate ID tokens
+            // against; a plain OAuth server configured by its endpoints gets no scope
+            // parameter (RFC 6749 3.3: the server's default applies).
+            None if issuer.is_some() => "openid".into(),
+            None => String::new(),
             Some(s) => {
                 // RFC 6749 3.3: space-delimited tokens of NQCHAR.
                 let ok = !s.is_empty()
@@ -142,6 +155,13 @@ impl Config {
                 s
             }
         };
+        // ID tokens are checked against the issuer (OIDC Core 3.1.3.7 step 2) and its keys:
+        // without one, an `openid` login could only accept ID tokens unchecked.
+        if issuer.is_none() && crate::authorize::is_openid(&scope) {
+            return Err(invalid(
+                "scope openid needs issuer: ID tokens are validated against the issuer and its keys.",
+            ));
+        }
         let audience = opt_str(obj, "audience", "audience must be a string.")?;
         let resource = opt_str(obj, "resource", "resource must be a string.")?;
         if let Some(r) = &resource {
@@ -183,6 +203,28 @@ impl Config {
                     )),
                 },
             };
+        let response_mode = match opt_str(
+            obj,
+            "responseMode",
+            "responseMode must be \"query\" or \"fragment\".",
+        )?
+        .as_deref()
+        {
+            None | Some("query") => ResponseMode::Query,
+            Some("fragment") => ResponseMode::Fragment,
+            Some(_) => return Err(invalid("responseMode must be \"query\" or \"fragment\".")),
+        };
+        let clock_skew_seconds = match obj.get("clockSkewSeconds").filter(|v| !v.is_null()) {
+            None => DEFAULT_CLOCK_SKEW_SECONDS,
+            Some(v) => match v.as_f64() {
+                Some(s) if (0.0..=3600.0).contains(&s) && s.fract() == 0.0 => s as u64,
+                _ => {
+                    return Err(invalid(
+                        "clockSkewSeconds must be a whole number of seconds from 0 to 3600.",
+                    ))
+                }
+            },
+        };
         Ok(Config {
             client_id,
             redirect_uri,
@@ -195,6 +237,8 @@ impl Config {
             extra_params,
             token_storage,
             http_timeout_ms,
+            response_mode,
+            clock_skew_seconds,
         })
     }
 
@@ -243,6 +287,8 @@ mod tests {
         assert_eq!(c.scope, "openid");
         assert_eq!(c.token_storage, TokenStorage::Session);
         assert_eq!(c.http_timeout_ms, 10_000);
+        assert_eq!(c.response_mode, ResponseMode::Query);
+        assert_eq!(c.clock_skew_seconds, 60);
         assert!(c.authorization_endpoint.is_none());
         assert!(c.extra_params.is_empty());
     }
@@ -251,7 +297,7 @@ mod tests {
     fn explicit_endpoints_need_no_discovery() {
         let c = cfg(r#"{"clientId":"spa","redirectUri":"http://localhost:5173/cb",
             "authorizationEndpoint":"https://id.example/authorize?tenant=a","tokenEndpoint":"https://id.example/token",
-            "scope":"openid profile offline_access","tokenStorage":"local","extraParams":{"ui_locales":"de","skip":null},
+            "scope":"profile offline_access","tokenStorage":"local","extraParams":{"ui_locales":"de","skip":null},
             "audience":"https://api.example","resource":"https://api.example/","httpTimeoutMs":2500}"#)
         .unwrap();
         assert!(c.token_endpoint.is_some());
@@ -261,6 +307,43 @@ mod tests {
             vec![("ui_locales".to_string(), "de".to_string())]
         );
         assert_eq!(c.http_timeout_ms, 2500);
+    }
+
+    #[test]
+    fn openid_needs_an_issuer_and_is_the_default_only_with_one() {
+        // Endpoints only: plain OAuth, no scope parameter unless one is given.
+        let plain = r#""clientId":"spa","redirectUri":"https://app.example/cb",
+            "authorizationEndpoint":"https://id.example/a","tokenEndpoint":"https://id.example/t""#;
+        assert_eq!(cfg(&format!("{{{plain}}}")).unwrap().scope, "");
+        assert_eq!(
+            cfg(&format!(r#"{{{plain},"scope":"api"}}"#)).unwrap().scope,
+            "api"
+        );
+        assert!(err(&format!(r#"{{{plain},"scope":"api openid"}}"#))
+            .starts_with("scope openid needs issuer"));
+        // Endpoints with an issuer: the ID token can be checked.
+        let both = cfg(&format!(r#"{{{plain},"issuer":"https://id.example"}}"#)).unwrap();
+        assert_eq!(both.scope, "openid");
+    }
+
+    #[test]
+    fn response_mode_and_clock_skew() {
+        let c = cfg(&format!(
+            r#"{{{MIN},"responseMode":"fragment","clockSkewSeconds":0}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.response_mode, ResponseMode::Fragment);
+        assert_eq!(c.clock_skew_seconds, 0);
+        assert!(
+            err(&format!(r#"{{{MIN},"responseMode":"form_post"}}"#)).starts_with("responseMode")
+        );
+        assert!(err(&format!(r#"{{{MIN},"clockSkewSeconds":-1}}"#)).starts_with("clockSkewSeconds"));
+        assert!(
+            err(&format!(r#"{{{MIN},"clockSkewSeconds":0.5}}"#)).starts_with("clockSkewSeconds")
+        );
+        assert!(
+            err(&format!(r#"{{{MIN},"clockSkewSeconds":"60"}}"#)).starts_with("clockSkewSeconds")
+        );
     }
 
     #[test]

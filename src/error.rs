@@ -25,6 +25,9 @@ pub enum Code {
     Timeout,
     /// The issuer in discovery metadata (or in the callback) is not the configured one.
     IssuerMismatch,
+    /// The ID token fails a check of OpenID Connect Core 3.1.3.7 (signature, iss, aud, exp,
+    /// nonce, ...); the description names the check.
+    IdTokenInvalid,
     /// sessionStorage / localStorage threw (blocked, sandboxed, quota full).
     StorageUnavailable,
     /// `returnTo` is not a same-origin path.
@@ -99,6 +102,11 @@ const TABLE: &[(Code, &str, &str)] = &[
         Code::IssuerMismatch,
         "issuer_mismatch",
         "The issuer is not the configured one.",
+    ),
+    (
+        Code::IdTokenInvalid,
+        "id_token_invalid",
+        "The ID token is not valid.",
     ),
     (
         Code::StorageUnavailable,

@@ -15,7 +15,10 @@ mod callback;
 mod config;
 mod error;
 mod form;
+mod id_token;
 mod json;
+mod jwks;
+mod jws;
 mod logout;
 mod metadata;
 mod pkce;
@@ -37,5 +40,7 @@ pub use secret::Secret;
 
 #[cfg(target_arch = "wasm32")]
 pub use web::{
-    get_access_token, handle_callback, session_info, start_login, CallbackResult, SessionInfo,
+    get_access_token, get_user, handle_callback, is_authenticated, logout, on_session_change,
+    session_info, start_login, CallbackResult, SessionEvent, SessionEventKind, SessionInfo,
+    Subscription,
 };

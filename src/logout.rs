@@ -65,13 +65,27 @@ pub(crate) fn revocation_body(client_id: &str, token: &Secret, hint: &str) -> St
     body
 }
 
+/// Prefix of the sessionStorage keys that remember a logout's `state` until the server
+/// sends the browser back with it.
+pub(crate) const STATE_KEY_PREFIX: &str = "spa-oauth:logout:";
+
+/// The storage key of a logout `state`.
+pub(crate) fn state_key(state: &str) -> String {
+    let mut k = String::from(STATE_KEY_PREFIX);
+    k.push_str(state);
+    k
+}
+
 /// The logout URL (RP-Initiated Logout 2): `id_token_hint` when there is an ID token,
-/// `client_id` always (so the server can check `post_logout_redirect_uri` without one).
+/// `client_id` always (so the server can check `post_logout_redirect_uri` without one), and
+/// with `post_logout_redirect_uri` a `state`, which the server passes back so that the page
+/// it returns to can tell a logout's return from a forged or stale login response.
 pub(crate) fn end_session_url(
     endpoint: &str,
     config: &Config,
     id_token: Option<&Secret>,
     options: &LogoutOptions,
+    state: &str,
 ) -> String {
     let mut u = url::with_query_start(endpoint);
     if let Some(t) = id_token {
@@ -80,6 +94,7 @@ pub(crate) fn end_session_url(
     form::push(&mut u, "client_id", &config.client_id);
     if let Some(p) = &options.post_logout_redirect_uri {
         form::push(&mut u, "post_logout_redirect_uri", p);
+        form::push(&mut u, "state", state);
     }
     u
 }
@@ -120,6 +135,11 @@ mod tests {
     }
 
     #[test]
+    fn state_keys() {
+        assert_eq!(state_key("ab"), "spa-oauth:logout:ab");
+    }
+
+    #[test]
     fn revocation_request() {
         let body = revocation_body("spa", &Secret::new("r+t".into()), "refresh_token");
         assert_eq!(
@@ -140,6 +160,7 @@ mod tests {
             &c,
             Some(&Secret::new("a.b.c".into())),
             &o,
+            "st8",
         );
         let q = Pairs::parse(u.split_once('?').unwrap().1).unwrap();
         assert_eq!(q.get("id_token_hint"), Some("a.b.c"));
@@ -148,11 +169,14 @@ mod tests {
             q.get("post_logout_redirect_uri"),
             Some("https://app.example/bye?x=1")
         );
+        assert_eq!(q.get("state"), Some("st8"));
+        // Without a place to return to there is nothing for a state to protect.
         let u = end_session_url(
             "https://id.example/logout?tenant=1",
             &c,
             None,
             &LogoutOptions::default(),
+            "st8",
         );
         assert_eq!(u, "https://id.example/logout?tenant=1&client_id=spa");
     }

@@ -34,6 +34,20 @@ pub(crate) fn discovery_url(issuer: &str) -> String {
     u
 }
 
+/// The RFC 8414 (3.1) location: `/.well-known/oauth-authorization-server` inserted between
+/// the host and the issuer's path, whose terminating `/` is removed first. Used when the
+/// OpenID Connect location has no document (a plain OAuth 2.0 server).
+pub(crate) fn oauth_metadata_url(issuer: &str) -> String {
+    let (origin, path) = match url::split(issuer) {
+        Some(p) => (p.origin, p.path),
+        None => (issuer, ""),
+    };
+    let mut u = String::from(origin);
+    u.push_str("/.well-known/oauth-authorization-server");
+    u.push_str(path.strip_suffix('/').unwrap_or(path));
+    u
+}
+
 /// The sessionStorage key of the cached metadata of `issuer`.
 pub(crate) fn cache_key(issuer: &str) -> String {
     let mut k = String::from("spa-oauth:metadata:");
@@ -238,6 +252,27 @@ mod tests {
         assert_eq!(
             discovery_url("https://id.example/tenant/a"),
             "https://id.example/tenant/a/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn oauth_metadata_url_inserts_the_well_known_part_before_the_path() {
+        // RFC 8414 3.1's example.
+        assert_eq!(
+            oauth_metadata_url("https://example.com/issuer1"),
+            "https://example.com/.well-known/oauth-authorization-server/issuer1"
+        );
+        assert_eq!(
+            oauth_metadata_url("https://example.com"),
+            "https://example.com/.well-known/oauth-authorization-server"
+        );
+        assert_eq!(
+            oauth_metadata_url("https://example.com/"),
+            "https://example.com/.well-known/oauth-authorization-server"
+        );
+        assert_eq!(
+            oauth_metadata_url("http://127.0.0.1:4400/t/a/"),
+            "http://127.0.0.1:4400/.well-known/oauth-authorization-server/t/a"
         );
     }
 

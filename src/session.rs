@@ -16,6 +16,8 @@ pub(crate) struct Session {
     pub expires_at: Option<u64>,
     pub refresh_token: Option<Secret>,
     pub id_token: Option<Secret>,
+    /// The ID token's claims as JSON text, kept only after the token passed every check.
+    pub claims: Option<String>,
     pub scope: Option<String>,
     /// Where refreshes go; kept so that `getAccessToken` needs no discovery round trip.
     pub token_endpoint: String,
@@ -37,22 +39,31 @@ impl Session {
     /// The session after a token response. On a refresh (`previous`), a server that does not
     /// rotate the refresh token may omit it (RFC 6749 6): the old one stays valid and is kept;
     /// so is the ID token and the scope, which a refresh response need not repeat.
+    /// `id_token` is the response's ID token with its claims once validated: an ID token that
+    /// was not validated (the response's own field) is never stored.
     pub(crate) fn from_response(
         r: TokenResponse,
+        id_token: Option<(Secret, String)>,
         now: u64,
         token_endpoint: &str,
         client_id: &str,
         previous: Option<&Session>,
     ) -> Session {
+        let (id_token, claims) = match id_token {
+            Some((t, c)) => (Some(t), Some(c)),
+            None => (
+                previous.and_then(|p| p.id_token.clone()),
+                previous.and_then(|p| p.claims.clone()),
+            ),
+        };
         Session {
             access_token: r.access_token,
             expires_at: r.expires_in.map(|s| now.saturating_add(s)),
             refresh_token: r
                 .refresh_token
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
-            id_token: r
-                .id_token
-                .or_else(|| previous.and_then(|p| p.id_token.clone())),
+            id_token,
+            claims,
             scope: r.scope.or_else(|| previous.and_then(|p| p.scope.clone())),
             token_endpoint: token_endpoint.into(),
             client_id: client_id.into(),
@@ -83,6 +94,9 @@ impl Session {
         if let Some(i) = &self.id_token {
             form::push(&mut s, "id_token", i.expose());
         }
+        if let Some(c) = &self.claims {
+            form::push(&mut s, "claims", c);
+        }
         if let Some(sc) = &self.scope {
             form::push(&mut s, "scope", sc);
         }
@@ -102,6 +116,7 @@ impl Session {
             expires_at,
             refresh_token: p.take("refresh_token").map(Secret::new),
             id_token: p.take("id_token").map(Secret::new),
+            claims: p.take("claims"),
             scope: p.take("scope"),
             token_endpoint: p.take("token_endpoint")?,
             client_id: p.take("client_id")?,
@@ -127,6 +142,7 @@ mod tests {
     fn session(expires_in: Option<u64>, refresh: Option<&str>) -> Session {
         Session::from_response(
             response(expires_in, refresh),
+            None,
             1000,
             "https://id.example/token",
             "spa",
@@ -168,9 +184,13 @@ mod tests {
     fn refresh_keeps_what_the_server_did_not_repeat() {
         let mut first = session(Some(60), Some("rt1"));
         first.id_token = Some(Secret::new("id".into()));
+        first.claims = Some(r#"{"sub":"a"}"#.into());
         first.scope = Some("openid".into());
+        let mut unvalidated = response(Some(60), None);
+        unvalidated.id_token = Some(Secret::new("forged".into()));
         let kept = Session::from_response(
-            response(Some(60), None),
+            unvalidated,
+            None,
             2000,
             "https://id.example/token",
             "spa",
@@ -178,9 +198,11 @@ mod tests {
         );
         assert_eq!(kept.refresh_token.as_ref().map(Secret::expose), Some("rt1"));
         assert_eq!(kept.id_token.as_ref().map(Secret::expose), Some("id"));
+        assert_eq!(kept.claims, first.claims);
         assert_eq!(kept.scope.as_deref(), Some("openid"));
         let rotated = Session::from_response(
             response(Some(60), Some("rt2")),
+            Some((Secret::new("id2".into()), r#"{"sub":"a","n":2}"#.into())),
             2000,
             "https://id.example/token",
             "spa",
@@ -191,12 +213,15 @@ mod tests {
             Some("rt2")
         );
         assert_eq!(rotated.expires_at, Some(2060));
+        assert_eq!(rotated.id_token.as_ref().map(Secret::expose), Some("id2"));
+        assert_eq!(rotated.claims.as_deref(), Some(r#"{"sub":"a","n":2}"#));
     }
 
     #[test]
     fn round_trips_and_refuses_tampering() {
         let mut s = session(Some(60), Some("r/t+=="));
         s.id_token = Some(Secret::new("a.b.c".into()));
+        s.claims = Some(r#"{"sub":"a&b=c","x":"%"}"#.into());
         s.scope = Some("openid profile".into());
         assert_eq!(Session::decode(&s.encode()), Some(s.clone()));
         let bare = session(None, None);

@@ -27,6 +27,11 @@ pub(crate) struct Transaction {
     pub scope: String,
     /// Validated same-origin path, or none.
     pub return_to: Option<String>,
+    /// The server's metadata says it sends `iss` in authorization responses (RFC 9207 3):
+    /// a callback without it is then refused.
+    pub iss_required: bool,
+    /// The `max_age` sent (OIDC Core 3.1.2.1): the ID token must then carry `auth_time`.
+    pub max_age: Option<u64>,
     /// Seconds since the epoch.
     pub created_at: u64,
 }
@@ -62,6 +67,12 @@ impl Transaction {
         if let Some(r) = &self.return_to {
             form::push(&mut s, "return_to", r);
         }
+        if self.iss_required {
+            form::push(&mut s, "iss_required", "1");
+        }
+        if let Some(m) = self.max_age {
+            form::push_num(&mut s, "max_age", m);
+        }
         form::push_num(&mut s, "created_at", self.created_at);
         s
     }
@@ -80,6 +91,11 @@ impl Transaction {
             issuer: p.take("issuer"),
             scope: p.take("scope")?,
             return_to: p.take("return_to"),
+            iss_required: p.take("iss_required").is_some(),
+            max_age: match p.take("max_age") {
+                Some(m) => Some(form::parse_u64(&m)?),
+                None => None,
+            },
             created_at: form::parse_u64(&p.take("created_at")?)?,
         };
         (!tx.state.is_empty() && !tx.verifier.expose().is_empty()).then_some(tx)
@@ -101,6 +117,8 @@ pub(crate) mod tests {
             issuer: Some("https://id.example".into()),
             scope: "openid profile".into(),
             return_to: Some("/orders/42?tab=a&b=c#top".into()),
+            iss_required: true,
+            max_age: Some(300),
             created_at: 1_700_000_000,
         }
     }
@@ -113,6 +131,8 @@ pub(crate) mod tests {
         bare.nonce = None;
         bare.issuer = None;
         bare.return_to = None;
+        bare.iss_required = false;
+        bare.max_age = None;
         assert_eq!(Transaction::decode(&bare.encode()), Some(bare));
     }
 

@@ -2,7 +2,7 @@
 //! them: it loads the wasm lazily and turns the plain error objects made here into
 //! `AuthError` instances.
 
-use super::flows;
+use super::{events, flows};
 use crate::authorize::LoginOptions;
 use crate::config::Config;
 use crate::error::Error;
@@ -43,6 +43,16 @@ fn to_js(e: Error) -> JsValue {
     obj.into()
 }
 
+/// An optional boolean member of an options object (false when absent).
+fn bool_option(options: &JsValue, key: &str, wrong: &'static str) -> Result<bool, JsValue> {
+    match options.get(key).filter(|v| !Json::is_null(v)) {
+        None => Ok(false),
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| to_js(Error::new(crate::error::Code::InvalidConfig, wrong))),
+    }
+}
+
 fn config(value: &JsValue) -> Result<Config, JsValue> {
     Config::from_json(value).map_err(to_js)
 }
@@ -69,21 +79,14 @@ pub async fn handle_callback(config_js: JsValue, options: JsValue) -> Result<JsV
     let obj = Object::new();
     set(&obj, "returnTo", &opt(r.return_to.as_deref()));
     set(&obj, "scope", &opt(r.scope.as_deref()));
+    set(&obj, "loggedOut", &JsValue::from(r.logged_out));
     Ok(obj.into())
 }
 
 #[wasm_bindgen(js_name = getAccessToken)]
 pub async fn get_access_token(config_js: JsValue, options: JsValue) -> Result<String, JsValue> {
     let config = config(&config_js)?;
-    let force = match options.get("forceRefresh").filter(|v| !Json::is_null(v)) {
-        None => false,
-        Some(v) => v.as_bool().ok_or_else(|| {
-            to_js(Error::new(
-                crate::error::Code::InvalidConfig,
-                "forceRefresh must be a boolean.",
-            ))
-        })?,
-    };
+    let force = bool_option(&options, "forceRefresh", "forceRefresh must be a boolean.")?;
     flows::get_access_token(&config, force).await.map_err(to_js)
 }
 
@@ -102,6 +105,41 @@ pub fn get_session_info(config_js: JsValue) -> Result<JsValue, JsValue> {
     set(&obj, "scope", &opt(info.scope.as_deref()));
     set(&obj, "refreshable", &JsValue::from(info.refreshable));
     Ok(obj.into())
+}
+
+#[wasm_bindgen(js_name = isAuthenticated)]
+pub fn is_authenticated(config_js: JsValue) -> Result<bool, JsValue> {
+    let config = config(&config_js)?;
+    flows::is_authenticated(&config).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = getUser)]
+pub async fn get_user(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let config = config(&config_js)?;
+    let userinfo = bool_option(&options, "userinfo", "userinfo must be a boolean.")?;
+    let user = flows::get_user(&config, userinfo).await.map_err(to_js)?;
+    Ok(user.unwrap_or(JsValue::NULL))
+}
+
+/// `onSessionChange(config, callback)`: returns the function that unsubscribes.
+#[wasm_bindgen(js_name = onSessionChange)]
+pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValue, JsValue> {
+    let config = config(&config_js)?;
+    let callback: js_sys::Function = callback.dyn_into().map_err(|_| {
+        to_js(Error::new(
+            crate::error::Code::InvalidConfig,
+            "onSessionChange needs a callback function.",
+        ))
+    })?;
+    let sub = events::on_session_change(&config, move |e| {
+        let obj = Object::new();
+        set(&obj, "type", &JsValue::from_str(e.kind.as_str()));
+        set(&obj, "external", &JsValue::from(e.external));
+        // A listener that throws must not break the flow that reported the change.
+        let _ = callback.call1(&JsValue::NULL, &obj);
+    });
+    let unsubscribe = Closure::<dyn Fn()>::new(move || sub.unsubscribe());
+    Ok(unsubscribe.into_js_value())
 }
 
 #[wasm_bindgen]

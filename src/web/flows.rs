@@ -1,19 +1,24 @@
 //! The three flows, driving the sans-IO core with the browser's I/O. This is also the Rust
 //! API for Leptos, Yew and Dioxus apps: the JavaScript exports are thin wrappers over it.
 
+use super::discovery::{self, metadata};
+use super::events::{self, SessionEventKind};
 use super::flight::Flights;
 use super::storage::{self, Store};
-use super::{http, location, now, random};
-use crate::authorize::{self, LoginOptions};
-use crate::callback::{self, ResponseMode};
+use super::{http, id_token, location, now, random};
+use crate::authorize::{self, LoginOptions, Server};
+use crate::callback;
 use crate::config::Config;
 use crate::error::{Code, Error, Result};
+use crate::id_token::Expected;
+use crate::json::{self, Json};
 use crate::logout::{self, LogoutOptions};
-use crate::metadata::{self, Metadata};
-use crate::session::{Next, Session};
+use crate::metadata::Metadata;
+use crate::secret::Secret;
+use crate::session::{Next, Session, REFRESH_MARGIN_SECS};
 use crate::token;
 use crate::transaction::{self, Transaction};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// What `handleCallback` resolves to.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -22,6 +27,9 @@ pub struct CallbackResult {
     pub return_to: Option<String>,
     /// The scope the server granted, when it said (it may be narrower than the one asked).
     pub scope: Option<String>,
+    /// The page was reached on the way back from the server's logout page (the `state` of
+    /// a `logout` call), not from a login: there is no new session.
+    pub logged_out: bool,
 }
 
 thread_local! {
@@ -32,43 +40,25 @@ thread_local! {
     static CLEANED: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The server's metadata: from the sessionStorage cache while fresh, else fetched (OIDC
-/// Discovery 4) and cached. A cache that cannot be written is no error: it only costs a
-/// round trip next time.
-async fn metadata(config: &Config, issuer: &str) -> Result<Metadata> {
-    let key = metadata::cache_key(issuer);
-    let t = now();
-    if let Ok(Some(cached)) = storage::get(Store::Session, &key) {
-        if let Some(m) = Metadata::decode(&cached).filter(|m| m.issuer == issuer && m.is_fresh(t)) {
-            return Ok(m);
-        }
-    }
-    let r = http::send(
-        &metadata::discovery_url(issuer),
-        None,
-        config.http_timeout_ms,
-    )
-    .await?;
-    let m = Metadata::parse::<JsValue>(issuer, r.status, &r.body, t)?;
-    let _ = storage::set(Store::Session, &key, &m.encode());
-    Ok(m)
-}
-
-/// The authorization and token endpoints: from the config, or discovered.
-async fn endpoints(config: &Config) -> Result<(String, String)> {
+/// The authorization and token endpoints: from the config, or discovered; with the
+/// metadata when there is an issuer (it says whether `iss` is promised, and where the keys
+/// are).
+async fn endpoints(config: &Config) -> Result<(String, String, Option<Metadata>)> {
     match (
         &config.authorization_endpoint,
         &config.token_endpoint,
         &config.issuer,
     ) {
-        (Some(a), Some(t), _) => Ok((a.clone(), t.clone())),
         (a, t, Some(issuer)) => {
             let m = metadata(config, issuer).await?;
             Ok((
-                a.clone().unwrap_or(m.authorization_endpoint),
-                t.clone().unwrap_or(m.token_endpoint),
+                a.clone()
+                    .unwrap_or_else(|| m.authorization_endpoint.clone()),
+                t.clone().unwrap_or_else(|| m.token_endpoint.clone()),
+                Some(m),
             ))
         }
+        (Some(a), Some(t), None) => Ok((a.clone(), t.clone(), None)),
         // Config::from_json refuses this combination.
         _ => Err(Error::new(
             Code::InvalidConfig,
@@ -77,16 +67,24 @@ async fn endpoints(config: &Config) -> Result<(String, String)> {
     }
 }
 
-/// Removes login transactions of this tab that are too old to be completed, so abandoned
-/// logins do not pile up in sessionStorage.
+/// Removes login transactions and logout states of this tab that are too old to be
+/// completed, so abandoned logins do not pile up in sessionStorage.
 fn sweep_transactions(t: u64) {
-    if let Ok(keys) = storage::keys_with_prefix(Store::Session, transaction::KEY_PREFIX) {
-        for key in keys {
-            let stale = match storage::get(Store::Session, &key) {
-                Ok(Some(v)) => Transaction::decode(&v).is_none_or(|tx| tx.is_expired(t)),
-                _ => false,
-            };
-            if stale {
+    sweep(transaction::KEY_PREFIX, |v| {
+        Transaction::decode(v).is_none_or(|tx| tx.is_expired(t))
+    });
+    sweep(logout::STATE_KEY_PREFIX, |v| {
+        crate::form::parse_u64(v).is_none_or(|at| t.saturating_sub(at) > transaction::MAX_AGE_SECS)
+    });
+}
+
+fn sweep(prefix: &str, stale: impl Fn(&str) -> bool) {
+    let Ok(keys) = storage::keys_with_prefix(Store::Session, prefix) else {
+        return;
+    };
+    for key in keys {
+        if let Ok(Some(v)) = storage::get(Store::Session, &key) {
+            if stale(&v) {
                 let _ = storage::remove(Store::Session, &key);
             }
         }
@@ -96,21 +94,27 @@ fn sweep_transactions(t: u64) {
 /// Prepares a login: stores the transaction and returns the authorization URL, without
 /// navigating. `start_login` is this plus the navigation.
 pub(crate) async fn prepare_login(config: &Config, options: &LoginOptions) -> Result<String> {
-    let (authorization_endpoint, token_endpoint) = endpoints(config).await?;
+    let (authorization_endpoint, token_endpoint, meta) = endpoints(config).await?;
     let mut rnd = [[0u8; 32]; 3];
     for r in rnd.iter_mut() {
         random(r)?;
     }
     let t = now();
     sweep_transactions(t);
-    let login = authorize::login(
-        config,
-        &authorization_endpoint,
-        &token_endpoint,
-        options,
-        &rnd,
-        t,
-    )?;
+    let server = Server {
+        authorization_endpoint: &authorization_endpoint,
+        token_endpoint: &token_endpoint,
+        iss_required: meta.as_ref().is_some_and(|m| m.iss_parameter_supported),
+    };
+    let login = authorize::login(config, &server, options, &rnd, t)?;
+    // The issuer's keys are fetched now, while the user is still here, so that the callback
+    // makes one round trip (the token request). A failure here is retried by the callback.
+    if let (Some(_), Some(uri)) = (
+        &login.transaction.nonce,
+        meta.as_ref().and_then(|m| m.jwks_uri.as_deref()),
+    ) {
+        let _ = discovery::jwks(config, uri, false).await;
+    }
     // Stored before leaving: if storage fails, the error is shown here, not after a round
     // trip through the server as an inexplicable state_mismatch.
     storage::set(
@@ -142,7 +146,7 @@ pub async fn handle_callback(config: &Config, url: Option<&str>) -> Result<Callb
             ))
         }
     };
-    let mode = ResponseMode::Query;
+    let mode = config.response_mode;
     let parsed = callback::parse(&href, mode);
     let cb = match parsed {
         Ok(cb) => cb,
@@ -163,8 +167,22 @@ pub async fn handle_callback(config: &Config, url: Option<&str>) -> Result<Callb
         }
     };
     let state = cb.state.clone();
-    let flights = CALLBACKS.with(Flights::clone);
     let clean = current.as_deref() == Some(href.as_str());
+    // The way back from the server's logout page (RP-Initiated Logout 3): its state is one
+    // this tab sent with `logout`, and there is nothing to redeem.
+    if let Ok(Some(_)) = storage::take(Store::Session, &logout::state_key(&state)) {
+        if clean {
+            if let Some(cleaned) = callback::cleaned_url(&href, mode) {
+                location::replace(&cleaned);
+            }
+        }
+        return Ok(CallbackResult {
+            return_to: None,
+            scope: None,
+            logged_out: true,
+        });
+    }
+    let flights = CALLBACKS.with(Flights::clone);
     let key = state.clone();
     flights
         .run(&key, || async move {
@@ -191,18 +209,92 @@ async fn redeem(
 ) -> Result<CallbackResult> {
     let (code, tx) = cb.into_code(tx, now())?;
     let body = token::code_grant(tx, &code);
-    let r = http::send(&tx.token_endpoint, Some(&body), config.http_timeout_ms).await?;
-    let tokens = token::parse_response::<JsValue>(r.status, &r.body)?;
-    let session = Session::from_response(tokens, now(), &tx.token_endpoint, &tx.client_id, None);
-    storage::set(
-        config.token_storage.into(),
-        &config.session_key(),
-        &session.encode(),
-    )?;
+    let r = http::send(
+        &tx.token_endpoint,
+        Some(&body),
+        None,
+        config.http_timeout_ms,
+    )
+    .await?;
+    let mut tokens = token::parse_response::<JsValue>(r.status, &r.body)?;
+    // An OpenID Connect login (the transaction has a nonce): the ID token is required
+    // (OIDC Core 3.1.3.3) and validated before anything is stored (3.1.3.7).
+    let id = match (&tx.nonce, &tx.issuer) {
+        (Some(nonce), Some(issuer)) => {
+            let Some(token) = tokens.id_token.take() else {
+                return Err(crate::jws::invalid(
+                    "The token response has no id_token, but the login asked for openid.",
+                ));
+            };
+            let expected = Expected {
+                issuer,
+                client_id: &tx.client_id,
+                nonce: Some(nonce.expose()),
+                max_age: tx.max_age,
+                sub: None,
+                skew: config.clock_skew_seconds,
+            };
+            let claims = id_token::validate(config, issuer, &token, &expected).await?;
+            Some((token, claims))
+        }
+        _ => None,
+    };
+    let session =
+        Session::from_response(tokens, id, now(), &tx.token_endpoint, &tx.client_id, None);
+    store_session(config, &session, SessionEventKind::Login)?;
     Ok(CallbackResult {
         return_to: tx.return_to.clone(),
         scope: session.scope.clone(),
+        logged_out: false,
     })
+}
+
+/// Stores the session and tells the listeners.
+fn store_session(config: &Config, session: &Session, kind: SessionEventKind) -> Result<()> {
+    let key = config.session_key();
+    storage::set(config.token_storage.into(), &key, &session.encode())?;
+    events::emit(&key, kind);
+    arm_expiry(config, session);
+    Ok(())
+}
+
+/// With listeners, a session that cannot be refreshed gets a timer for the moment its access
+/// token stops being usable, so `expired` is reported even when the app makes no call.
+pub(super) fn arm_expiry(config: &Config, session: &Session) {
+    let key = config.session_key();
+    let (None, Some(expires_at), true) = (
+        &session.refresh_token,
+        session.expires_at,
+        events::has_listeners(&key),
+    ) else {
+        return;
+    };
+    let due = expires_at.saturating_sub(REFRESH_MARGIN_SECS);
+    // setTimeout takes at most 2^31 - 1 ms; a later expiry re-arms when this one fires.
+    let ms = due
+        .saturating_sub(now())
+        .saturating_add(1)
+        .saturating_mul(1000)
+        .min(0x7fff_ffff);
+    let config = config.clone();
+    let fire = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if let Ok(Some(s)) = load_session(&config) {
+            match s.next(now(), false) {
+                Next::LoginRequired => expire(&config),
+                _ => arm_expiry(&config, &s),
+            }
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w
+            .set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), ms as i32);
+    }
+}
+
+/// The session is over without the user logging out: cleared, and reported.
+fn expire(config: &Config) {
+    clear_session(config);
+    events::emit(&config.session_key(), SessionEventKind::Expired);
 }
 
 /// The stored session of this config, if any and readable.
@@ -237,7 +329,7 @@ pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<St
             ))
         }
         Next::LoginRequired => {
-            clear_session(config);
+            expire(config);
             return Err(login_required(
                 "The access token expired and there is no refresh token.",
             ));
@@ -257,27 +349,39 @@ async fn refresh(config: &Config) -> Result<String> {
         return Err(login_required("There is no refresh token."));
     };
     let body = token::refresh_grant(&session.client_id, &refresh_token);
-    let r = http::send(&session.token_endpoint, Some(&body), config.http_timeout_ms).await?;
+    let r = http::send(
+        &session.token_endpoint,
+        Some(&body),
+        None,
+        config.http_timeout_ms,
+    )
+    .await?;
     match token::parse_response::<JsValue>(r.status, &r.body) {
-        Ok(tokens) => {
+        Ok(mut tokens) => {
+            let id = match refreshed_id_token(config, &session, tokens.id_token.take()).await {
+                Ok(id) => id,
+                Err(e) => {
+                    // The new tokens are not stored; the rotated refresh token is lost with
+                    // them, so the session cannot go on either.
+                    expire(config);
+                    return Err(e);
+                }
+            };
             let next = Session::from_response(
                 tokens,
+                id,
                 now(),
                 &session.token_endpoint,
                 &session.client_id,
                 Some(&session),
             );
-            storage::set(
-                config.token_storage.into(),
-                &config.session_key(),
-                &next.encode(),
-            )?;
+            store_session(config, &next, SessionEventKind::Refresh)?;
             Ok(next.access_token.expose().into())
         }
         // The server refused the refresh token (RFC 6749 5.2: expired, revoked, or
         // rotated away): the session is over.
         Err(e) if e.status.is_some_and(|s| (400..500).contains(&s)) && e.error.is_some() => {
-            clear_session(config);
+            expire(config);
             Err(Error {
                 code: Code::LoginRequired,
                 ..e
@@ -286,6 +390,30 @@ async fn refresh(config: &Config) -> Result<String> {
         // A network failure or a 5xx says nothing about the session: keep it.
         Err(e) => Err(e),
     }
+}
+
+/// An ID token that came with a refresh, validated as OIDC Core 12.2 asks (same issuer,
+/// client and user, no nonce to match). Kept only in a session that began with OpenID
+/// Connect; a server that sends one to a plain OAuth session has it ignored.
+async fn refreshed_id_token(
+    config: &Config,
+    session: &Session,
+    token: Option<Secret>,
+) -> Result<Option<(Secret, String)>> {
+    let (Some(token), Some(issuer), Some(claims)) = (token, &config.issuer, &session.claims) else {
+        return Ok(None);
+    };
+    let sub = JsValue::parse(claims).and_then(|c| json::string(&c, "sub").ok());
+    let expected = Expected {
+        issuer,
+        client_id: &session.client_id,
+        nonce: None,
+        max_age: None,
+        sub: Some(sub.as_deref().unwrap_or_default()),
+        skew: config.clock_skew_seconds,
+    };
+    let claims = id_token::validate(config, issuer, &token, &expected).await?;
+    Ok(Some((token, claims)))
 }
 
 /// What an app may show about the session, without the tokens themselves.
@@ -306,6 +434,48 @@ pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
         scope: s.scope.clone(),
         refreshable: s.refresh_token.is_some(),
     }))
+}
+
+/// Whether there is a session that can give an access token without the user: a valid
+/// access token, or a refresh token. Makes no request.
+pub fn is_authenticated(config: &Config) -> Result<bool> {
+    Ok(load_session(config)?.is_some_and(|s| s.next(now(), false) != Next::LoginRequired))
+}
+
+/// The claims of the validated ID token, or `None` when logged out (or when the login was not
+/// OpenID Connect). With `userinfo`, the claims of the userinfo endpoint (OIDC Core 5.3) are
+/// merged over them, after checking that they are about the same `sub` (5.3.4).
+pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>> {
+    let Some(claims) = load_session(config)?
+        .and_then(|s| s.claims)
+        .and_then(|c| JsValue::parse(&c))
+    else {
+        return Ok(None);
+    };
+    let Some(issuer) = config.issuer.as_deref().filter(|_| userinfo) else {
+        return Ok(Some(claims));
+    };
+    let Some(endpoint) = metadata(config, issuer).await?.userinfo_endpoint else {
+        return Err(Error::new(
+            Code::InvalidConfig,
+            "The server has no userinfo_endpoint; call getUser without userinfo.",
+        ));
+    };
+    let token = get_access_token(config, false).await?;
+    let r = http::send(&endpoint, None, Some(&token), config.http_timeout_ms).await?;
+    let info: JsValue = token::json_body(r.status, &r.body)?;
+    let sub = json::string(&claims, "sub").ok();
+    if sub.is_none() || json::string(&info, "sub").ok() != sub {
+        return Err(Error::new(
+            Code::InvalidResponse,
+            "The userinfo response's sub is not the ID token's (OIDC Core 5.3.4).",
+        )
+        .with_status(r.status));
+    }
+    let merged = js_sys::Object::new();
+    js_sys::Object::assign(&merged, &claims.into());
+    js_sys::Object::assign(&merged, &info.into());
+    Ok(Some(merged.into()))
 }
 
 /// Ends the session: revokes the refresh token, then the access token (RFC 7009), clears the
@@ -342,15 +512,19 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
             let Some(token) = token else { continue };
             let body = logout::revocation_body(&s.client_id, token, hint);
             // RFC 7009 2.2: a 200 is success whatever its body and content type.
-            let outcome = match http::send(endpoint, Some(&body), config.http_timeout_ms).await {
-                Ok(r) if r.status == 200 => None,
-                Ok(r) => Some(token::http_error::<JsValue>(r.status, &r.body)),
-                Err(e) => Some(e),
-            };
+            let outcome =
+                match http::send(endpoint, Some(&body), None, config.http_timeout_ms).await {
+                    Ok(r) if r.status == 200 => None,
+                    Ok(r) => Some(token::http_error::<JsValue>(r.status, &r.body)),
+                    Err(e) => Some(e),
+                };
             failure = failure.or(outcome);
         }
     }
     clear_session(config);
+    if session.is_some() {
+        events::emit(&config.session_key(), SessionEventKind::Logout);
+    }
     if let Some(e) = failure {
         return Err(e);
     }
@@ -358,11 +532,21 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
         .as_ref()
         .and_then(|m| m.end_session_endpoint.as_deref())
     {
+        let mut bytes = [0u8; 32];
+        random(&mut bytes)?;
+        let state = crate::b64url::encode(&bytes);
+        if options.post_logout_redirect_uri.is_some() {
+            let mut at = String::new();
+            crate::form::push_u64(&mut at, now());
+            // Not fatal: without it the return is only reported as a stale login response.
+            let _ = storage::set(Store::Session, &logout::state_key(&state), &at);
+        }
         let url = logout::end_session_url(
             endpoint,
             config,
             session.as_ref().and_then(|s| s.id_token.as_ref()),
             options,
+            &state,
         );
         return location::assign(&url);
     }

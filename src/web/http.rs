@@ -1,5 +1,5 @@
 //! `fetch`, as the protocol needs it: a form POST to the token endpoint and a JSON GET for
-//! discovery, each with a timeout, no cookies, and no redirects followed.
+//! discovery, keys and userinfo, each with a timeout, no cookies, and no redirects followed.
 
 use crate::error::{Code, Error, Result};
 use js_sys::{Promise, Reflect};
@@ -26,10 +26,21 @@ fn failed(err: &JsValue) -> Error {
 }
 
 /// Sends a request. `body`: an `application/x-www-form-urlencoded` POST body, or a GET.
-pub(crate) async fn send(url: &str, body: Option<&str>, timeout_ms: u32) -> Result<Response> {
+/// `bearer`: an access token for the Authorization header (RFC 6750 2.1), for userinfo.
+pub(crate) async fn send(
+    url: &str,
+    body: Option<&str>,
+    bearer: Option<&str>,
+    timeout_ms: u32,
+) -> Result<Response> {
     let init = RequestInit::new();
     let headers = Headers::new().map_err(|e| failed(&e))?;
     let _ = headers.set("accept", "application/json");
+    if let Some(token) = bearer {
+        let mut value = String::from("Bearer ");
+        value.push_str(token);
+        let _ = headers.set("authorization", &value);
+    }
     if let Some(b) = body {
         init.set_method("POST");
         let _ = headers.set("content-type", "application/x-www-form-urlencoded");

@@ -1,16 +1,22 @@
 //! The browser shell: thin wrappers over fetch, storage, location/history, randomness and
 //! the clock, the flows that drive the core with them, and the JavaScript exports.
 
+mod crypto;
+mod discovery;
+mod events;
 mod exports;
 mod flight;
 mod flows;
 mod http;
+mod id_token;
 mod js_value;
 mod location;
 mod storage;
 
+pub use events::{on_session_change, SessionEvent, SessionEventKind, Subscription};
 pub use flows::{
-    get_access_token, handle_callback, session_info, start_login, CallbackResult, SessionInfo,
+    get_access_token, get_user, handle_callback, is_authenticated, logout, session_info,
+    start_login, CallbackResult, SessionInfo,
 };
 
 use crate::error::{Code, Error, Result};

@@ -10,6 +10,8 @@ use crate::error::Code;
 use crate::form::Pairs;
 use crate::json::Json;
 use crate::transaction::Transaction;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use wasm_bindgen_test::*;
@@ -24,13 +26,13 @@ const SERVER: &str = match option_env!("SPA_OAUTH_TEST_SERVER") {
 fn config(client: &str, extra: &str) -> Config {
     let text = format!(
         r#"{{"clientId":"{client}","redirectUri":"http://127.0.0.1/cb","authorizationEndpoint":"{SERVER}/authorize",
-            "tokenEndpoint":"{SERVER}/token","scope":"openid offline_access"{extra}}}"#
+            "tokenEndpoint":"{SERVER}/token","scope":"offline_access"{extra}}}"#
     );
     Config::from_json(&JsValue::parse(&text).unwrap()).unwrap()
 }
 
 async fn count(key: &str) -> u32 {
-    let r = super::http::send(&format!("{SERVER}/count?key={key}"), None, 5000)
+    let r = super::http::send(&format!("{SERVER}/count?key={key}"), None, None, 5000)
         .await
         .unwrap();
     JsValue::parse(&r.body)
@@ -86,7 +88,8 @@ async fn transaction_round_trips_through_session_storage() {
     assert_eq!(tx.verifier.expose().len(), 43);
     assert_eq!(tx.return_to.as_deref(), Some("/orders/42"));
     assert_eq!(tx.token_endpoint, format!("{SERVER}/token"));
-    assert!(tx.nonce.is_some());
+    // Not OpenID Connect (no issuer, no openid scope): no nonce, no ID token expected.
+    assert!(tx.nonce.is_none());
 }
 
 #[wasm_bindgen_test]
@@ -260,7 +263,7 @@ async fn refused_refresh_ends_the_session() {
         .unwrap();
     let session = crate::session::Session::decode(&stored).unwrap();
     let body = crate::token::refresh_grant("refused", session.refresh_token.as_ref().unwrap());
-    super::http::send(&format!("{SERVER}/token"), Some(&body), 5000)
+    super::http::send(&format!("{SERVER}/token"), Some(&body), None, 5000)
         .await
         .unwrap();
     let e = flows::get_access_token(&c, false).await.unwrap_err();
@@ -392,4 +395,111 @@ async fn logout_without_revocation_or_logout_endpoint_clears_and_resolves() {
         .await
         .unwrap();
     assert!(flows::session_info(&c).unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn rfc8414_metadata_when_there_is_no_openid_configuration() {
+    let issuer = format!("{SERVER}/plain");
+    let c = Config::from_json(
+        &JsValue::parse(&format!(
+            r#"{{"clientId":"plain","redirectUri":"http://127.0.0.1/cb","issuer":"{issuer}","scope":"api"}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let url = prepare_login(&c, &LoginOptions::default()).await.unwrap();
+    assert!(
+        url.starts_with(&format!("{SERVER}/plain-authorize?")),
+        "{url}"
+    );
+    let cached = storage::get(Store::Session, &crate::metadata::cache_key(&issuer)).unwrap();
+    assert!(cached.is_some());
+}
+
+/// Waits `ms` milliseconds of browser time.
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+/// Subscribes to `c`'s session events and returns the list they are recorded in.
+fn record(c: &Config) -> (Rc<RefCell<Vec<&'static str>>>, super::Subscription) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s2 = seen.clone();
+    let sub = super::on_session_change(c, move |e| {
+        assert!(!e.external);
+        s2.borrow_mut().push(e.kind.as_str())
+    });
+    (seen, sub)
+}
+
+#[wasm_bindgen_test]
+async fn session_events_for_login_refresh_logout_and_expiry() {
+    let c = config("events", "");
+    let other = config("events-other", "");
+    let (seen, sub) = record(&c);
+    let (other_seen, _other_sub) = record(&other);
+    let state = login(&c, None).await;
+    flows::handle_callback(&c, Some(&callback_url("ok-events", &state)))
+        .await
+        .unwrap();
+    flows::get_access_token(&c, true).await.unwrap();
+    flows::get_access_token(&c, false).await.unwrap(); // no change, no event
+    flows::logout(&c, &crate::logout::LogoutOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(*seen.borrow(), ["login", "refresh", "logout"]);
+    // An access token expired with no refresh token.
+    let expired = format!(
+        "access_token=at&expires_at=1&token_endpoint={}&client_id=x",
+        crate::form::decode(SERVER).unwrap()
+    );
+    storage::set(Store::Session, &c.session_key(), &expired).unwrap();
+    let e = flows::get_access_token(&c, false).await.unwrap_err();
+    assert_eq!(e.code, Code::LoginRequired);
+    assert_eq!(*seen.borrow(), ["login", "refresh", "logout", "expired"]);
+    // After unsubscribing, nothing more; another client's listener heard nothing at all.
+    sub.unsubscribe();
+    sub.unsubscribe();
+    let state = login(&c, None).await;
+    flows::handle_callback(&c, Some(&callback_url("ok-events-2", &state)))
+        .await
+        .unwrap();
+    assert_eq!(seen.borrow().len(), 4);
+    assert!(other_seen.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn expiry_is_reported_without_any_call() {
+    let c = config("expiry-timer", "");
+    let (seen, _sub) = record(&c);
+    // 31 s left: unusable (30 s margin) one second from now, and no refresh token.
+    let mut s = String::from("access_token=at&token_endpoint=x&client_id=x&expires_at=");
+    crate::form::push_u64(&mut s, super::now() + 31);
+    let session = crate::session::Session::decode(&s).unwrap();
+    storage::set(Store::Session, &c.session_key(), &s).unwrap();
+    flows::arm_expiry(&c, &session);
+    sleep(2500).await;
+    assert_eq!(*seen.borrow(), ["expired"]);
+    assert!(flows::session_info(&c).unwrap().is_none(), "cleared");
+}
+
+#[wasm_bindgen_test]
+async fn the_return_from_a_logout_page_is_not_a_login_response() {
+    let c = config("logout-return", "");
+    storage::set(Store::Session, &crate::logout::state_key("bye"), "1").unwrap();
+    let r = flows::handle_callback(&c, Some("http://127.0.0.1/cb?state=bye"))
+        .await
+        .unwrap();
+    assert!(r.logged_out);
+    assert_eq!(r.return_to, None);
+    // Used once: the same URL again is a stale response.
+    let e = flows::handle_callback(&c, Some("http://127.0.0.1/cb?state=bye"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::StateMismatch);
 }

@@ -34,6 +34,16 @@ export function startTokenServer(port = 0) {
         code_challenge_methods_supported: ["S256"],
       });
     }
+    // A plain OAuth 2.0 server whose issuer has a path: no OpenID Connect document at
+    // /plain/.well-known/openid-configuration, its RFC 8414 document at the inserted path.
+    if (url.pathname === "/.well-known/oauth-authorization-server/plain") {
+      const origin = "http://" + req.headers.host;
+      return send(200, {
+        issuer: origin + "/plain",
+        authorization_endpoint: origin + "/plain-authorize",
+        token_endpoint: origin + "/token",
+      });
+    }
     if (url.pathname !== "/token" || req.method !== "POST") return send(404, "not found", "text/plain");
 
     let raw = "";

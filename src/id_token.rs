@@ -1,0 +1,303 @@
+//! The claims checks of an ID token: OpenID Connect Core 1.0 section 3.1.3.7 (steps 2-5,
+//! 9-11 and 13), and section 12.2 for an ID token that comes with a refresh. The signature
+//! (step 6) is checked by the browser shell with the issuer's key before these run.
+
+use crate::error::Result;
+use crate::json::{self, Field, Json};
+use crate::jws::invalid;
+
+/// What the ID token must say.
+pub(crate) struct Expected<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    /// The login's nonce; `None` for an ID token that came with a refresh, which has none
+    /// to match (12.2).
+    pub nonce: Option<&'a str>,
+    /// The `max_age` the login asked for: `auth_time` is then required and checked.
+    pub max_age: Option<u64>,
+    /// On a refresh, the logged-in user: the new ID token must be about the same one (12.2).
+    pub sub: Option<&'a str>,
+    /// Clock tolerance for `exp`, `iat`, `nbf` and `auth_time` (seconds).
+    pub skew: u64,
+}
+
+/// A NumericDate claim (RFC 7519 2): required or optional, a JSON number either way.
+fn date<J: Json>(
+    claims: &J,
+    name: &str,
+    required: bool,
+    what: &'static str,
+) -> Result<Option<f64>> {
+    match claims.get(name).filter(|v| !v.is_null()) {
+        Some(v) => v
+            .as_f64()
+            .filter(|n| n.is_finite())
+            .map(Some)
+            .ok_or_else(|| invalid(what)),
+        None if required => Err(invalid(what)),
+        None => Ok(None),
+    }
+}
+
+/// Checks the claims; returns the `sub`.
+pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<String> {
+    // Step 2: the issuer, exactly.
+    if json::string(claims, "iss").ok().as_deref() != Some(e.issuer) {
+        return Err(invalid("The ID token's iss is not the issuer."));
+    }
+    // 2 (claims): sub is required; 12.2: the same user after a refresh.
+    let sub = json::string(claims, "sub").map_err(|_| invalid("The ID token has no sub."))?;
+    if e.sub.is_some_and(|s| s != sub) {
+        return Err(invalid(
+            "The refreshed ID token's sub is not the logged-in user's.",
+        ));
+    }
+    // Step 3: aud contains client_id (a string, or an array of strings).
+    let audiences = match json::opt_strings(claims, "aud") {
+        Ok(Some(list)) => list,
+        Err(Field::WrongType) => match json::opt_string(claims, "aud") {
+            Ok(Some(one)) => vec![one],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    if !audiences.iter().any(|a| a == e.client_id) {
+        return Err(invalid(
+            "The ID token's aud does not contain the client_id.",
+        ));
+    }
+    // Steps 4-5 (of the 2014 text; 3.1.3.7 and 2 since errata 2): with several audiences,
+    // azp names the party the token was issued to, and that must be this client.
+    let azp = json::opt_string(claims, "azp")
+        .map_err(|_| invalid("The ID token's azp is not a string."))?;
+    match azp {
+        Some(a) if a != e.client_id => {
+            return Err(invalid("The ID token's azp is not the client_id."))
+        }
+        None if audiences.len() > 1 => {
+            return Err(invalid("The ID token has several audiences but no azp."))
+        }
+        _ => {}
+    }
+    let now = now as f64;
+    let skew = e.skew as f64;
+    // Step 9: not expired.
+    let exp = date(claims, "exp", true, "The ID token has no numeric exp.")?.unwrap_or_default();
+    if now >= exp + skew {
+        return Err(invalid("The ID token has expired (exp)."));
+    }
+    // Step 10: issued now, not in the future (beyond the tolerance).
+    let iat = date(claims, "iat", true, "The ID token has no numeric iat.")?.unwrap_or_default();
+    if iat > now + skew {
+        return Err(invalid("The ID token's iat is in the future."));
+    }
+    // RFC 7519 4.1.5.
+    if let Some(nbf) = date(claims, "nbf", false, "The ID token's nbf is not a number.")? {
+        if nbf > now + skew {
+            return Err(invalid("The ID token is not valid yet (nbf)."));
+        }
+    }
+    // Step 11: the nonce of this login (replay defence).
+    if let Some(nonce) = e.nonce {
+        if json::opt_string(claims, "nonce").ok().flatten().as_deref() != Some(nonce) {
+            return Err(invalid("The ID token's nonce does not match the login's."));
+        }
+    }
+    // Step 13: with max_age, auth_time is required and must be recent enough.
+    let auth_time = date(
+        claims,
+        "auth_time",
+        e.max_age.is_some(),
+        "The ID token has no numeric auth_time, but maxAge was asked.",
+    )?;
+    if let (Some(max_age), Some(at)) = (e.max_age, auth_time) {
+        if now > at + max_age as f64 + skew {
+            return Err(invalid("The ID token's auth_time is older than maxAge."));
+        }
+    }
+    Ok(sub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Code, Error, Text};
+    use crate::json::native::json;
+    use serde_json::{json as j, Value};
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn claims() -> Value {
+        j!({
+            "iss": "https://id.example",
+            "sub": "alice",
+            "aud": "spa",
+            "exp": NOW + 300,
+            "iat": NOW,
+            "nonce": "n0nce",
+            "auth_time": NOW - 100,
+        })
+    }
+
+    fn expected() -> Expected<'static> {
+        Expected {
+            issuer: "https://id.example",
+            client_id: "spa",
+            nonce: Some("n0nce"),
+            max_age: None,
+            sub: None,
+            skew: 60,
+        }
+    }
+
+    fn with(key: &str, value: Value) -> Value {
+        let mut c = claims();
+        c[key] = value;
+        c
+    }
+
+    fn without(key: &str) -> Value {
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove(key);
+        c
+    }
+
+    /// The description of the failure, which names the claim.
+    fn fails(c: &Value, e: &Expected) -> &'static str {
+        match check(c, e, NOW) {
+            Err(Error {
+                code: Code::IdTokenInvalid,
+                description: Text::Fixed(d),
+                ..
+            }) => d,
+            other => panic!("expected id_token_invalid for {c}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_token_yields_its_sub() {
+        assert_eq!(check(&claims(), &expected(), NOW).unwrap(), "alice");
+        // aud as an array with just this client; extra claims are fine.
+        let c = with("aud", j!(["spa"]));
+        assert_eq!(check(&c, &expected(), NOW).unwrap(), "alice");
+    }
+
+    #[test]
+    fn iss_must_be_the_issuer_exactly() {
+        for bad in [j!("https://evil.example"), j!("https://id.example/"), j!(1)] {
+            assert!(fails(&with("iss", bad), &expected()).contains("iss"));
+        }
+        assert!(fails(&without("iss"), &expected()).contains("iss"));
+    }
+
+    #[test]
+    fn sub_is_required_and_kept_across_refreshes() {
+        assert!(fails(&without("sub"), &expected()).contains("sub"));
+        assert!(fails(&with("sub", j!("")), &expected()).contains("sub"));
+        let refresh = Expected {
+            nonce: None,
+            sub: Some("bob"),
+            ..expected()
+        };
+        assert!(fails(&claims(), &refresh).contains("sub"));
+        let same = Expected {
+            nonce: None,
+            sub: Some("alice"),
+            ..expected()
+        };
+        assert!(check(&without("nonce"), &same, NOW).is_ok());
+    }
+
+    #[test]
+    fn aud_must_contain_the_client() {
+        for bad in [
+            j!("other"),
+            j!(["other"]),
+            j!([]),
+            j!(7),
+            j!([7]),
+            j!({"spa": true}),
+        ] {
+            assert!(
+                fails(&with("aud", bad.clone()), &expected()).contains("aud"),
+                "{bad}"
+            );
+        }
+        assert!(fails(&without("aud"), &expected()).contains("aud"));
+    }
+
+    #[test]
+    fn several_audiences_need_azp_and_azp_must_be_the_client() {
+        let mut c = with("aud", j!(["spa", "api"]));
+        assert!(fails(&c, &expected()).contains("azp"));
+        c["azp"] = j!("api");
+        assert!(fails(&c, &expected()).contains("azp"));
+        c["azp"] = j!("spa");
+        assert!(check(&c, &expected(), NOW).is_ok());
+        // azp present with one audience must still be this client.
+        assert!(fails(&with("azp", j!("other")), &expected()).contains("azp"));
+        assert!(fails(&with("azp", j!(1)), &expected()).contains("azp"));
+    }
+
+    #[test]
+    fn exp_with_the_clock_tolerance() {
+        let skew = expected().skew;
+        // Expired 59 s ago: inside the 60 s tolerance.
+        assert!(check(&with("exp", j!(NOW - skew + 1)), &expected(), NOW).is_ok());
+        assert!(fails(&with("exp", j!(NOW - skew)), &expected()).contains("exp"));
+        assert!(fails(&with("exp", j!(NOW - 3600)), &expected()).contains("exp"));
+        let strict = Expected {
+            skew: 0,
+            ..expected()
+        };
+        assert!(fails(&with("exp", j!(NOW)), &strict).contains("exp"));
+        assert!(fails(&without("exp"), &expected()).contains("exp"));
+        assert!(fails(&with("exp", j!("soon")), &expected()).contains("exp"));
+        // Fractional NumericDate values are numbers too (RFC 7519 2).
+        assert!(check(&with("exp", j!(NOW as f64 + 0.5)), &strict, NOW).is_ok());
+    }
+
+    #[test]
+    fn iat_in_the_future_beyond_the_tolerance() {
+        assert!(check(&with("iat", j!(NOW + 60)), &expected(), NOW).is_ok());
+        assert!(fails(&with("iat", j!(NOW + 61)), &expected()).contains("iat"));
+        assert!(fails(&without("iat"), &expected()).contains("iat"));
+        assert!(fails(&with("iat", j!(null)), &expected()).contains("iat"));
+        // An old iat alone is no reason to refuse (exp decides).
+        assert!(check(&with("iat", j!(NOW - 86_400)), &expected(), NOW).is_ok());
+    }
+
+    #[test]
+    fn nbf_when_present() {
+        assert!(check(&with("nbf", j!(NOW + 60)), &expected(), NOW).is_ok());
+        assert!(fails(&with("nbf", j!(NOW + 61)), &expected()).contains("nbf"));
+        assert!(fails(&with("nbf", j!("x")), &expected()).contains("nbf"));
+    }
+
+    #[test]
+    fn nonce_must_match_the_login() {
+        assert!(fails(&with("nonce", j!("other")), &expected()).contains("nonce"));
+        assert!(fails(&without("nonce"), &expected()).contains("nonce"));
+        assert!(fails(&with("nonce", j!(1)), &expected()).contains("nonce"));
+    }
+
+    #[test]
+    fn auth_time_with_max_age() {
+        let asked = Expected {
+            max_age: Some(300),
+            ..expected()
+        };
+        assert!(check(&claims(), &asked, NOW).is_ok()); // 100 s ago
+        assert!(check(&with("auth_time", j!(NOW - 360)), &asked, NOW).is_ok()); // within skew
+        assert!(fails(&with("auth_time", j!(NOW - 361)), &asked).contains("auth_time"));
+        assert!(fails(&without("auth_time"), &asked).contains("auth_time"));
+        // Without max_age it may be absent, but a present one must be a number.
+        assert!(check(&without("auth_time"), &expected(), NOW).is_ok());
+        assert!(fails(&with("auth_time", j!("yesterday")), &expected()).contains("auth_time"));
+    }
+
+    #[test]
+    fn not_an_object() {
+        assert!(fails(&json("[]"), &expected()).contains("iss"));
+    }
+}

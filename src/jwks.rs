@@ -1,0 +1,249 @@
+//! Choosing the issuer's key for an ID token from its JWK Set (RFC 7517 section 5, OIDC Core
+//! 10.1). Only the public members WebCrypto needs are kept, so a key's `use`, `key_ops` or
+//! `alg` can never make the import fail or widen what the key may do.
+
+use crate::error::{Code, Error, Result};
+use crate::json::{self, Json};
+use crate::jws::{invalid, Alg};
+
+/// A public key, reduced to the members `crypto.subtle.importKey("jwk", ...)` reads.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Jwk {
+    pub kty: &'static str,
+    pub members: Vec<(&'static str, String)>,
+}
+
+/// The smallest RSA modulus accepted: 2048 bits (RFC 7518 3.3 and 3.5), as base64url
+/// characters of its 256 bytes.
+const MIN_RSA_N_CHARS: usize = 342;
+
+/// The JWK members that carry the key, for the key type `alg` needs; `None` when `key` is
+/// not such a key.
+fn key_for<J: Json>(key: &J, alg: Alg) -> Option<Jwk> {
+    let s = |name: &str| json::string(key, name).ok();
+    let kty = s("kty")?;
+    let crv = s("crv");
+    let (kty, names): (&'static str, &[&'static str]) = match (alg, kty.as_str(), crv.as_deref()) {
+        (Alg::Rs256 | Alg::Ps256, "RSA", _) => ("RSA", &["n", "e"]),
+        (Alg::Es256, "EC", Some("P-256")) => ("EC", &["crv", "x", "y"]),
+        (Alg::Ed25519, "OKP", Some("Ed25519")) => ("OKP", &["crv", "x"]),
+        _ => return None,
+    };
+    let mut members = Vec::with_capacity(names.len());
+    for &name in names {
+        members.push((name, s(name)?));
+    }
+    if kty == "RSA"
+        && members
+            .first()
+            .is_none_or(|(_, n)| n.len() < MIN_RSA_N_CHARS)
+    {
+        return None;
+    }
+    Some(Jwk { kty, members })
+}
+
+/// Whether the JWK's own restrictions allow verifying `alg` signatures with it.
+fn allows<J: Json>(key: &J, alg: Alg) -> bool {
+    let use_ok = match json::opt_string(key, "use") {
+        Ok(None) => true,
+        Ok(Some(u)) => u == "sig",
+        Err(_) => false,
+    };
+    let alg_ok = match json::opt_string(key, "alg") {
+        Ok(None) => true,
+        Ok(Some(a)) => alg.names().contains(&a.as_str()),
+        Err(_) => false,
+    };
+    let ops_ok = match json::opt_strings(key, "key_ops") {
+        Ok(None) => true,
+        Ok(Some(ops)) => ops.iter().any(|o| o == "verify"),
+        Err(_) => false,
+    };
+    use_ok && alg_ok && ops_ok
+}
+
+/// The key to verify a token signed with `alg` (and `kid`, when the header has one).
+/// `Ok(None)`: no key matches, and a freshly fetched set may have it (the issuer rotated
+/// its keys: OIDC Core 10.1.1). A token without `kid` needs exactly one candidate key.
+pub(crate) fn select<J: Json>(jwks: &J, alg: Alg, kid: Option<&str>) -> Result<Option<Jwk>> {
+    let keys = jwks.get("keys").and_then(|k| k.elements()).ok_or_else(|| {
+        Error::new(
+            Code::InvalidResponse,
+            "The issuer's jwks_uri did not return a JWK Set.",
+        )
+    })?;
+    let mut found: Option<Jwk> = None;
+    for key in &keys {
+        if let Some(want) = kid {
+            if json::opt_string(key, "kid").ok().flatten().as_deref() != Some(want) {
+                continue;
+            }
+        }
+        let Some(jwk) = key_for(key, alg).filter(|_| allows(key, alg)) else {
+            continue;
+        };
+        if found.is_some() {
+            if kid.is_none() {
+                return Err(invalid(
+                    "The ID token has no kid and the issuer has several keys for its alg.",
+                ));
+            }
+            // Two keys under one kid: the first one wins, as a kid names one key.
+            continue;
+        }
+        found = Some(jwk);
+    }
+    Ok(found)
+}
+
+/// The sessionStorage key of the cached JWK Set at `jwks_uri`.
+pub(crate) fn cache_key(jwks_uri: &str) -> String {
+    let mut k = String::from("spa-oauth:jwks:");
+    k.push_str(jwks_uri);
+    k
+}
+
+/// A cache record: the JWK Set as JSON text and when it was fetched.
+pub(crate) fn encode_cache(jwks: &str, fetched_at: u64) -> String {
+    let mut s = String::with_capacity(jwks.len() + 64);
+    crate::form::push_num(&mut s, "fetched_at", fetched_at);
+    crate::form::push(&mut s, "jwks", jwks);
+    s
+}
+
+/// Reads a cache record: the JSON text, if fetched less than `metadata::CACHE_SECS` before
+/// `now`.
+pub(crate) fn decode_cache(s: &str, now: u64) -> Option<String> {
+    let mut p = crate::form::Pairs::parse(s).ok()?;
+    let fetched_at = crate::form::parse_u64(&p.take("fetched_at")?)?;
+    let fresh = now >= fetched_at && now - fetched_at < crate::metadata::CACHE_SECS;
+    fresh.then(|| p.take("jwks")).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::native::json;
+
+    const N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+
+    fn rsa(extra: &str) -> String {
+        format!(r#"{{"kty":"RSA","n":"{N}","e":"AQAB"{extra}}}"#)
+    }
+
+    const EC: &str = r#"{"kty":"EC","crv":"P-256","kid":"ec","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"secret"}"#;
+    const ED: &str = r#"{"kty":"OKP","crv":"Ed25519","kid":"ed","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+
+    fn set(keys: &[&str]) -> serde_json::Value {
+        json(&format!(r#"{{"keys":[{}]}}"#, keys.join(",")))
+    }
+
+    #[test]
+    fn picks_the_key_by_kid_and_type_and_keeps_only_public_members() {
+        let r1 = rsa(r#","kid":"r1","use":"sig","alg":"RS256","key_ops":["verify"],"ext":true"#);
+        let jwks = set(&[&r1, EC, ED]);
+        let k = select(&jwks, Alg::Rs256, Some("r1")).unwrap().unwrap();
+        assert_eq!(k.kty, "RSA");
+        assert_eq!(
+            k.members,
+            vec![("n", N.to_string()), ("e", "AQAB".to_string())]
+        );
+        let k = select(&jwks, Alg::Es256, Some("ec")).unwrap().unwrap();
+        assert_eq!(k.kty, "EC");
+        // The private member `d` is never passed on.
+        assert!(k.members.iter().all(|(n, _)| *n != "d"));
+        assert_eq!(k.members.len(), 3);
+        let k = select(&jwks, Alg::Ed25519, Some("ed")).unwrap().unwrap();
+        assert_eq!(k.members.first(), Some(&("crv", "Ed25519".to_string())));
+    }
+
+    #[test]
+    fn unknown_kid_asks_for_a_refetch() {
+        let jwks = set(&[&rsa(r#","kid":"r1""#), EC]);
+        assert_eq!(select(&jwks, Alg::Rs256, Some("rotated")).unwrap(), None);
+        assert_eq!(select(&set(&[]), Alg::Rs256, Some("r1")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_key_of_another_type_or_restricted_to_another_use_does_not_match() {
+        // The kid is right but the key is for another algorithm family: the header's alg
+        // decides, never the key (no RSA key used as an HMAC secret, no alg confusion).
+        let jwks = set(&[EC]);
+        assert_eq!(select(&jwks, Alg::Rs256, Some("ec")).unwrap(), None);
+        assert_eq!(select(&jwks, Alg::Ed25519, Some("ec")).unwrap(), None);
+        let restricted = [
+            rsa(r#","kid":"k","use":"enc""#),
+            rsa(r#","kid":"k","alg":"PS256""#),
+            rsa(r#","kid":"k","alg":"RS512""#),
+            rsa(r#","kid":"k","key_ops":["encrypt"]"#),
+            rsa(r#","kid":"k","key_ops":"verify""#),
+            rsa(r#","kid":"k","use":7"#),
+        ];
+        for k in &restricted {
+            assert_eq!(
+                select(&set(&[k]), Alg::Rs256, Some("k")).unwrap(),
+                None,
+                "{k}"
+            );
+        }
+        // PS256 may use an RSA key whose alg says PS256.
+        assert!(select(&set(&[&restricted[1]]), Alg::Ps256, Some("k"))
+            .unwrap()
+            .is_some());
+        // P-384 is not P-256; a short RSA modulus is refused.
+        let p384 = EC.replace("P-256", "P-384");
+        assert_eq!(
+            select(&set(&[&p384]), Alg::Es256, Some("ec")).unwrap(),
+            None
+        );
+        let short = r#"{"kty":"RSA","kid":"k","n":"AQAB","e":"AQAB"}"#;
+        assert_eq!(select(&set(&[short]), Alg::Rs256, Some("k")).unwrap(), None);
+        // Missing members.
+        let no_e = format!(r#"{{"kty":"RSA","kid":"k","n":"{N}"}}"#);
+        assert_eq!(select(&set(&[&no_e]), Alg::Rs256, Some("k")).unwrap(), None);
+    }
+
+    #[test]
+    fn without_kid_exactly_one_candidate() {
+        assert!(select(&set(&[&rsa(""), EC]), Alg::Rs256, None)
+            .unwrap()
+            .is_some());
+        let two = set(&[&rsa(r#","kid":"a""#), &rsa(r#","kid":"b""#)]);
+        assert_eq!(
+            select(&two, Alg::Rs256, None).unwrap_err().code,
+            Code::IdTokenInvalid
+        );
+        // With a kid, the named one of several.
+        assert!(select(&two, Alg::Rs256, Some("b")).unwrap().is_some());
+    }
+
+    #[test]
+    fn cache_records_expire_after_an_hour() {
+        let rec = encode_cache(r#"{"keys":[{"x":"a&b=c"}]}"#, 1000);
+        assert_eq!(
+            decode_cache(&rec, 1000).as_deref(),
+            Some(r#"{"keys":[{"x":"a&b=c"}]}"#)
+        );
+        assert!(decode_cache(&rec, 4599).is_some());
+        assert_eq!(decode_cache(&rec, 4600), None);
+        assert_eq!(decode_cache(&rec, 999), None, "fetched in the future");
+        assert_eq!(decode_cache("jwks=x", 1000), None);
+        assert_eq!(decode_cache("garbage&&=", 1000), None);
+    }
+
+    #[test]
+    fn a_document_that_is_not_a_jwk_set_is_an_invalid_response() {
+        for bad in [r#"{}"#, r#"{"keys":{}}"#, r#"[]"#] {
+            assert_eq!(
+                select(&json(bad), Alg::Rs256, None).unwrap_err().code,
+                Code::InvalidResponse
+            );
+        }
+        // Members that are not keys are skipped, not fatal.
+        assert_eq!(
+            select(&json(r#"{"keys":[1,"x",null]}"#), Alg::Rs256, None).unwrap(),
+            None
+        );
+    }
+}

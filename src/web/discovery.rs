@@ -1,0 +1,59 @@
+//! What spa-oauth reads from the server before it can act: the metadata document (OIDC
+//! Discovery 4, else RFC 8414 3) and the issuer's JWK Set (OIDC Core 10.1). Both are cached in
+//! sessionStorage for an hour, so a callback after a login makes no extra round trip. A cache
+//! that cannot be written is no error: it only costs a round trip next time.
+
+use super::storage::{self, Store};
+use super::{http, now};
+use crate::config::Config;
+use crate::error::{Code, Result};
+use crate::json::Json;
+use crate::jwks;
+use crate::metadata::{self, Metadata};
+use wasm_bindgen::JsValue;
+
+/// The server's metadata: from the cache while fresh, else fetched and cached.
+pub(crate) async fn metadata(config: &Config, issuer: &str) -> Result<Metadata> {
+    let key = metadata::cache_key(issuer);
+    let t = now();
+    if let Ok(Some(cached)) = storage::get(Store::Session, &key) {
+        if let Some(m) = Metadata::decode(&cached).filter(|m| m.issuer == issuer && m.is_fresh(t)) {
+            return Ok(m);
+        }
+    }
+    let timeout = config.http_timeout_ms;
+    let r = match http::send(&metadata::discovery_url(issuer), None, None, timeout).await {
+        // No OpenID Connect document (a 4xx, or a 404 page without CORS headers, which
+        // fetch reports as a network error): try the plain OAuth 2.0 location. A timeout or
+        // a 5xx is the server's trouble, not a missing document.
+        Ok(r) if (400..500).contains(&r.status) => {
+            http::send(&metadata::oauth_metadata_url(issuer), None, None, timeout).await?
+        }
+        Err(e) if e.code == Code::NetworkError => {
+            http::send(&metadata::oauth_metadata_url(issuer), None, None, timeout).await?
+        }
+        other => other?,
+    };
+    let m = Metadata::parse::<JsValue>(issuer, r.status, &r.body, t)?;
+    let _ = storage::set(Store::Session, &key, &m.encode());
+    Ok(m)
+}
+
+/// The JWK Set at `jwks_uri`: cached unless `fresh`. Returns it parsed, and whether it was
+/// fetched by this call (a key missing from a set just fetched is not worth another fetch).
+pub(crate) async fn jwks(config: &Config, jwks_uri: &str, fresh: bool) -> Result<(JsValue, bool)> {
+    let key = jwks::cache_key(jwks_uri);
+    if !fresh {
+        let cached = storage::get(Store::Session, &key).ok().flatten();
+        if let Some(set) = cached
+            .and_then(|c| jwks::decode_cache(&c, now()))
+            .and_then(|text| JsValue::parse(&text))
+        {
+            return Ok((set, false));
+        }
+    }
+    let r = http::send(jwks_uri, None, None, config.http_timeout_ms).await?;
+    let set: JsValue = crate::token::json_body(r.status, &r.body)?;
+    let _ = storage::set(Store::Session, &key, &jwks::encode_cache(&r.body, now()));
+    Ok((set, true))
+}

@@ -1,0 +1,157 @@
+//! Session events: `onSessionChange`. Listeners are kept per session key (one per client and
+//! server); the flows report login, refresh, logout and expiry, and the `storage` event
+//! reports what other tabs did to a session kept in localStorage.
+
+use super::storage::Store;
+use crate::config::Config;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// What happened to the session.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SessionEventKind {
+    /// A login completed (here, or in another tab).
+    Login,
+    /// The tokens were refreshed.
+    Refresh,
+    /// The session was ended by `logout` (or removed by another tab).
+    Logout,
+    /// The access token expired with no refresh token, or the server refused the refresh
+    /// token: the session is gone and the user must log in again.
+    Expired,
+}
+
+impl SessionEventKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SessionEventKind::Login => "login",
+            SessionEventKind::Refresh => "refresh",
+            SessionEventKind::Logout => "logout",
+            SessionEventKind::Expired => "expired",
+        }
+    }
+}
+
+/// A change of the session. It carries no token: listeners read what they need with
+/// `get_session_info` or `get_user`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SessionEvent {
+    pub kind: SessionEventKind,
+    /// Whether another tab made the change (seen through the `storage` event).
+    pub external: bool,
+}
+
+type Callback = Rc<dyn Fn(&SessionEvent)>;
+
+struct Listener {
+    id: u32,
+    key: String,
+    store: Store,
+    callback: Callback,
+}
+
+thread_local! {
+    static LISTENERS: RefCell<Vec<Listener>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+    static STORAGE_HOOKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A subscription made by `on_session_change`; `unsubscribe` ends it (dropping it does not).
+#[derive(Debug)]
+pub struct Subscription(u32);
+
+impl Subscription {
+    /// Stops the listener. Calling it again does nothing.
+    pub fn unsubscribe(&self) {
+        LISTENERS.with_borrow_mut(|l| l.retain(|x| x.id != self.0));
+    }
+}
+
+/// Calls `listener` on every change of `config`'s session.
+pub fn on_session_change(
+    config: &Config,
+    listener: impl Fn(&SessionEvent) + 'static,
+) -> Subscription {
+    hook_storage_event();
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    });
+    LISTENERS.with_borrow_mut(|l| {
+        l.push(Listener {
+            id,
+            key: config.session_key(),
+            store: config.token_storage.into(),
+            callback: Rc::new(listener),
+        })
+    });
+    Subscription(id)
+}
+
+/// Whether anyone listens to the session under `key`.
+pub(crate) fn has_listeners(key: &str) -> bool {
+    LISTENERS.with_borrow(|l| l.iter().any(|x| x.key == key))
+}
+
+/// Reports a change of this tab to the listeners of `key`.
+pub(crate) fn emit(key: &str, kind: SessionEventKind) {
+    dispatch(
+        |l| l.key == key,
+        SessionEvent {
+            kind,
+            external: false,
+        },
+    );
+}
+
+fn dispatch(matches: impl Fn(&Listener) -> bool, event: SessionEvent) {
+    // Collected first: a listener may subscribe or unsubscribe while being called.
+    let callbacks: Vec<Callback> = LISTENERS.with_borrow(|l| {
+        l.iter()
+            .filter(|x| matches(x))
+            .map(|x| x.callback.clone())
+            .collect()
+    });
+    for c in callbacks {
+        c(&event);
+    }
+}
+
+/// Listens once per page to `storage` events: fired in this tab when another tab of the
+/// origin changes localStorage (HTML Living Standard, 12.2.1). Only the session keys matter.
+fn hook_storage_event() {
+    if STORAGE_HOOKED.with(|h| h.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let handler = Closure::<dyn Fn(web_sys::StorageEvent)>::new(|e: web_sys::StorageEvent| {
+        // sessionStorage fires storage events too (in same-tab frames); sessions kept there
+        // are this tab's own.
+        let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        if e.storage_area() != local {
+            return;
+        }
+        let kind = match (e.old_value(), e.new_value()) {
+            (None, Some(_)) => SessionEventKind::Login,
+            (Some(_), Some(_)) => SessionEventKind::Refresh,
+            _ => SessionEventKind::Logout,
+        };
+        let event = SessionEvent {
+            kind,
+            external: true,
+        };
+        match e.key() {
+            Some(key) => dispatch(|l| l.key == key && l.store == Store::Local, event),
+            // `localStorage.clear()` in another tab removed every session.
+            None => dispatch(|l| l.store == Store::Local, event),
+        }
+    });
+    let _ = window.add_event_listener_with_callback("storage", handler.as_ref().unchecked_ref());
+    // Lives as long as the page.
+    handler.forget();
+}
