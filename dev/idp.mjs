@@ -8,6 +8,12 @@ import { createServer } from "node:net";
 export const CLIENT_ID = "spa-demo";
 
 /**
+ * More public clients, one per ID-token signature algorithm beyond the default RS256, so
+ * the end-to-end tests verify each algorithm spa-oauth supports against a real provider.
+ */
+export const ALG_CLIENTS = { "spa-ps256": "PS256", "spa-es256": "ES256", "spa-eddsa": "EdDSA" };
+
+/**
  * Starts the provider on 127.0.0.1. Resolves to
  * `{ issuer, close(), requests, clearRequests() }`: `requests` lists each request the
  * provider received ({ method, path, grantType, origin }), for tests to assert on.
@@ -27,18 +33,21 @@ export async function startIdp({
   const signing = [
     generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
     generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
+    generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }),
   ];
+  // The demo page and the end-to-end test page are the redirect URIs.
+  const uris = [appOrigin + "/", appOrigin + "/e2e/oidc.html"];
+  const client = (client_id, alg) => ({
+    client_id,
+    token_endpoint_auth_method: "none", // a public client: no secret (RFC 6749 2.1)
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    redirect_uris: uris,
+    post_logout_redirect_uris: uris,
+    ...(alg ? { id_token_signed_response_alg: alg } : {}),
+  });
   const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        token_endpoint_auth_method: "none", // a public client: no secret (RFC 6749 2.1)
-        grant_types: ["authorization_code", "refresh_token"],
-        response_types: ["code"],
-        redirect_uris: [appOrigin + "/"],
-        post_logout_redirect_uris: [appOrigin + "/"],
-      },
-    ],
+    clients: [client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg))],
     jwks: { keys: signing },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     pkce: { required: () => true }, // S256 is the only method oidc-provider 9 accepts

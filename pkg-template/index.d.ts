@@ -8,6 +8,7 @@ export type ClientErrorCode =
   | "network_error"
   | "timeout"
   | "issuer_mismatch"
+  | "id_token_invalid"
   | "storage_unavailable"
   | "invalid_return_to"
   | "internal_error";
@@ -78,6 +79,10 @@ export interface AuthConfig {
   tokenStorage?: "session" | "local" | "memory";
   /** Timeout of every request, in milliseconds. Default 10000. */
   httpTimeoutMs?: number;
+  /** Where the server puts the authorization response. Default "query". */
+  responseMode?: "query" | "fragment";
+  /** Tolerated clock difference for ID-token times (exp, iat, nbf, auth_time), in seconds. Default 60. */
+  clockSkewSeconds?: number;
 }
 
 export interface LoginOptions {
@@ -87,6 +92,8 @@ export interface LoginOptions {
   prompt?: string;
   /** OpenID Connect `login_hint`. */
   loginHint?: string;
+  /** OpenID Connect `max_age` in seconds: the ID token's `auth_time` must be this recent. */
+  maxAge?: number;
   /** More parameters for this request; they override the config's. */
   extraParams?: Record<string, string | undefined>;
 }
@@ -101,6 +108,8 @@ export interface CallbackResult {
   returnTo: string | null;
   /** The scope the server granted, when it said; it may be narrower than the one asked. */
   scope: string | null;
+  /** True when the page was reached back from the server's logout page (no new session). */
+  loggedOut: boolean;
 }
 
 export interface AccessTokenOptions {
@@ -145,3 +154,68 @@ export interface LogoutOptions {
  * clears the session and rejects with the error, without navigating.
  */
 export declare function logout(config: AuthConfig, options?: LogoutOptions): Promise<void>;
+
+/** The claims of the validated ID token (OpenID Connect Core 2 and 5.1), and any others the server adds. */
+export interface UserClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  auth_time?: number;
+  nonce?: string;
+  acr?: string;
+  amr?: string[];
+  azp?: string;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  email?: string;
+  email_verified?: boolean;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: {
+    formatted?: string;
+    street_address?: string;
+    locality?: string;
+    region?: string;
+    postal_code?: string;
+    country?: string;
+  };
+  updated_at?: number;
+  [claim: string]: unknown;
+}
+
+export interface GetUserOptions {
+  /** Also fetch the userinfo endpoint (one request) and merge its claims; its `sub` must match. */
+  userinfo?: boolean;
+}
+
+/**
+ * The validated ID-token claims, or null when logged out (or when the login was not OpenID
+ * Connect). No request unless `userinfo` is true.
+ */
+export declare function getUser(config: AuthConfig, options?: GetUserOptions): Promise<UserClaims | null>;
+
+/** Whether there is a session that yields an access token without the user (valid token or refresh token). No request. */
+export declare function isAuthenticated(config: AuthConfig): Promise<boolean>;
+
+export interface SessionChangeEvent {
+  /** login, refresh, logout, or expired (the session ended without a logout: expiry or a refused refresh). */
+  type: "login" | "refresh" | "logout" | "expired";
+  /** True when another tab made the change (tokenStorage "local"). */
+  external: boolean;
+}
+
+/** Calls `callback` on every change of the session of `config`. Returns the function that unsubscribes. */
+export declare function onSessionChange(config: AuthConfig, callback: (event: SessionChangeEvent) => void): () => void;

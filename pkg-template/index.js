@@ -63,7 +63,10 @@ export function startLogin(config, options) {
   return call("startLogin", [config, options]);
 }
 
-/** Completes the login on the redirect URI. Resolves to `{ returnTo, scope }`. */
+/**
+ * Completes the login on the redirect URI. Resolves to `{ returnTo, scope, loggedOut }`
+ * (`loggedOut` is true on the way back from the server's logout page).
+ */
 export function handleCallback(config, options) {
   return call("handleCallback", [config, options]);
 }
@@ -76,6 +79,38 @@ export function getAccessToken(config, options) {
 /** `{ expiresAt, scope, refreshable }` of the stored session (no tokens), or null when logged out. */
 export function getSessionInfo(config) {
   return call("getSessionInfo", [config]);
+}
+
+/** The validated ID-token claims (merged with userinfo's when asked), or null when logged out. */
+export function getUser(config, options) {
+  return call("getUser", [config, options]);
+}
+
+/** Whether there is a usable session (a valid access token or a refresh token). No request. */
+export function isAuthenticated(config) {
+  return call("isAuthenticated", [config]);
+}
+
+/**
+ * Calls `callback({ type, external })` on login, refresh, logout and expiry (and, with
+ * tokenStorage "local", on changes made by other tabs). Returns the unsubscribe function at
+ * once; the subscription starts when the WebAssembly module is loaded.
+ */
+export function onSessionChange(config, callback) {
+  if (typeof callback !== "function") {
+    throw new AuthError("invalid_config", "onSessionChange needs a callback function.");
+  }
+  let unsubscribe;
+  let stopped = false;
+  const ready = load().then((glue) => {
+    if (!stopped) unsubscribe = glue.onSessionChange(config, callback);
+  });
+  // A bad config is reported, not left as an unhandled rejection.
+  ready.catch((e) => console.error(toAuthError(e)));
+  return () => {
+    stopped = true;
+    if (unsubscribe) unsubscribe();
+  };
 }
 
 /**

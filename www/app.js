@@ -1,5 +1,7 @@
 // The demo app: plain ES modules, no bundler. It uses the package exactly as an app would.
-import { startLogin, handleCallback, getAccessToken, getSessionInfo, logout, AuthError } from "spa-oauth";
+import {
+  startLogin, handleCallback, getAccessToken, getSessionInfo, getUser, logout, onSessionChange, AuthError,
+} from "spa-oauth";
 import { issuer, clientId } from "/demo-config.js";
 
 const config = {
@@ -38,9 +40,10 @@ async function render() {
   $("expiry").textContent = info.expiresAt ? new Date(info.expiresAt).toLocaleTimeString() : "unknown";
   $("expiry").dataset.expiresAt = info.expiresAt ?? "";
   $("scope").textContent = info.scope ?? "";
-  const me = await userinfo();
-  $("user").textContent = me.body?.sub ?? "";
-  $("claims").textContent = JSON.stringify(me.body, null, 2);
+  // The validated ID token's claims, with the userinfo endpoint's merged in.
+  const user = await getUser(config, { userinfo: true });
+  $("user").textContent = user?.sub ?? "";
+  $("claims").textContent = JSON.stringify(user, null, 2);
 }
 
 async function action(button, work) {
@@ -76,6 +79,10 @@ $("logout").addEventListener("click", (ev) =>
     }
   }));
 $("dismiss").addEventListener("click", () => ($("error").hidden = true));
+// The session ended by itself (expiry, a refused refresh) or changed in another tab.
+onSessionChange(config, (event) => {
+  if (event.external || event.type === "expired") render().catch(showError);
+});
 
 // The redirect URI is this page: an authorization response carries `state`.
 const params = new URLSearchParams(location.search);

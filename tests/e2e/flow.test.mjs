@@ -1,29 +1,7 @@
 // The whole flow in headless Chromium against oidc-provider: each case a user would meet.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { captureCallback, consent, logIn, offLoopback, ready, setup, storedSession, tokenRequests } from "./harness.mjs";
-
-/** Runs `fn` with fresh servers and browser, then proves nothing left loopback. */
-async function withEnv(options, fn) {
-  const env = await setup(options);
-  try {
-    await fn(env);
-    assert.deepEqual(offLoopback(env.requested), [], "every request stays on loopback");
-    assert.ok(env.requested.length > 0);
-  } finally {
-    await env.close();
-  }
-}
-
-async function fullLogin(page, env, path = "/") {
-  await page.goto(env.appOrigin + path);
-  await ready(page);
-  await Promise.all([page.waitForNavigation(), page.click("#login")]);
-  await logIn(page, "alice");
-  await consent(page);
-  await page.waitForURL((u) => u.origin === env.appOrigin);
-  await ready(page);
-}
+import { captureCallback, consent, fullLogin, logIn, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
 
 test("full login, userinfo, returnTo, clean address bar, reload and a new tab", () =>
   withEnv({}, async (env) => {
@@ -162,6 +140,8 @@ test("log out: tokens revoked, provider session ended, the next login asks again
     await Promise.all([page.waitForURL((u) => u.origin === env.appOrigin), page.click('button:has-text("Yes, log out")')]);
     await ready(page);
     assert.equal(await page.textContent("#status"), "Not logged in.");
+    assert.equal(await page.isVisible("#error"), false, "the way back (with the logout's state) is no login error");
+    assert.ok(!new URL(page.url()).searchParams.has("state"), "the logout's state is removed from the address bar");
     assert.equal(await storedSession(page), null);
     assert.equal(env.idp.requests.filter((r) => r.path === "/token/revocation").length, 2, "refresh and access token revoked");
     const me = await fetch(env.idp.issuer + "/me", { headers: { authorization: "Bearer " + accessToken } });

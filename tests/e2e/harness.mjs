@@ -1,6 +1,7 @@
 // End-to-end harness: a real authorization server (oidc-provider, dev/idp.mjs), the demo
 // served from www/ with the built package, and Debian's Chromium driven by playwright-core.
 // Everything listens on 127.0.0.1 and is stopped by the test that started it.
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +47,12 @@ export async function setup({ accessTokenTtl = 3600 } = {}) {
   context.on("request", (r) => requested.push(r.url()));
   Object.assign(env, {
     idp, web, browser, context, requested, appOrigin,
+    /** Another browser context (no cookies, no storage shared), watched like the first. */
+    async newContext() {
+      const c = await browser.newContext();
+      c.on("request", (r) => requested.push(r.url()));
+      return c;
+    },
     async restartIdp() {
       env.idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl });
       return env.idp;
@@ -120,3 +127,26 @@ export async function captureCallback(page, env, { login = "alice" } = {}) {
 
 export const tokenRequests = (idp, grantType) =>
   idp.requests.filter((r) => r.path === "/token" && (!grantType || r.grantType === grantType));
+
+/** Runs `fn` with fresh servers and browser, then proves nothing left loopback. */
+export async function withEnv(options, fn) {
+  const env = await setup(options);
+  try {
+    await fn(env);
+    assert.deepEqual(offLoopback(env.requested), [], "every request stays on loopback");
+    assert.ok(env.requested.length > 0);
+  } finally {
+    await env.close();
+  }
+}
+
+export async function fullLogin(page, env, path = "/") {
+  await page.goto(env.appOrigin + path);
+  await ready(page);
+  await Promise.all([page.waitForNavigation(), page.click("#login")]);
+  await logIn(page, "alice");
+  await consent(page);
+  await page.waitForURL((u) => u.origin === env.appOrigin);
+  await ready(page);
+}
+

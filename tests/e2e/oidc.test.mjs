@@ -1,0 +1,123 @@
+// OpenID Connect end to end against oidc-provider: ID tokens verified with each signature
+// algorithm, tampering and mix-up refused, fragment mode, userinfo, and session events.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ALG_CLIENTS, CLIENT_ID } from "../../dev/idp.mjs";
+import { captureCallback, consent, fullLogin, logIn, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
+
+/** Opens the OIDC test page with `query` (clientId, responseMode, tokenStorage). */
+async function openPage(page, env, query = "") {
+  await page.goto(env.appOrigin + "/e2e/oidc.html" + query);
+  await ready(page);
+}
+
+/** From the test page: startLogin, the server's login and consent, back on the page. */
+async function logInThere(page, env, query = "") {
+  await openPage(page, env, query);
+  await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
+  await logIn(page, "alice");
+  await consent(page);
+  await page.waitForURL((u) => u.origin === env.appOrigin && u.pathname === "/e2e/oidc.html");
+  await ready(page);
+}
+
+const call = (page, name, ...args) => page.evaluate(([n, a]) => window.run(n, ...a), [name, args]);
+
+/** The `alg` in the header of the stored ID token. */
+async function storedAlg(page) {
+  const s = await storedSession(page);
+  return JSON.parse(Buffer.from(s.id_token.split(".")[0], "base64url").toString()).alg;
+}
+
+test("an OpenID Connect login verifies the ID token with RS256, PS256, ES256 and EdDSA", () =>
+  withEnv({}, async (env) => {
+    const clients = { [CLIENT_ID]: "RS256", ...ALG_CLIENTS };
+    for (const [clientId, alg] of Object.entries(clients)) {
+      // A context each: a fresh provider session, so each client logs in from the start.
+      const page = await (await env.newContext()).newPage();
+      await logInThere(page, env, "?clientId=" + clientId);
+      const r = await call(page, "handleCallback");
+      assert.ok(r.ok, clientId + ": " + JSON.stringify(r));
+      assert.equal(r.value.loggedOut, false);
+      assert.equal(await storedAlg(page), alg);
+      const user = await call(page, "getUser");
+      assert.equal(user.value.sub, "alice");
+      assert.equal(user.value.aud, clientId);
+      assert.equal(user.value.iss, env.idp.issuer);
+      assert.equal(typeof user.value.nonce, "string");
+      assert.deepEqual((await call(page, "isAuthenticated")).value, true);
+      // With userinfo: the profile claims are merged in.
+      const full = await call(page, "getUser", { userinfo: true });
+      assert.equal(full.value.email, "alice@example.test");
+      assert.equal(full.value.sub, "alice");
+      assert.deepEqual(await page.evaluate(() => window.events), [{ type: "login", external: false }]);
+    }
+    assert.equal(tokenRequests(env.idp, "authorization_code").length, 4);
+  }));
+
+test("an ID token with one byte of its signature changed is refused and nothing is stored", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await page.route(env.idp.issuer + "/token", async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      const [h, p, s] = body.id_token.split(".");
+      const i = 20;
+      body.id_token = [h, p, s.slice(0, i) + (s[i] === "A" ? "B" : "A") + s.slice(i + 1)].join(".");
+      await route.fulfill({ response, json: body });
+    });
+    await fullLogin(page, env);
+    assert.equal(await page.getAttribute("#error", "data-code"), "id_token_invalid");
+    assert.match(await page.textContent("#error-description"), /signature/);
+    assert.equal(await page.textContent("#status"), "Not logged in.");
+    assert.equal(await storedSession(page), null);
+  }));
+
+test("a callback whose iss is another issuer, or missing, is issuer_mismatch and redeems nothing", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    for (const iss of ["http://localhost:1/evil", null]) {
+      const callback = new URL(await captureCallback(page, env));
+      assert.equal(callback.searchParams.get("iss"), env.idp.issuer, "oidc-provider sends iss (RFC 9207)");
+      if (iss) callback.searchParams.set("iss", iss);
+      else callback.searchParams.delete("iss");
+      env.idp.clearRequests();
+      await page.goto(callback.href);
+      await ready(page);
+      assert.equal(await page.getAttribute("#error", "data-code"), "issuer_mismatch");
+      assert.equal(tokenRequests(env.idp).length, 0, "the code never reaches the token endpoint");
+      assert.equal(await page.textContent("#status"), "Not logged in.");
+    }
+  }));
+
+test("responseMode fragment: the response comes in the fragment and is removed from it", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env, "?responseMode=fragment");
+    const url = new URL(page.url());
+    assert.ok(url.hash.includes("code="), "the code is in the fragment");
+    assert.ok(!url.searchParams.has("code"), "not in the query");
+    const r = await call(page, "handleCallback");
+    assert.ok(r.ok, JSON.stringify(r));
+    const after = new URL(page.url());
+    assert.ok(!after.hash.includes("code=") && !after.hash.includes("state="), "fragment cleaned: " + after.href);
+    assert.equal((await call(page, "getUser")).value.sub, "alice");
+  }));
+
+test("tokenStorage local: another tab hears the login and the logout", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    const other = await env.context.newPage();
+    await openPage(other, env, "?tokenStorage=local");
+    await logInThere(page, env, "?tokenStorage=local");
+    assert.ok((await call(page, "handleCallback")).ok);
+    await other.waitForFunction(() => window.events.length >= 1);
+    assert.deepEqual(await other.evaluate(() => window.events), [{ type: "login", external: true }]);
+    assert.equal((await call(other, "getUser")).value.sub, "alice", "the other tab sees the session");
+    // Logging out without the provider round trip (revocation only; the provider has an
+    // end_session_endpoint, so this navigates: wait for that).
+    await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("logout"))]);
+    await other.waitForFunction(() => window.events.length >= 2);
+    assert.deepEqual((await other.evaluate(() => window.events))[1], { type: "logout", external: true });
+    assert.equal((await call(other, "isAuthenticated")).value, false);
+  }));
