@@ -121,3 +121,32 @@ test("tokenStorage local: another tab hears the login and the logout", () =>
     assert.deepEqual((await other.evaluate(() => window.events))[1], { type: "logout", external: true });
     assert.equal((await call(other, "isAuthenticated")).value, false);
   }));
+
+test("keys rotated since they were cached: the JWK Set is fetched again, once", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    // startLogin fetched the JWK Set; make the cached copy one without the signing key, as
+    // if the provider had rotated its keys since.
+    await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
+    await logIn(page, "alice");
+    await consent(page);
+    await page.waitForURL((u) => u.origin === env.appOrigin);
+    await ready(page);
+    const jwksRequests = () => env.idp.requests.filter((r) => r.path === "/jwks").length;
+    assert.equal(jwksRequests(), 1, "fetched once, by startLogin");
+    const rotated = await page.evaluate(() => {
+      const key = Object.keys(sessionStorage).find((k) => k.startsWith("spa-oauth:jwks:"));
+      const record = new URLSearchParams(sessionStorage.getItem(key));
+      const set = JSON.parse(record.get("jwks"));
+      set.keys = set.keys.map((k) => ({ ...k, kid: "old-" + k.kid }));
+      record.set("jwks", JSON.stringify(set));
+      sessionStorage.setItem(key, record.toString());
+      return set.keys.length;
+    });
+    assert.ok(rotated > 0);
+    const r = await call(page, "handleCallback");
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(jwksRequests(), 2, "one refetch for the unknown kid");
+    assert.equal((await call(page, "getUser")).value.sub, "alice");
+  }));
