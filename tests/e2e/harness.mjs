@@ -22,7 +22,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
-export async function setup({ accessTokenTtl = 3600 } = {}) {
+export async function setup({ accessTokenTtl = 3600, roots, serve } = {}) {
   const appPort = await freePort();
   const idpPort = await freePort();
   const appOrigin = `http://localhost:${appPort}`;
@@ -30,7 +30,7 @@ export async function setup({ accessTokenTtl = 3600 } = {}) {
   const idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl });
   const web = await startStatic({
     port: appPort,
-    roots: { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
+    roots: roots ?? { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
     issuer: idp.issuer,
     clientId: CLIENT_ID,
     intercept: (url) => {
@@ -38,6 +38,7 @@ export async function setup({ accessTokenTtl = 3600 } = {}) {
         env.holdCallback(url.href);
         return "<!doctype html><title>captured</title>";
       }
+      return serve?.(url, idp.issuer);
     },
   });
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });

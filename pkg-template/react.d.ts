@@ -1,0 +1,36 @@
+import type { ReactNode, ReactElement } from "react";
+import type {
+  AccessTokenOptions, AuthConfig, AuthError, GetUserOptions, LoginOptions, LogoutOptions, UserClaims,
+} from "./index.js";
+
+export interface AuthProviderProps {
+  config: AuthConfig;
+  /** Called with the login's `returnTo` after the callback (for example a router's navigate). Default: history.replaceState. */
+  onRedirect?: (returnTo: string) => void;
+  children?: ReactNode;
+}
+
+/** Provides the session of `config`; completes the login itself on the redirect URI. */
+export declare function AuthProvider(props: AuthProviderProps): ReactElement;
+
+export interface AuthState {
+  /** True until the session (and a callback on the redirect URI) has been read. */
+  isLoading: boolean;
+  isAuthenticated: boolean;
+  /** The validated ID-token claims, or null. */
+  user: UserClaims | null;
+  /** The last failure (callback, login, logout), or null. */
+  error: AuthError | null;
+  /** startLogin with this config. */
+  login(options?: LoginOptions): Promise<void>;
+  /** logout with this config. */
+  logout(options?: LogoutOptions): Promise<void>;
+  /** getAccessToken with this config. */
+  getAccessToken(options?: AccessTokenOptions): Promise<string>;
+  /** getUser with this config (for example `{ userinfo: true }`). */
+  getUser(options?: GetUserOptions): Promise<UserClaims | null>;
+  clearError(): void;
+}
+
+/** The session and its actions; inside an <AuthProvider>. */
+export declare function useAuth(): AuthState;

@@ -1,0 +1,44 @@
+import type { App, Ref } from "vue";
+import type {
+  AccessTokenOptions, AuthConfig, AuthError, GetUserOptions, LoginOptions, LogoutOptions, UserClaims,
+} from "./index.js";
+
+export interface Auth {
+  /** True until the session (and a callback on the redirect URI) has been read. */
+  readonly isLoading: Readonly<Ref<boolean>>;
+  readonly isAuthenticated: Readonly<Ref<boolean>>;
+  /** The validated ID-token claims, or null. */
+  readonly user: Readonly<Ref<UserClaims | null>>;
+  /** The last failure (callback, login, logout), or null. */
+  readonly error: Readonly<Ref<AuthError | null>>;
+  /** startLogin with this config. */
+  login(options?: LoginOptions): Promise<void>;
+  /** logout with this config. */
+  logout(options?: LogoutOptions): Promise<void>;
+  /** getAccessToken with this config. */
+  getAccessToken(options?: AccessTokenOptions): Promise<string>;
+  /** getUser with this config (for example `{ userinfo: true }`). */
+  getUser(options?: GetUserOptions): Promise<UserClaims | null>;
+  clearError(): void;
+}
+
+export interface AuthPlugin extends Auth {
+  install(app: App): void;
+}
+
+export interface CreateAuthOptions {
+  /** Called with the login's `returnTo` after the callback, e.g. `(path) => router.replace(path)`. Default: history.replaceState. */
+  onRedirect?: (returnTo: string) => void;
+}
+
+/** The plugin: `app.use(createAuth(config))`. */
+export declare function createAuth(config: AuthConfig, options?: CreateAuthOptions): AuthPlugin;
+
+/** The session and its actions, from the installed plugin. */
+export declare function useAuth(): Auth;
+
+declare module "vue" {
+  interface ComponentCustomProperties {
+    $auth: Auth;
+  }
+}
