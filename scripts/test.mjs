@@ -2,7 +2,9 @@
 //   1. native unit tests of the sans-IO core (cargo test)
 //   2. browser tests of the shell in headless Chromium (wasm-pack test), against
 //      tests/browser/token-server.mjs
-//   3. end-to-end tests: playwright-core and Debian's Chromium against oidc-provider
+//   3. end-to-end tests: playwright-core and Debian's Chromium against oidc-provider, the
+//      examples in www/ built with their own toolchains (their `npm ci` installs the
+//      just-built package), and the package itself (npm pack contents, tsc over the types)
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -42,7 +44,7 @@ async function browser() {
 
 async function e2e() {
   await run("node", ["scripts/build.mjs"]);
-  await run("node", ["--test", "--test-concurrency=1", "tests/e2e/"]);
+  await run("node", ["--test", "--test-concurrency=1", "tests/e2e/", "tests/package/"]);
 }
 
 const layers = { native, browser, e2e };
