@@ -25,6 +25,7 @@ function run(cmd, args, env = {}) {
 
 async function native() {
   await run("cargo", ["test", "--lib"]);
+  await run("cargo", ["test", "--doc"]);
 }
 
 async function browser() {

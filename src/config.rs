@@ -84,8 +84,150 @@ pub(crate) fn string_map<J: Json>(
     Ok(out)
 }
 
+/// A whole, non-negative number member up to `max`, or `default` when absent.
+fn whole<J: Json>(obj: &J, key: &str, default: f64, max: f64, wrong: &'static str) -> Result<f64> {
+    match obj.get(key).filter(|v| !v.is_null()) {
+        None => Ok(default),
+        Some(v) => match v.as_f64() {
+            Some(n) if (0.0..=max).contains(&n) && n.fract() == 0.0 => Ok(n),
+            _ => Err(invalid(wrong)),
+        },
+    }
+}
+
 impl Config {
-    /// Validates a configuration object.
+    /// A configuration with the defaults, to be completed with struct update syntax and
+    /// checked with [`Config::validated`]:
+    ///
+    /// ```
+    /// use spa_oauth::{Config, TokenStorage};
+    ///
+    /// let config = Config {
+    ///     issuer: Some("https://id.example".into()),
+    ///     scope: "openid profile offline_access".into(),
+    ///     token_storage: TokenStorage::Local,
+    ///     ..Config::new("my-spa", "https://app.example/callback")
+    /// }
+    /// .validated()?;
+    /// assert_eq!(config.http_timeout_ms, 10_000);
+    ///
+    /// // Every check of the JavaScript API applies: here, a redirect URI over plain http.
+    /// let err = Config {
+    ///     issuer: Some("https://id.example".into()),
+    ///     ..Config::new("my-spa", "http://app.example/callback")
+    /// }
+    /// .validated()
+    /// .unwrap_err();
+    /// assert_eq!(err.code.as_str(), "invalid_config");
+    /// # Ok::<(), spa_oauth::Error>(())
+    /// ```
+    pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Config {
+        Config {
+            client_id: client_id.into(),
+            redirect_uri: redirect_uri.into(),
+            issuer: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            scope: String::new(),
+            audience: None,
+            resource: None,
+            extra_params: Vec::new(),
+            token_storage: TokenStorage::Session,
+            http_timeout_ms: DEFAULT_HTTP_TIMEOUT_MS,
+            response_mode: ResponseMode::Query,
+            clock_skew_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
+        }
+    }
+
+    /// Checks every value (`invalid_config` naming the field). An empty `scope` becomes
+    /// `"openid"` when there is an issuer.
+    pub fn validated(mut self) -> Result<Config> {
+        if self.scope.is_empty() && self.issuer.is_some() {
+            self.scope = "openid".into();
+        }
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// The value checks, shared by [`Config::validated`] and [`Config::from_json`].
+    fn validate(&self) -> Result<()> {
+        if self.client_id.is_empty() {
+            return Err(invalid(
+                "clientId is required and must be a non-empty string.",
+            ));
+        }
+        if !url::is_safe_redirect_uri(&self.redirect_uri) {
+            return Err(invalid(
+                "redirectUri must be an absolute https URL (http only on localhost) without a fragment.",
+            ));
+        }
+        if let Some(iss) = &self.issuer {
+            // RFC 8414 2: "https" scheme, no query or fragment.
+            if !url::is_safe_endpoint(iss) || iss.contains('?') {
+                return Err(invalid("issuer must be an https URL (http only on localhost) without query or fragment."));
+            }
+        }
+        for endpoint in [&self.authorization_endpoint, &self.token_endpoint]
+            .into_iter()
+            .flatten()
+        {
+            if !url::is_safe_endpoint(endpoint) {
+                return Err(invalid(
+                    "authorizationEndpoint and tokenEndpoint must be https URLs (http only on localhost) without a fragment.",
+                ));
+            }
+        }
+        if self.issuer.is_none()
+            && (self.authorization_endpoint.is_none() || self.token_endpoint.is_none())
+        {
+            return Err(invalid(
+                "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint.",
+            ));
+        }
+        // RFC 6749 3.3: space-delimited tokens of NQCHAR (none at all: no scope parameter).
+        let scope_ok = self.scope.is_empty()
+            || self.scope.split(' ').all(|t| {
+                !t.is_empty()
+                    && t.bytes()
+                        .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+            });
+        if !scope_ok {
+            return Err(invalid(
+                "scope must be scope tokens separated by single spaces.",
+            ));
+        }
+        // ID tokens are checked against the issuer (OIDC Core 3.1.3.7 step 2) and its keys:
+        // without one, an `openid` login could only accept ID tokens unchecked.
+        if self.issuer.is_none() && crate::authorize::is_openid(&self.scope) {
+            return Err(invalid(
+                "scope openid needs issuer: ID tokens are validated against the issuer and its keys.",
+            ));
+        }
+        if let Some(r) = &self.resource {
+            // RFC 8707 2: an absolute URI without a fragment.
+            if !r.contains(':') || r.contains('#') {
+                return Err(invalid(
+                    "resource must be an absolute URI without a fragment.",
+                ));
+            }
+        }
+        if self.extra_params.iter().any(|(n, _)| n.is_empty()) {
+            return Err(invalid("extraParams must be an object of string values."));
+        }
+        if !(1..=600_000).contains(&self.http_timeout_ms) {
+            return Err(invalid(
+                "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
+            ));
+        }
+        if self.clock_skew_seconds > 3600 {
+            return Err(invalid(
+                "clockSkewSeconds must be a whole number of seconds from 0 to 3600.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads and validates a configuration object (the JavaScript API's `config`).
     pub(crate) fn from_json<J: Json>(obj: &J) -> Result<Config> {
         if !obj.is_object() {
             return Err(invalid("The configuration must be an object."));
@@ -100,78 +242,28 @@ impl Config {
             "redirectUri",
             "redirectUri is required and must be a non-empty string.",
         )?;
-        if !url::is_safe_redirect_uri(&redirect_uri) {
-            return Err(invalid(
-                "redirectUri must be an absolute https URL (http only on localhost) without a fragment.",
-            ));
-        }
         let issuer = opt_str(obj, "issuer", "issuer must be a string.")?;
-        if let Some(iss) = &issuer {
-            // RFC 8414 2: "https" scheme, no query or fragment.
-            if !url::is_safe_endpoint(iss) || iss.contains('?') {
-                return Err(invalid("issuer must be an https URL (http only on localhost) without query or fragment."));
-            }
-        }
         let authorization_endpoint = opt_str(
             obj,
             "authorizationEndpoint",
             "authorizationEndpoint must be a string.",
         )?;
         let token_endpoint = opt_str(obj, "tokenEndpoint", "tokenEndpoint must be a string.")?;
-        for endpoint in [&authorization_endpoint, &token_endpoint]
-            .into_iter()
-            .flatten()
-        {
-            if !url::is_safe_endpoint(endpoint) {
-                return Err(invalid(
-                    "authorizationEndpoint and tokenEndpoint must be https URLs (http only on localhost) without a fragment.",
-                ));
-            }
-        }
-        if issuer.is_none() && (authorization_endpoint.is_none() || token_endpoint.is_none()) {
-            return Err(invalid(
-                "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint.",
-            ));
-        }
         let scope = match opt_str(obj, "scope", "scope must be a string.")? {
             // OpenID Connect by default when there is an issuer to validate ID tokens
             // against; a plain OAuth server configured by its endpoints gets no scope
             // parameter (RFC 6749 3.3: the server's default applies).
             None if issuer.is_some() => "openid".into(),
             None => String::new(),
-            Some(s) => {
-                // RFC 6749 3.3: space-delimited tokens of NQCHAR.
-                let ok = !s.is_empty()
-                    && s.split(' ').all(|t| {
-                        !t.is_empty()
-                            && t.bytes()
-                                .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-                    });
-                if !ok {
-                    return Err(invalid(
-                        "scope must be scope tokens separated by single spaces.",
-                    ));
-                }
-                s
+            Some(s) if s.is_empty() => {
+                return Err(invalid(
+                    "scope must be scope tokens separated by single spaces.",
+                ))
             }
+            Some(s) => s,
         };
-        // ID tokens are checked against the issuer (OIDC Core 3.1.3.7 step 2) and its keys:
-        // without one, an `openid` login could only accept ID tokens unchecked.
-        if issuer.is_none() && crate::authorize::is_openid(&scope) {
-            return Err(invalid(
-                "scope openid needs issuer: ID tokens are validated against the issuer and its keys.",
-            ));
-        }
         let audience = opt_str(obj, "audience", "audience must be a string.")?;
         let resource = opt_str(obj, "resource", "resource must be a string.")?;
-        if let Some(r) = &resource {
-            // RFC 8707 2: an absolute URI without a fragment.
-            if !r.contains(':') || r.contains('#') {
-                return Err(invalid(
-                    "resource must be an absolute URI without a fragment.",
-                ));
-            }
-        }
         let extra_params = string_map(
             obj,
             "extraParams",
@@ -193,16 +285,13 @@ impl Config {
                 ))
             }
         };
-        let http_timeout_ms =
-            match obj.get("httpTimeoutMs").filter(|v| !v.is_null()) {
-                None => DEFAULT_HTTP_TIMEOUT_MS,
-                Some(v) => match v.as_f64() {
-                    Some(ms) if (1.0..=600_000.0).contains(&ms) && ms.fract() == 0.0 => ms as u32,
-                    _ => return Err(invalid(
-                        "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
-                    )),
-                },
-            };
+        let http_timeout_ms = whole(
+            obj,
+            "httpTimeoutMs",
+            DEFAULT_HTTP_TIMEOUT_MS as f64,
+            600_000.0,
+            "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
+        )? as u32;
         let response_mode = match opt_str(
             obj,
             "responseMode",
@@ -214,18 +303,14 @@ impl Config {
             Some("fragment") => ResponseMode::Fragment,
             Some(_) => return Err(invalid("responseMode must be \"query\" or \"fragment\".")),
         };
-        let clock_skew_seconds = match obj.get("clockSkewSeconds").filter(|v| !v.is_null()) {
-            None => DEFAULT_CLOCK_SKEW_SECONDS,
-            Some(v) => match v.as_f64() {
-                Some(s) if (0.0..=3600.0).contains(&s) && s.fract() == 0.0 => s as u64,
-                _ => {
-                    return Err(invalid(
-                        "clockSkewSeconds must be a whole number of seconds from 0 to 3600.",
-                    ))
-                }
-            },
-        };
-        Ok(Config {
+        let clock_skew_seconds = whole(
+            obj,
+            "clockSkewSeconds",
+            DEFAULT_CLOCK_SKEW_SECONDS as f64,
+            3600.0,
+            "clockSkewSeconds must be a whole number of seconds from 0 to 3600.",
+        )? as u64;
+        let config = Config {
             client_id,
             redirect_uri,
             issuer,
@@ -239,7 +324,9 @@ impl Config {
             http_timeout_ms,
             response_mode,
             clock_skew_seconds,
-        })
+        };
+        config.validate()?;
+        Ok(config)
     }
 
     /// The storage key of this client's session: one per client and server, so two

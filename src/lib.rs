@@ -1,5 +1,38 @@
 //! spa-oauth: an OAuth 2.0 / OpenID Connect client for browser single-page apps.
 //!
+//! For Rust web apps (Leptos, Yew, Dioxus) compiled to `wasm32-unknown-unknown`, the same
+//! flows as the npm package, as `async` functions over a validated [`Config`]:
+//!
+//! ```ignore
+//! // (wasm32 only: the flows use the browser's fetch, storage and location.)
+//! use spa_oauth::{get_access_token, handle_callback, start_login, Config, LoginOptions};
+//!
+//! let config = Config {
+//!     issuer: Some("https://id.example".into()),
+//!     scope: "openid profile offline_access".into(),
+//!     ..Config::new("my-spa", "https://app.example/callback")
+//! }
+//! .validated()?;
+//!
+//! // The login button: navigates to the authorization server.
+//! start_login(&config, &LoginOptions { return_to: Some("/orders".into()), ..Default::default() }).await?;
+//!
+//! // On /callback: `None` reads location.href.
+//! let result = handle_callback(&config, None).await?;
+//!
+//! // Before each API call: a valid access token, refreshed when needed.
+//! let token = get_access_token(&config, false).await?;
+//!
+//! // The validated ID-token claims (a JavaScript object), and session events.
+//! let user = spa_oauth::get_user(&config, false).await?;
+//! let subscription = spa_oauth::on_session_change(&config, |event| {
+//!     web_sys::console::log_1(&event.kind.as_str().into());
+//! });
+//! ```
+//!
+//! Errors are [`Error`]s whose [`Code`] is the same stable code JavaScript sees
+//! (`code.as_str()`).
+//!
 //! The protocol lives in a sans-IO core (URL building, callback parsing, transaction and
 //! token checks, expiry decisions) that builds and tests natively; the `web` module is the
 //! thin browser shell (fetch, storage, location, randomness) and the JavaScript exports,

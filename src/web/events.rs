@@ -24,7 +24,8 @@ pub enum SessionEventKind {
 }
 
 impl SessionEventKind {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// `"login"`, `"refresh"`, `"logout"` or `"expired"`, as JavaScript sees it.
+    pub fn as_str(self) -> &'static str {
         match self {
             SessionEventKind::Login => "login",
             SessionEventKind::Refresh => "refresh",
