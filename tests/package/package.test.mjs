@@ -45,3 +45,9 @@ test("the public types have no any and pass tsc, including the cases that must n
   }
   execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", "tests/package/types"], { cwd: root, stdio: "inherit" });
 });
+
+test("the shipped size stays within the recorded budget (a ratchet towards 15 KB gzip)", () => {
+  const budget = JSON.parse(readFileSync(join(root, "bench/size-budget.json"), "utf8"));
+  const { total } = JSON.parse(readFileSync(join(pkg, "sizes.json"), "utf8"));
+  assert.ok(total.gzip <= budget.gzip, `shipped ${total.gzip} B gzip, budget ${budget.gzip} B`);
+});
