@@ -337,14 +337,34 @@ pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<St
     }
     let key = config.session_key();
     let flights = REFRESHES.with(Flights::clone);
-    flights.run(&key, || refresh(config)).await
+    let seen = session.access_token.expose().to_owned();
+    flights.run(&key, || refresh_guarded(config, seen)).await
 }
 
-async fn refresh(config: &Config) -> Result<String> {
-    // Read again inside the flight: another caller may have refreshed in the meantime.
+/// A refresh, in one tab at a time when the session is shared by all tabs (localStorage):
+/// under the Web Lock, the session is read again and the grant skipped when another tab
+/// refreshed meanwhile. A lock held longer than a request can take (a frozen tab) is
+/// stolen.
+async fn refresh_guarded(config: &Config, seen: String) -> Result<String> {
+    if config.token_storage != crate::config::TokenStorage::Local {
+        return refresh(config, &seen).await;
+    }
+    let mut name = String::from("spa-oauth:refresh:");
+    name.push_str(&config.session_key());
+    let wait = config.http_timeout_ms.saturating_add(2000);
+    let owned = config.clone();
+    super::lock::with_lock(&name, wait, async move { refresh(&owned, &seen).await }).await
+}
+
+/// `seen`: the access token the caller found too old; when the stored one is another and
+/// still valid, someone refreshed in the meantime and it is used instead.
+async fn refresh(config: &Config, seen: &str) -> Result<String> {
     let Some(session) = load_session(config)? else {
         return Err(login_required("There is no session: log in first."));
     };
+    if session.access_token.expose() != seen && session.expires_at.is_none_or(|e| e > now()) {
+        return Ok(session.access_token.expose().into());
+    }
     let Some(refresh_token) = session.refresh_token.clone() else {
         return Err(login_required("There is no refresh token."));
     };
@@ -379,8 +399,14 @@ async fn refresh(config: &Config) -> Result<String> {
             Ok(next.access_token.expose().into())
         }
         // The server refused the refresh token (RFC 6749 5.2: expired, revoked, or
-        // rotated away): the session is over.
+        // rotated away): the session is over, unless another tab rotated it meanwhile
+        // (after stealing the lock from this one) and stored the new session.
         Err(e) if e.status.is_some_and(|s| (400..500).contains(&s)) && e.error.is_some() => {
+            if let Ok(Some(now_stored)) = load_session(config) {
+                if now_stored.refresh_token.as_ref() != Some(&refresh_token) {
+                    return Ok(now_stored.access_token.expose().into());
+                }
+            }
             expire(config);
             Err(Error {
                 code: Code::LoginRequired,

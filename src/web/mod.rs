@@ -11,6 +11,7 @@ mod http;
 mod id_token;
 mod js_value;
 mod location;
+mod lock;
 mod storage;
 
 pub use events::{on_session_change, SessionEvent, SessionEventKind, Subscription};

@@ -150,3 +150,27 @@ test("keys rotated since they were cached: the JWK Set is fetched again, once", 
     assert.equal(jwksRequests(), 2, "one refetch for the unknown kid");
     assert.equal((await call(page, "getUser")).value.sub, "alice");
   }));
+
+test("two tabs with an expired token refresh at the same moment: one grant, one new token, nobody logged out", () =>
+  withEnv({}, async (env) => {
+    const a = await env.context.newPage();
+    const b = await env.context.newPage();
+    await logInThere(a, env, "?tokenStorage=local");
+    assert.ok((await call(a, "handleCallback")).ok);
+    await openPage(b, env, "?tokenStorage=local");
+    // The shared session's access token expired a second ago (the refresh token is valid).
+    await a.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("spa-oauth:session?"));
+      const session = new URLSearchParams(localStorage.getItem(key));
+      session.set("expires_at", String(Math.floor(Date.now() / 1000) - 1));
+      localStorage.setItem(key, session.toString());
+    });
+    const before = tokenRequests(env.idp, "refresh_token").length;
+    const [ta, tb] = await Promise.all([call(a, "getAccessToken"), call(b, "getAccessToken")]);
+    assert.ok(ta.ok && tb.ok, JSON.stringify([ta, tb]));
+    assert.equal(tokenRequests(env.idp, "refresh_token").length - before, 1, "exactly one refresh_token grant");
+    assert.equal(ta.value, tb.value, "both tabs end with the same new token");
+    for (const p of [a, b]) assert.equal((await call(p, "isAuthenticated")).value, true);
+    const me = await fetch(env.idp.issuer + "/me", { headers: { authorization: "Bearer " + ta.value } });
+    assert.equal(me.status, 200, "the new token works");
+  }));
