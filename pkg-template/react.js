@@ -1,8 +1,8 @@
 // spa-oauth/react: <AuthProvider config> and useAuth(). React is a peer dependency; this
 // file is plain JavaScript (no JSX) so it needs no build step.
 import { createContext, createElement, useContext, useEffect, useMemo, useState } from "react";
-import * as auth from "./index.js";
-import { isCallbackUrl } from "./callback-url.js";
+import { AuthError } from "./index.js";
+import { actions, watchSession } from "./session-state.js";
 
 const AuthContext = createContext(null);
 
@@ -18,58 +18,21 @@ export function AuthProvider({ config, onRedirect, children }) {
   // The effect depends on the config's content, not on its identity: apps often write the
   // config object inline.
   const key = JSON.stringify(config);
-  useEffect(() => {
-    let live = true;
-    const update = (patch) => live && setState((s) => ({ ...s, ...patch }));
-    const load = async () => {
-      const [isAuthenticated, user] = await Promise.all([auth.isAuthenticated(config), auth.getUser(config)]);
-      update({ isLoading: false, isAuthenticated, user });
-    };
-    const fail = (error) => update({ isLoading: false, error });
-    (async () => {
-      // A failed callback is reported, and the session (if any) still loaded.
-      let callbackError = null;
-      if (isCallbackUrl(config, window.location.href)) {
-        try {
-          const { returnTo } = await auth.handleCallback(config);
-          if (live && returnTo) {
-            if (onRedirect) onRedirect(returnTo);
-            else window.history.replaceState(window.history.state, "", returnTo);
-          }
-        } catch (e) {
-          callbackError = e;
-        }
-      }
-      await load();
-      if (callbackError) fail(callbackError);
-    })().catch(fail);
-    const unsubscribe = auth.onSessionChange(config, () => load().catch(fail));
-    return () => {
-      live = false;
-      unsubscribe();
-    };
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  const value = useMemo(() => {
-    const failed = (e) => {
-      setState((s) => ({ ...s, error: e }));
-      throw e;
-    };
-    return {
-      ...state,
-      login: (options) => auth.startLogin(config, options).catch(failed),
-      logout: (options) => auth.logout(config, options).catch(failed),
-      getAccessToken: (options) => auth.getAccessToken(config, options),
-      getUser: (options) => auth.getUser(config, options),
-      clearError: () => setState((s) => ({ ...s, error: null })),
-    };
-  }, [state, key]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(
+    () => watchSession(config, onRedirect, (patch) => setState((s) => ({ ...s, ...patch }))),
+    [key], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  const bound = useMemo(
+    () => actions(config, (error) => setState((s) => ({ ...s, error }))),
+    [key], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  const value = useMemo(() => ({ ...state, ...bound }), [state, bound]);
   return createElement(AuthContext.Provider, { value }, children);
 }
 
 /** The session and its actions; inside an <AuthProvider>. */
 export function useAuth() {
   const value = useContext(AuthContext);
-  if (!value) throw new auth.AuthError("invalid_config", "useAuth() must be called inside <AuthProvider>.");
+  if (!value) throw new AuthError("invalid_config", "useAuth() must be called inside <AuthProvider>.");
   return value;
 }

@@ -1,0 +1,74 @@
+// The session state the React and Vue bindings expose, kept up to date in one place: on the
+// redirect URI the login (or the way back from logout) is completed first, then the session
+// is read, and read again on every session event. The bindings only store the patches.
+import * as auth from "./index.js";
+
+/** Whether `href` is an authorization response (or a logout's return) for `config`. */
+export function isCallbackUrl(config, href) {
+  let url, redirect;
+  try {
+    url = new URL(href);
+    redirect = new URL(config.redirectUri);
+  } catch {
+    return false;
+  }
+  if (url.origin !== redirect.origin || url.pathname !== redirect.pathname) return false;
+  const params = new URLSearchParams(config.responseMode === "fragment" ? url.hash.slice(1) : url.search);
+  return params.has("state");
+}
+
+/**
+ * Starts watching the session of `config`: `update(patch)` receives
+ * `{ isLoading, isAuthenticated, user }` and `{ error }` changes. After a callback,
+ * `onRedirect(returnTo)` is called (default: history.replaceState). Returns the function
+ * that stops watching; nothing is reported after it.
+ */
+export function watchSession(config, onRedirect, update) {
+  let live = true;
+  const report = (patch) => live && update(patch);
+  const load = async () => {
+    const [isAuthenticated, user] = await Promise.all([auth.isAuthenticated(config), auth.getUser(config)]);
+    report({ isLoading: false, isAuthenticated, user });
+  };
+  const fail = (error) => report({ isLoading: false, error });
+  (async () => {
+    // A failed callback is reported, and the session (if any) still loaded.
+    let callbackError = null;
+    if (isCallbackUrl(config, window.location.href)) {
+      try {
+        const { returnTo } = await auth.handleCallback(config);
+        if (live && returnTo) {
+          if (onRedirect) onRedirect(returnTo);
+          else window.history.replaceState(window.history.state, "", returnTo);
+        }
+      } catch (e) {
+        callbackError = e;
+      }
+    }
+    await load();
+    if (callbackError) fail(callbackError);
+  })().catch(fail);
+  const unsubscribe = auth.onSessionChange(config, () => load().catch(fail));
+  return () => {
+    live = false;
+    unsubscribe();
+  };
+}
+
+/**
+ * The actions of the bindings, bound to `config`. A failed login or logout is also handed
+ * to `setError` (the UI shows it) before the promise rejects.
+ */
+export function actions(config, setError) {
+  const failed = (e) => {
+    setError(e);
+    throw e;
+  };
+  return {
+    login: (options) => auth.startLogin(config, options).catch(failed),
+    logout: (options) => auth.logout(config, options).catch(failed),
+    getAccessToken: (options) => auth.getAccessToken(config, options),
+    getUser: (options) => auth.getUser(config, options),
+    clearError: () => setError(null),
+  };
+}
