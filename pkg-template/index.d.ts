@@ -215,6 +215,12 @@ export interface SessionChangeEvent {
   type: "login" | "refresh" | "logout" | "expired";
   /** True when another tab made the change (tokenStorage "local"). */
   external: boolean;
+  /**
+   * Where the session is kept now: the configured tokenStorage, or "memory" when that storage
+   * threw (blocked storage, a sandboxed iframe, a full quota). The session then lasts as long
+   * as the page; the next successful write moves it back.
+   */
+  storage: "session" | "local" | "memory";
 }
 
 /** Calls `callback` on every change of the session of `config`. Returns the function that unsubscribes. */

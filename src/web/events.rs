@@ -3,7 +3,7 @@
 //! reports what other tabs did to a session kept in localStorage.
 
 use super::storage::Store;
-use crate::config::Config;
+use crate::config::{Config, TokenStorage};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -42,6 +42,10 @@ pub struct SessionEvent {
     pub kind: SessionEventKind,
     /// Whether another tab made the change (seen through the `storage` event).
     pub external: bool,
+    /// Where the session is kept: the configured `token_storage`, or `Memory` when that
+    /// storage threw (blocked, sandboxed, quota full) and the session fell back to this
+    /// page's memory.
+    pub storage: TokenStorage,
 }
 
 type Callback = Rc<dyn Fn(&SessionEvent)>;
@@ -98,12 +102,13 @@ pub(crate) fn has_listeners(key: &str) -> bool {
 }
 
 /// Reports a change of this tab to the listeners of `key`.
-pub(crate) fn emit(key: &str, kind: SessionEventKind) {
+pub(crate) fn emit(key: &str, kind: SessionEventKind, kept: Store) {
     dispatch(
         |l| l.key == key,
         SessionEvent {
             kind,
             external: false,
+            storage: kept.into(),
         },
     );
 }
@@ -145,6 +150,7 @@ fn hook_storage_event() {
         let event = SessionEvent {
             kind,
             external: true,
+            storage: TokenStorage::Local,
         };
         match e.key() {
             Some(key) => dispatch(|l| l.key == key && l.store == Store::Local, event),

@@ -4,7 +4,7 @@
 
 use super::{events, flows};
 use crate::authorize::LoginOptions;
-use crate::config::Config;
+use crate::config::{Config, TokenStorage};
 use crate::error::Error;
 use crate::json::{self, Json};
 use crate::logout::LogoutOptions;
@@ -135,6 +135,12 @@ pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValu
         let obj = Object::new();
         set(&obj, "type", &JsValue::from_str(e.kind.as_str()));
         set(&obj, "external", &JsValue::from(e.external));
+        let storage = match e.storage {
+            TokenStorage::Session => "session",
+            TokenStorage::Local => "local",
+            TokenStorage::Memory => "memory",
+        };
+        set(&obj, "storage", &JsValue::from_str(storage));
         // A listener that throws must not break the flow that reported the change.
         let _ = callback.call1(&JsValue::NULL, &obj);
     });

@@ -241,7 +241,7 @@ async fn redeem(
     };
     let session =
         Session::from_response(tokens, id, now(), &tx.token_endpoint, &tx.client_id, None);
-    store_session(config, &session, SessionEventKind::Login)?;
+    store_session(config, &session, SessionEventKind::Login);
     Ok(CallbackResult {
         return_to: tx.return_to.clone(),
         scope: session.scope.clone(),
@@ -249,13 +249,13 @@ async fn redeem(
     })
 }
 
-/// Stores the session and tells the listeners.
-fn store_session(config: &Config, session: &Session, kind: SessionEventKind) -> Result<()> {
+/// Stores the session and tells the listeners, saying where it went (memory when the
+/// configured storage threw).
+fn store_session(config: &Config, session: &Session, kind: SessionEventKind) {
     let key = config.session_key();
-    storage::set(config.token_storage.into(), &key, &session.encode())?;
-    events::emit(&key, kind);
+    let kept = storage::set_session(config.token_storage.into(), &key, &session.encode());
+    events::emit(&key, kind, kept);
     arm_expiry(config, session);
-    Ok(())
 }
 
 /// With listeners, a session that cannot be refreshed gets a timer for the moment its access
@@ -278,7 +278,7 @@ pub(super) fn arm_expiry(config: &Config, session: &Session) {
         .min(0x7fff_ffff);
     let config = config.clone();
     let fire = wasm_bindgen::closure::Closure::once_into_js(move || {
-        if let Ok(Some(s)) = load_session(&config) {
+        if let Some(s) = load_session(&config) {
             match s.next(now(), false) {
                 Next::LoginRequired => expire(&config),
                 _ => arm_expiry(&config, &s),
@@ -293,21 +293,24 @@ pub(super) fn arm_expiry(config: &Config, session: &Session) {
 
 /// The session is over without the user logging out: cleared, and reported.
 fn expire(config: &Config) {
-    clear_session(config);
-    events::emit(&config.session_key(), SessionEventKind::Expired);
+    let kept = clear_session(config);
+    events::emit(&config.session_key(), SessionEventKind::Expired, kept);
 }
 
 /// The stored session of this config, if any and readable.
-fn load_session(config: &Config) -> Result<Option<Session>> {
-    Ok(
-        storage::get(config.token_storage.into(), &config.session_key())?
-            .as_deref()
-            .and_then(Session::decode),
-    )
+fn load_session(config: &Config) -> Option<Session> {
+    storage::get_session(config.token_storage.into(), &config.session_key())
+        .as_deref()
+        .and_then(Session::decode)
 }
 
-fn clear_session(config: &Config) {
-    let _ = storage::remove(config.token_storage.into(), &config.session_key());
+/// Removes the session; returns where it was kept.
+fn clear_session(config: &Config) -> Store {
+    let key = config.session_key();
+    let configured = config.token_storage.into();
+    let kept = storage::session_store(configured, &key);
+    storage::remove_session(configured, &key);
+    kept
 }
 
 fn login_required(description: &'static str) -> Error {
@@ -317,7 +320,7 @@ fn login_required(description: &'static str) -> Error {
 /// An access token valid for more than 30 seconds: the stored one, or a refreshed one.
 /// Concurrent calls in a page share one refresh request.
 pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<String> {
-    let Some(session) = load_session(config)? else {
+    let Some(session) = load_session(config) else {
         return Err(login_required("There is no session: log in first."));
     };
     match session.next(now(), force_refresh) {
@@ -359,7 +362,7 @@ async fn refresh_guarded(config: &Config, seen: String) -> Result<String> {
 /// `seen`: the access token the caller found too old; when the stored one is another and
 /// still valid, someone refreshed in the meantime and it is used instead.
 async fn refresh(config: &Config, seen: &str) -> Result<String> {
-    let Some(session) = load_session(config)? else {
+    let Some(session) = load_session(config) else {
         return Err(login_required("There is no session: log in first."));
     };
     if session.access_token.expose() != seen && session.expires_at.is_none_or(|e| e > now()) {
@@ -395,14 +398,14 @@ async fn refresh(config: &Config, seen: &str) -> Result<String> {
                 &session.client_id,
                 Some(&session),
             );
-            store_session(config, &next, SessionEventKind::Refresh)?;
+            store_session(config, &next, SessionEventKind::Refresh);
             Ok(next.access_token.expose().into())
         }
         // The server refused the refresh token (RFC 6749 5.2: expired, revoked, or
         // rotated away): the session is over, unless another tab rotated it meanwhile
         // (after stealing the lock from this one) and stored the new session.
         Err(e) if e.status.is_some_and(|s| (400..500).contains(&s)) && e.error.is_some() => {
-            if let Ok(Some(now_stored)) = load_session(config) {
+            if let Some(now_stored) = load_session(config) {
                 if now_stored.refresh_token.as_ref() != Some(&refresh_token) {
                     return Ok(now_stored.access_token.expose().into());
                 }
@@ -455,7 +458,7 @@ pub struct SessionInfo {
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
 pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
-    Ok(load_session(config)?.map(|s| SessionInfo {
+    Ok(load_session(config).map(|s| SessionInfo {
         expires_at: s.expires_at,
         scope: s.scope.clone(),
         refreshable: s.refresh_token.is_some(),
@@ -465,14 +468,14 @@ pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
 /// Whether there is a session that can give an access token without the user: a valid
 /// access token, or a refresh token. Makes no request.
 pub fn is_authenticated(config: &Config) -> Result<bool> {
-    Ok(load_session(config)?.is_some_and(|s| s.next(now(), false) != Next::LoginRequired))
+    Ok(load_session(config).is_some_and(|s| s.next(now(), false) != Next::LoginRequired))
 }
 
 /// The claims of the validated ID token, or `None` when logged out (or when the login was not
 /// OpenID Connect). With `userinfo`, the claims of the userinfo endpoint (OIDC Core 5.3) are
 /// merged over them, after checking that they are about the same `sub` (5.3.4).
 pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>> {
-    let Some(claims) = load_session(config)?
+    let Some(claims) = load_session(config)
         .and_then(|s| s.claims)
         .and_then(|c| JsValue::parse(&c))
     else {
@@ -509,7 +512,7 @@ pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>
 /// when it has one; otherwise resolves. A failed revocation still clears the session and is
 /// reported as the rejection, without navigating, so the app can tell the user.
 pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
-    let session = load_session(config).ok().flatten();
+    let session = load_session(config);
     let mut failure: Option<Error> = None;
     // Without metadata there is neither revocation nor the server's logout: when there was a
     // session to end, that is reported (after the local session is cleared), never passed
@@ -547,9 +550,9 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
             failure = failure.or(outcome);
         }
     }
-    clear_session(config);
+    let kept = clear_session(config);
     if session.is_some() {
-        events::emit(&config.session_key(), SessionEventKind::Logout);
+        events::emit(&config.session_key(), SessionEventKind::Logout, kept);
     }
     if let Some(e) = failure {
         return Err(e);

@@ -24,6 +24,16 @@ impl From<crate::config::TokenStorage> for Store {
     }
 }
 
+impl From<Store> for crate::config::TokenStorage {
+    fn from(s: Store) -> Self {
+        match s {
+            Store::Session => crate::config::TokenStorage::Session,
+            Store::Local => crate::config::TokenStorage::Local,
+            Store::Memory => crate::config::TokenStorage::Memory,
+        }
+    }
+}
+
 thread_local! {
     static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
@@ -98,4 +108,49 @@ pub(crate) fn keys_with_prefix(store: Store, prefix: &str) -> Result<Vec<String>
         }
     }
     Ok(keys)
+}
+
+thread_local! {
+    /// Session keys whose configured storage threw on the last write: kept in memory since.
+    static FELL_BACK: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Where the session under `key` is kept: the configured store, or memory once writing there
+/// failed.
+pub(crate) fn session_store(configured: Store, key: &str) -> Store {
+    if FELL_BACK.with_borrow(|f| f.iter().any(|k| k == key)) {
+        Store::Memory
+    } else {
+        configured
+    }
+}
+
+/// Writes a session. When the configured storage throws (blocked by the user, a sandboxed
+/// iframe, the quota full), the session goes to this page's memory instead: the user stays
+/// logged in in this tab rather than losing the tokens just received. Returns where it went.
+pub(crate) fn set_session(configured: Store, key: &str, value: &str) -> Store {
+    let written = configured != Store::Memory && set(configured, key, value).is_ok();
+    FELL_BACK.with_borrow_mut(|f| f.retain(|k| k != key));
+    if written {
+        // An older copy from a failed write is stale now.
+        let _ = remove(Store::Memory, key);
+        return configured;
+    }
+    if configured != Store::Memory {
+        FELL_BACK.with_borrow_mut(|f| f.push(key.into()));
+    }
+    let _ = set(Store::Memory, key, value);
+    Store::Memory
+}
+
+/// Reads a session. Storage that cannot be read holds no session this page can use.
+pub(crate) fn get_session(configured: Store, key: &str) -> Option<String> {
+    get(session_store(configured, key), key).ok().flatten()
+}
+
+/// Removes a session wherever it is.
+pub(crate) fn remove_session(configured: Store, key: &str) {
+    let _ = remove(configured, key);
+    let _ = remove(Store::Memory, key);
+    FELL_BACK.with_borrow_mut(|f| f.retain(|k| k != key));
 }

@@ -50,7 +50,7 @@ test("an OpenID Connect login verifies the ID token with RS256, PS256, ES256 and
       const full = await call(page, "getUser", { userinfo: true });
       assert.equal(full.value.email, "alice@example.test");
       assert.equal(full.value.sub, "alice");
-      assert.deepEqual(await page.evaluate(() => window.events), [{ type: "login", external: false }]);
+      assert.deepEqual(await page.evaluate(() => window.events), [{ type: "login", external: false, storage: "session" }]);
     }
     assert.equal(tokenRequests(env.idp, "authorization_code").length, 4);
   }));
@@ -112,13 +112,13 @@ test("tokenStorage local: another tab hears the login and the logout", () =>
     await logInThere(page, env, "?tokenStorage=local");
     assert.ok((await call(page, "handleCallback")).ok);
     await other.waitForFunction(() => window.events.length >= 1);
-    assert.deepEqual(await other.evaluate(() => window.events), [{ type: "login", external: true }]);
+    assert.deepEqual(await other.evaluate(() => window.events), [{ type: "login", external: true, storage: "local" }]);
     assert.equal((await call(other, "getUser")).value.sub, "alice", "the other tab sees the session");
     // Logging out without the provider round trip (revocation only; the provider has an
     // end_session_endpoint, so this navigates: wait for that).
     await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("logout"))]);
     await other.waitForFunction(() => window.events.length >= 2);
-    assert.deepEqual((await other.evaluate(() => window.events))[1], { type: "logout", external: true });
+    assert.deepEqual((await other.evaluate(() => window.events))[1], { type: "logout", external: true, storage: "local" });
     assert.equal((await call(other, "isAuthenticated")).value, false);
   }));
 
