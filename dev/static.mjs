@@ -19,9 +19,9 @@ const TYPES = {
 /**
  * Serves `roots` ({ "/": dir, "/pkg/": dir }) on 127.0.0.1:port. `intercept(url)`, if given,
  * may return an HTML string to answer a request with instead (tests use it to hold a
- * callback URL back from the app).
+ * callback URL back from the app). `headers(path)`, if given, adds response headers.
  */
-export async function startStatic({ port, roots, issuer, clientId, intercept }) {
+export async function startStatic({ port, roots, issuer, clientId, intercept, headers }) {
   await assertPortFree(port);
   const server = createServer(async (req, res) => {
     const held = intercept?.(new URL(req.url, `http://localhost:${port}`));
@@ -42,7 +42,11 @@ export async function startStatic({ port, roots, issuer, clientId, intercept }) 
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream", "cache-control": "no-cache" });
+      res.writeHead(200, {
+        "content-type": TYPES[extname(file)] || "application/octet-stream",
+        "cache-control": "no-cache",
+        ...headers?.(path),
+      });
       res.end(body);
     } catch {
       notFound(res);

@@ -4,6 +4,8 @@
 #   - Rust target wasm32-unknown-unknown
 #   - wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version (and its test runner)
 #   - wasm-pack
+#   - the pinned nightly toolchain (fuzz/rust-toolchain.toml), a C++ compiler and cargo-fuzz
+#     (the fuzz smoke in npm test)
 #   - Debian's chromium and chromium-driver (headless browser tests, end-to-end tests)
 #   - the npm packages in package-lock.json (npm ci)
 set -euo pipefail
@@ -58,14 +60,33 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install wasm-pack --locked
 fi
 
-# --- Chromium and ChromeDriver (Debian packages) -------------------------------------------
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
-  say "installing Debian chromium and chromium-driver"
-  sudo=""
+# --- Fuzzing: pinned nightly, C++ (libFuzzer is built from source), cargo-fuzz ---------------
+nightly=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
+[ -n "$nightly" ] || { say "no channel in fuzz/rust-toolchain.toml"; exit 1; }
+if ! rustup toolchain list | grep -q "^$nightly"; then
+  say "installing the $nightly toolchain"
+  rustup toolchain install "$nightly" --profile minimal
+fi
+apt_install() {
+  local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   # apt-get cannot run twice at once: wait for another install to finish.
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium chromium-driver
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@"
+}
+if ! command -v c++ >/dev/null; then
+  say "installing g++ (libFuzzer is compiled by cargo-fuzz)"
+  apt_install g++
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi
+
+# --- Chromium and ChromeDriver (Debian packages) -------------------------------------------
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+  say "installing Debian chromium and chromium-driver"
+  apt_install chromium chromium-driver
 fi
 
 # --- npm packages --------------------------------------------------------------------------

@@ -1,22 +1,24 @@
 // `npm test`: the three layers, in order, stopping at the first that fails.
-//   1. native unit tests of the sans-IO core (cargo test)
+//   1. native unit tests of the sans-IO core (cargo test), then a 30-second fuzz smoke:
+//      each cargo-fuzz target (fuzz/) for 7 s from the committed corpus
 //   2. browser tests of the shell in headless Chromium (wasm-pack test), against
 //      tests/browser/token-server.mjs
 //   3. end-to-end tests: playwright-core and Debian's Chromium against oidc-provider, the
 //      examples in www/ built with their own toolchains (their `npm ci` installs the
 //      just-built package), and the package itself (npm pack contents, tsc over the types)
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTokenServer } from "../tests/browser/token-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const only = process.argv[2]; // "native" | "browser" | "e2e" to run one layer
+const only = process.argv[2]; // "native" | "fuzz" | "browser" | "e2e" to run one layer
 
-function run(cmd, args, env = {}) {
+function run(cmd, args, env = {}, cwd = root) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+    const child = spawn(cmd, args, { cwd, stdio: "inherit", env: { ...process.env, ...env } });
     child.on("error", reject);
     child.on("exit", (code, signal) =>
       code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} failed (${signal || "exit " + code})`)));
@@ -26,6 +28,24 @@ function run(cmd, args, env = {}) {
 async function native() {
   await run("cargo", ["test", "--lib"]);
   await run("cargo", ["test", "--doc"]);
+}
+
+const FUZZ_TARGETS = ["callback", "token_response", "discovery", "id_token"];
+
+/** Each fuzz target for 7 s, starting from the committed corpus (read only: new inputs go to
+ * a temporary folder, so a test run leaves the tree as it was). A crash fails the layer. */
+async function fuzz() {
+  const dir = join(root, "fuzz"); // its rust-toolchain.toml picks the pinned nightly
+  await run("cargo", ["fuzz", "build", "-O"], {}, dir);
+  for (const t of FUZZ_TARGETS) {
+    const scratch = mkdtempSync(join(tmpdir(), "spa-oauth-fuzz-"));
+    try {
+      await run("cargo", ["fuzz", "run", "-O", t, scratch, join("corpus", t), "--",
+        "-max_total_time=7", "-max_len=4096", "-print_final_stats=1"], {}, dir);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
 }
 
 async function browser() {
@@ -48,7 +68,7 @@ async function e2e() {
   await run("node", ["--test", "--test-concurrency=1", "tests/e2e/", "tests/package/"]);
 }
 
-const layers = { native, browser, e2e };
+const layers = { native, fuzz, browser, e2e };
 try {
   for (const [name, layer] of Object.entries(layers)) {
     if (only && only !== name) continue;

@@ -71,9 +71,10 @@ pub(crate) fn opt_strings<J: Json>(obj: &J, key: &str) -> Result<Option<Vec<Stri
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod native {
-    //! The native implementation, over serde_json (a dev-dependency: it never reaches the wasm).
+    //! The native implementation, over serde_json (for tests and the fuzz targets: it never
+    //! reaches the wasm).
     use super::Json;
     use serde_json::Value;
 
@@ -113,6 +114,7 @@ pub(crate) mod native {
     }
 
     /// Parses test JSON.
+    #[cfg(test)]
     pub(crate) fn json(text: &str) -> Value {
         serde_json::from_str(text).expect("test JSON")
     }

@@ -64,6 +64,10 @@ mod url;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
+
 pub use authorize::LoginOptions;
 pub use callback::ResponseMode;
 pub use config::{Config, TokenStorage};

@@ -53,6 +53,9 @@ pub(crate) async fn send(
     // A token endpoint that redirects would have the body re-sent elsewhere (307/308);
     // "manual" turns any redirect into an opaque response with status 0, an error.
     init.set_redirect(RequestRedirect::Manual);
+    // No Referer: the page's address may still hold the authorization response while the
+    // code is redeemed, and a page may have relaxed its referrer policy (RFC 9700 4.2).
+    init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
     init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(timeout_ms)));
 
     let window = web_sys::window().ok_or_else(|| Error::code(Code::NetworkError))?;
@@ -61,6 +64,13 @@ pub(crate) async fn send(
         .map_err(|e| failed(&e))?;
     let response: JsResponse = response.dyn_into().map_err(|e| failed(&e))?;
     let status = response.status();
+    // Status 0 is the opaque response "manual" makes of a redirect (Fetch 4.3).
+    if status == 0 {
+        return Err(Error::new(
+            Code::InvalidResponse,
+            "The server answered with a redirect; OAuth requests do not follow redirects (RFC 9700 4.12).",
+        ));
+    }
     let text: Promise = response.text().map_err(|e| failed(&e))?;
     let body = JsFuture::from(text)
         .await

@@ -136,6 +136,7 @@ async fn callback_failures_have_their_codes() {
         ("grant-1", Code::InvalidGrant, Some(400)),
         ("badjson-1", Code::InvalidResponse, Some(200)),
         ("mac-1", Code::InvalidResponse, Some(200)),
+        ("redirect-1", Code::InvalidResponse, None),
     ];
     for (code, expected, status) in cases {
         let c = config(code, "");
@@ -150,6 +151,9 @@ async fn callback_failures_have_their_codes() {
             "{code}: no session"
         );
     }
+    // The redirected token request (code and verifier in its body) was not re-sent.
+    assert_eq!(count("redirect-1").await, 1);
+    assert_eq!(count("elsewhere").await, 0);
 }
 
 #[wasm_bindgen_test]
@@ -502,4 +506,35 @@ async fn the_return_from_a_logout_page_is_not_a_login_response() {
         .await
         .unwrap_err();
     assert_eq!(e.code, Code::StateMismatch);
+}
+
+#[wasm_bindgen_test]
+fn deep_nesting_and_wrong_types_through_the_browsers_json() {
+    use crate::token::parse_response;
+    // 400,000 levels of nesting (under the 1 MB cap) in an unknown member: JSON.parse copes,
+    // and the member is ignored; as the value of a known member it is the wrong type.
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let ignored = format!(r#"{{"access_token":"a","token_type":"Bearer","x":{deep}}}"#);
+    assert_eq!(
+        parse_response::<JsValue>(200, &ignored)
+            .unwrap()
+            .access_token
+            .expose(),
+        "a"
+    );
+    for body in [
+        format!(r#"{{"access_token":{deep},"token_type":"Bearer"}}"#),
+        format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{deep}}}"#),
+        r#"{"access_token":"a","token_type":"Bearer","expires_in":"3600"}"#.into(),
+        r#"{"access_token":"a","token_type":["Bearer"]}"#.into(),
+        r#"{"access_token":"a","token_type":"Bearer","scope":{"openid":true}}"#.into(),
+    ] {
+        let e = parse_response::<JsValue>(200, &body).err().unwrap();
+        assert_eq!(e.code, Code::InvalidResponse);
+    }
+    // An unterminated nesting is not JSON.
+    let e = parse_response::<JsValue>(200, &"[".repeat(500_000))
+        .err()
+        .unwrap();
+    assert_eq!(e.code, Code::InvalidResponse);
 }

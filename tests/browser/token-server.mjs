@@ -44,6 +44,11 @@ export function startTokenServer(port = 0) {
         token_endpoint: origin + "/token",
       });
     }
+    // Where a redirected token request would land: the tests prove it never does.
+    if (url.pathname === "/token-elsewhere") {
+      bump("elsewhere");
+      return send(200, { access_token: "at-elsewhere", token_type: "Bearer" });
+    }
     if (url.pathname !== "/token" || req.method !== "POST") return send(404, "not found", "text/plain");
 
     let raw = "";
@@ -84,6 +89,9 @@ export function startTokenServer(port = 0) {
       case "grant": return send(400, { error: "invalid_grant", error_description: "code expired" });
       case "badjson": return send(200, "{not json", "application/json");
       case "mac": return send(200, { access_token: "x", token_type: "mac" });
+      case "redirect": // a 307 keeps the method and body (RFC 9110 15.4.8)
+        res.writeHead(307, { ...cors, location: "/token-elsewhere" });
+        return res.end();
       case "slow": await new Promise((r) => setTimeout(r, 3000)); return send(200, tokens(3600, code));
       default: return send(400, { error: "invalid_grant", error_description: "unknown code" });
     }

@@ -85,7 +85,9 @@ test("no token, code or verifier appears in an error, a console line, a URL afte
     // The secrets, as the server and the browser exchanged them.
     const secrets = new Set();
     const keep = (v) => typeof v === "string" && v.length >= 8 && secrets.add(v);
+    const referers = [];
     page.on("request", (r) => {
+      if (r.url().startsWith(env.idp.issuer) && r.resourceType() === "fetch") referers.push(r.headers()["referer"]);
       if (r.url() === env.idp.issuer + "/token") {
         const form = new URLSearchParams(r.postData() || "");
         for (const k of ["code", "code_verifier", "refresh_token"]) keep(form.get(k));
@@ -98,6 +100,15 @@ test("no token, code or verifier appears in an error, a console line, a URL afte
       }
     });
     await logInThere(page, env);
+    // The whole run is under the test pages' CSP (tests/e2e/harness.mjs): it is enforced
+    // (a data: script is refused), and the library runs without violating it (below).
+    const cspRefused = await page.evaluate(() => new Promise((resolve) => {
+      document.addEventListener("securitypolicyviolation", (e) => resolve(e.effectiveDirective), { once: true });
+      const s = document.createElement("script");
+      s.src = "data:text/javascript,void 0";
+      document.head.append(s);
+    }));
+    assert.equal(cspRefused, "script-src-elem");
     const callbackUrl = page.url();
     const results = [];
     const run = async (name, ...args) => {
@@ -138,6 +149,10 @@ test("no token, code or verifier appears in an error, a console line, a URL afte
     // The secrets were seen (the test can fail) and appear nowhere the app or a log can see.
     assert.ok(secrets.size >= 8, "code, verifier, and three sets of tokens: " + secrets.size);
     assert.ok(callbackUrl.includes("code="));
+    const violations = consoleLines.filter((l) => /Content Security Policy/.test(l) && !l.includes("data:text/javascript"));
+    assert.deepEqual(violations, [], "the library needs nothing the CSP forbids");
+    assert.ok(referers.length >= 5);
+    assert.deepEqual(referers.filter(Boolean), [], "no Referer on the library's requests (RFC 9700 4.2)");
     const places = {
       "the URL after the callback": afterCallback,
       "the URL after the replayed callback": afterReplay,

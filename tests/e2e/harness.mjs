@@ -33,6 +33,12 @@ export async function setup({ accessTokenTtl = 3600, roots, serve } = {}) {
     roots: roots ?? { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
     issuer: idp.issuer,
     clientId: CLIENT_ID,
+    // The test pages run under a Content Security Policy without 'unsafe-eval': the package
+    // needs only 'wasm-unsafe-eval' for its WebAssembly ('unsafe-inline' is for the pages'
+    // own inline scripts), and connections to the server.
+    headers: (path) => (path.startsWith("/e2e/") ? {
+      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${idp.issuer}`,
+    } : {}),
     intercept: (url) => {
       if (env.holdCallback && url.pathname === "/" && url.searchParams.has("state")) {
         env.holdCallback(url.href);
