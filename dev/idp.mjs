@@ -35,8 +35,11 @@ export async function startIdp({
     generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
     generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }),
   ];
-  // The demo page and the end-to-end test page are the redirect URIs.
-  const uris = [appOrigin + "/", appOrigin + "/e2e/oidc.html"];
+  // The demo page, the end-to-end test page and the benchmark pages are the redirect URIs.
+  const uris = [
+    appOrigin + "/", appOrigin + "/e2e/oidc.html",
+    appOrigin + "/bench/spa-oauth.html", appOrigin + "/bench/oidc-client-ts.html",
+  ];
   const client = (client_id, alg) => ({
     client_id,
     token_endpoint_auth_method: "none", // a public client: no secret (RFC 6749 2.1)

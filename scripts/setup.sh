@@ -4,10 +4,10 @@
 #   - Rust target wasm32-unknown-unknown
 #   - wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version (and its test runner)
 #   - wasm-pack
-#   - the pinned nightly toolchain (fuzz/rust-toolchain.toml), a C++ compiler and cargo-fuzz
-#     (the fuzz smoke in npm test)
+#   - the pinned nightly toolchain (fuzz/rust-toolchain.toml) with rust-src (the release wasm
+#     rebuilds std), a C++ compiler and cargo-fuzz (the fuzz smoke in npm test)
 #   - Debian's chromium and chromium-driver (headless browser tests, end-to-end tests)
-#   - the npm packages in package-lock.json (npm ci)
+#   - the npm packages in package-lock.json and bench/package-lock.json (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,12 +60,17 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install wasm-pack --locked
 fi
 
-# --- Fuzzing: pinned nightly, C++ (libFuzzer is built from source), cargo-fuzz ---------------
+# --- Pinned nightly (release wasm, fuzzing), C++ (libFuzzer is built from source), cargo-fuzz -
 nightly=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
 [ -n "$nightly" ] || { say "no channel in fuzz/rust-toolchain.toml"; exit 1; }
 if ! rustup toolchain list | grep -q "^$nightly"; then
   say "installing the $nightly toolchain"
-  rustup toolchain install "$nightly" --profile minimal
+  rustup toolchain install "$nightly" --profile minimal --component rust-src
+fi
+# rust-src: the release wasm rebuilds std (scripts/build.mjs).
+if ! rustup component list --toolchain "$nightly" --installed | grep -q '^rust-src'; then
+  say "adding rust-src to $nightly"
+  rustup component add rust-src --toolchain "$nightly"
 fi
 apt_install() {
   local sudo=""
@@ -94,4 +99,9 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# The benchmark's own packages (oidc-client-ts, oauth4webapi, keycloak-js, esbuild): bench/.
+if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  say "installing the benchmark's npm packages (bench/, npm ci)"
+  (cd bench && npm ci --no-audit --no-fund --loglevel=error)
 fi

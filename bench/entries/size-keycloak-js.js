@@ -1,0 +1,2 @@
+// keycloak-js is one class.
+export { default } from "keycloak-js";
