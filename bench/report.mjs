@@ -3,7 +3,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const METRICS = [
+/** [key in results, label, unit] of each timing. */
+export const METRICS = [
   ["readyMs", "page start → ready", "ms"],
   ["startLoginMs", "startLogin", "ms"],
   ["callbackMs", "handleCallback (total)", "ms"],

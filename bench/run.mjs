@@ -18,7 +18,7 @@ import { chromium } from "playwright-core";
 import { CLIENT_ID, freePort, startIdp } from "../dev/idp.mjs";
 import { startStatic } from "../dev/static.mjs";
 import { CHROMIUM_ARGS, consent, logIn } from "../tests/e2e/harness.mjs";
-import { renderDocs } from "./report.mjs";
+import { METRICS, renderDocs } from "./report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -162,14 +162,6 @@ async function oneRun(lib) {
   }
 }
 
-const METRICS = [
-  ["readyMs", "page start → ready", "ms"],
-  ["startLoginMs", "startLogin (before navigating)", "ms"],
-  ["callbackMs", "handleCallback, total", "ms"],
-  ["callbackNetworkMs", "handleCallback, network", "ms"],
-  ["getAccessTokenUs", "getAccessToken, valid token", "µs"],
-  ["refreshMs", "refresh", "ms"],
-];
 
 const runs = Object.fromEntries(LIBS.map((l) => [l, []]));
 try {
