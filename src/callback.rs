@@ -167,7 +167,6 @@ pub(crate) fn cleaned_url(href: &str, mode: ResponseMode) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transaction::tests::sample;
 
     const NOW: u64 = 1_700_000_100;
 
@@ -175,7 +174,7 @@ mod tests {
     fn lax() -> Transaction {
         Transaction {
             iss_required: false,
-            ..sample()
+            ..Transaction::sample()
         }
     }
 
@@ -204,7 +203,7 @@ mod tests {
 
     #[test]
     fn iss_must_be_the_issuer_and_present_when_promised() {
-        let tx = sample(); // issuer https://id.example, iss_required
+        let tx = Transaction::sample(); // issuer https://id.example, iss_required
         let ok = "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fid.example";
         assert_eq!(checked(ok, &tx).unwrap(), "c");
         for bad in [
@@ -223,7 +222,7 @@ mod tests {
             );
         }
         // A server that does not promise iss may leave it out, but a wrong one is refused.
-        let mut lax = sample();
+        let mut lax = Transaction::sample();
         lax.iss_required = false;
         assert_eq!(
             checked("https://app.example/cb?code=c&state=st4te", &lax).unwrap(),
@@ -287,7 +286,7 @@ mod tests {
 
     #[test]
     fn expired_transaction() {
-        let tx = sample();
+        let tx = Transaction::sample();
         let cb = parse(
             "https://app.example/cb?code=abc&state=st4te",
             ResponseMode::Query,

@@ -11,7 +11,6 @@ use crate::json::Json;
 use crate::jwks;
 use crate::jws::{self, Alg};
 use crate::metadata::Metadata;
-use crate::secret::Secret;
 use crate::session::Session;
 use crate::token;
 use crate::transaction::Transaction;
@@ -25,20 +24,12 @@ fn text(data: &[u8]) -> Option<&str> {
     core::str::from_utf8(data).ok()
 }
 
+/// The transaction a callback is checked against: iss optional, no max_age, fresh at NOW.
 fn transaction() -> Transaction {
     Transaction {
-        state: "st4te".into(),
-        verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
-        nonce: Some(Secret::new("n0nce".into())),
-        client_id: "spa".into(),
-        redirect_uri: "https://app.example/cb".into(),
-        token_endpoint: "https://id.example/token".into(),
-        issuer: Some(ISSUER.into()),
-        scope: "openid".into(),
-        return_to: None,
         iss_required: false,
         max_age: None,
-        created_at: NOW,
+        ..Transaction::sample()
     }
 }
 

@@ -160,7 +160,6 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
 mod tests {
     use super::*;
     use crate::form::Pairs;
-    use crate::transaction::tests::sample;
     use serde_json::Value;
 
     fn parse(status: u16, body: &str) -> Result<TokenResponse> {
@@ -173,7 +172,7 @@ mod tests {
 
     #[test]
     fn code_grant_body_has_every_parameter_encoded() {
-        let mut tx = sample();
+        let mut tx = Transaction::sample();
         tx.client_id = "my spa&co".into();
         let body = code_grant(&tx, &Secret::new("c+d/e=".into()));
         let p = Pairs::parse(&body).unwrap();

@@ -102,10 +102,10 @@ impl Transaction {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
+#[cfg(any(test, feature = "fuzzing"))]
+impl Transaction {
+    /// A complete transaction for the tests and the fuzz targets: issuer https://id.example,
+    /// client "spa", state "st4te", nonce "n0nce", created at 1,700,000,000.
     pub(crate) fn sample() -> Transaction {
         Transaction {
             state: "st4te".into(),
@@ -122,12 +122,17 @@ pub(crate) mod tests {
             created_at: 1_700_000_000,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn round_trips_through_storage() {
-        let tx = sample();
+        let tx = Transaction::sample();
         assert_eq!(Transaction::decode(&tx.encode()), Some(tx));
-        let mut bare = sample();
+        let mut bare = Transaction::sample();
         bare.nonce = None;
         bare.issuer = None;
         bare.return_to = None;
@@ -138,7 +143,7 @@ pub(crate) mod tests {
 
     #[test]
     fn tampered_or_truncated_records_are_refused() {
-        let enc = sample().encode();
+        let enc = Transaction::sample().encode();
         assert_eq!(Transaction::decode(""), None);
         assert_eq!(Transaction::decode("garbage"), None);
         assert_eq!(
@@ -162,7 +167,7 @@ pub(crate) mod tests {
 
     #[test]
     fn expires_after_ten_minutes() {
-        let tx = sample();
+        let tx = Transaction::sample();
         assert!(!tx.is_expired(tx.created_at));
         assert!(!tx.is_expired(tx.created_at + 600));
         assert!(tx.is_expired(tx.created_at + 601));

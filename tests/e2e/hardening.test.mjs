@@ -2,15 +2,7 @@
 // place a page, a log or an error reporter can see.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { consent, logIn, ready, tokenRequests, withEnv } from "./harness.mjs";
-
-/** Opens the OIDC test page (tests/e2e/pages/oidc.html) with `query`. */
-async function openPage(page, env, query = "") {
-  await page.goto(env.appOrigin + "/e2e/oidc.html" + query);
-  await ready(page);
-}
-
-const call = (page, name, ...args) => page.evaluate(([n, a]) => window.run(n, ...a), [name, args]);
+import { call, logInThere, openPage, ready, tokenRequests, withEnv } from "./harness.mjs";
 
 /** Makes `setItem` of sessionStorage or localStorage throw, as blocked storage or a full quota does. */
 const breakStorage = (page, which) =>
@@ -22,16 +14,6 @@ const breakStorage = (page, which) =>
       return original.call(this, key, value);
     };
   }, which);
-
-/** From the test page: startLogin, the server's login and consent, back on the page. */
-async function logInThere(page, env, query = "") {
-  await openPage(page, env, query);
-  await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
-  await logIn(page, "alice");
-  await consent(page);
-  await page.waitForURL((u) => u.origin === env.appOrigin && u.pathname === "/e2e/oidc.html");
-  await ready(page);
-}
 
 test("sessionStorage that throws: startLogin fails with storage_unavailable and does not navigate", () =>
   withEnv({}, async (env) => {

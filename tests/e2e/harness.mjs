@@ -157,3 +157,22 @@ export async function fullLogin(page, env, path = "/") {
   await ready(page);
 }
 
+
+/** Opens the OpenID Connect test page (tests/e2e/pages/oidc.html) with `query` (clientId, responseMode, tokenStorage). */
+export async function openPage(page, env, query = "") {
+  await page.goto(env.appOrigin + "/e2e/oidc.html" + query);
+  await ready(page);
+}
+
+/** From the test page: startLogin, the server's login and consent, back on the page. */
+export async function logInThere(page, env, query = "") {
+  await openPage(page, env, query);
+  await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
+  await logIn(page, "alice");
+  await consent(page);
+  await page.waitForURL((u) => u.origin === env.appOrigin && u.pathname === "/e2e/oidc.html");
+  await ready(page);
+}
+
+/** Calls the package function `name` on the test page; errors come back as data. */
+export const call = (page, name, ...args) => page.evaluate(([n, a]) => window.run(n, ...a), [name, args]);

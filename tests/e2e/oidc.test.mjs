@@ -3,25 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ALG_CLIENTS, CLIENT_ID } from "../../dev/idp.mjs";
-import { captureCallback, consent, fullLogin, logIn, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
-
-/** Opens the OIDC test page with `query` (clientId, responseMode, tokenStorage). */
-async function openPage(page, env, query = "") {
-  await page.goto(env.appOrigin + "/e2e/oidc.html" + query);
-  await ready(page);
-}
-
-/** From the test page: startLogin, the server's login and consent, back on the page. */
-async function logInThere(page, env, query = "") {
-  await openPage(page, env, query);
-  await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
-  await logIn(page, "alice");
-  await consent(page);
-  await page.waitForURL((u) => u.origin === env.appOrigin && u.pathname === "/e2e/oidc.html");
-  await ready(page);
-}
-
-const call = (page, name, ...args) => page.evaluate(([n, a]) => window.run(n, ...a), [name, args]);
+import { call, captureCallback, consent, fullLogin, logIn, logInThere, openPage, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
 
 /** The `alg` in the header of the stored ID token. */
 async function storedAlg(page) {
