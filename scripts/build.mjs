@@ -12,6 +12,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { transformSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -30,7 +31,7 @@ if (stable) {
   ], {
     env: {
       ...process.env,
-      RUSTFLAGS: '-Cpanic=immediate-abort -Zunstable-options --cfg sha2_backend_soft="compact"',
+      RUSTFLAGS: '-Cpanic=immediate-abort -Zunstable-options -Zlocation-detail=none -Zfmt-debug=none --cfg sha2_backend_soft="compact"',
     },
   });
   built = join(root, "target/nightly/wasm32-unknown-unknown/release/spa_oauth.wasm");
@@ -40,9 +41,49 @@ mkdirSync(pkg);
 run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", pkg, "--out-name", "spa_oauth", built]);
 const wasm = join(pkg, "spa_oauth_bg.wasm");
 run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+shortenNames(wasm, join(pkg, "spa_oauth.js"));
 for (const f of readdirSync(join(root, "pkg-template"))) copyFileSync(join(root, "pkg-template", f), join(pkg, f));
+// The entry every user loads ships minified (its documentation is index.d.ts and the
+// README; the readable source is pkg-template/index.js in the repository).
+minify(join(pkg, "index.js"));
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
 copyFileSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
+
+/**
+ * wasm-bindgen names each import and export after its Rust path and a hash (88 imports and
+ * 26 exports, 5.7 KB of names in the wasm and again in the glue). Binaryen renames them to
+ * one or two letters and prints the map; the same map is applied to the glue, which is then
+ * minified. Every old name must be gone from the glue, or the build fails: a wasm-bindgen
+ * that writes its glue differently is caught here, not in a user's browser.
+ */
+function shortenNames(wasmFile, glueFile) {
+  const map = JSON.parse(execFileSync(join(root, "node_modules/.bin/wasm-opt"),
+    ["--minify-imports-and-exports-and-modules", wasmFile, "-o", wasmFile], { cwd: root, encoding: "utf8" }));
+  let glue = readFileSync(glueFile, "utf8");
+  const replace = (pattern, to) => {
+    const before = glue;
+    glue = glue.replace(pattern, to);
+    if (glue === before) throw new Error(`build: ${pattern} is not in the glue`);
+  };
+  const modules = new Map();
+  for (const [module, name, to] of map.imports) {
+    // Imports are the members of the object __wbg_get_imports builds: `name: function(`.
+    replace(new RegExp(`^(\\s+)${name}:`, "m"), (_, space) => `${space}${to}:`);
+    modules.set(module, true);
+  }
+  // Binaryen puts every import in module "a".
+  for (const module of modules.keys()) replace(`"${module}": import0`, `"a": import0`);
+  // Exports: `wasm.name` (some, like __wbindgen_free, the glue never uses).
+  for (const [name, to] of map.exports) glue = glue.replace(new RegExp(`\\bwasm\\.${name}\\b`, "g"), () => `wasm.${to}`);
+  for (const [, name] of map.imports) if (glue.includes(name + ":")) throw new Error(`build: import ${name} left in the glue`);
+  for (const [name] of map.exports) if (new RegExp(`\\bwasm\\.${name}\\b`).test(glue)) throw new Error(`build: export ${name} left in the glue`);
+  writeFileSync(glueFile, glue);
+  minify(glueFile);
+}
+
+function minify(file) {
+  writeFileSync(file, transformSync(readFileSync(file, "utf8"), { minify: true, format: "esm", target: "es2022" }).code);
+}
 
 export function sizes(dir = pkg) {
   const files = ["spa_oauth_bg.wasm", "spa_oauth.js", "index.js"];
