@@ -162,3 +162,32 @@ fn hook_storage_event() {
     // Lives as long as the page.
     handler.forget();
 }
+
+/// Resolves when another tab changes `key` in localStorage (or clears it), or after `ms`,
+/// whichever comes first. Call it right after a read, with no `await` between: an event
+/// dispatched later carries the change the read could not see yet.
+pub(crate) async fn storage_change(key: &str, ms: i32) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let mut settle: Option<js_sys::Function> = None;
+    let changed = js_sys::Promise::new(&mut |resolve, _| settle = Some(resolve));
+    let Some(settle) = settle else {
+        return;
+    };
+    let key = key.to_owned();
+    let on_event = settle.clone();
+    let handler = Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |e: web_sys::StorageEvent| {
+        if e.key().is_none_or(|k| k == key) {
+            let _ = on_event.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let listener = handler.as_ref().unchecked_ref();
+    let _ = window.add_event_listener_with_callback("storage", listener);
+    let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(&settle, ms);
+    let _ = wasm_bindgen_futures::JsFuture::from(changed).await;
+    let _ = window.remove_event_listener_with_callback("storage", listener);
+    if let Ok(t) = timer {
+        window.clear_timeout_with_handle(t);
+    }
+}

@@ -350,19 +350,43 @@ pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<St
 /// stolen.
 async fn refresh_guarded(config: &Config, seen: String) -> Result<String> {
     if config.token_storage != crate::config::TokenStorage::Local {
-        return refresh(config, &seen).await;
+        return refresh(config, &seen, false).await;
     }
     let mut name = String::from("spa-oauth:refresh:");
     name.push_str(&config.session_key());
     let wait = config.http_timeout_ms.saturating_add(2000);
     let owned = config.clone();
-    super::lock::with_lock(&name, wait, async move { refresh(&owned, &seen).await }).await
+    super::lock::with_lock(&name, wait, move |contended| async move {
+        refresh(&owned, &seen, contended).await
+    })
+    .await
 }
+
+/// How long a tab that waited for the refresh lock waits for the holder's write to reach
+/// it (see `refresh`). Chromium delivers it within milliseconds; the bound only matters
+/// when the holder wrote nothing (its request failed).
+const STALE_READ_WAIT_MS: i32 = 1500;
 
 /// `seen`: the access token the caller found too old; when the stored one is another and
 /// still valid, someone refreshed in the meantime and it is used instead.
-async fn refresh(config: &Config, seen: &str) -> Result<String> {
-    let Some(session) = load_session(config) else {
+/// `contended`: another tab held the refresh lock when this one asked for it.
+async fn refresh(config: &Config, seen: &str, contended: bool) -> Result<String> {
+    let mut stored = load_session(config);
+    if contended
+        && stored
+            .as_ref()
+            .is_some_and(|s| s.access_token.expose() == seen)
+    {
+        // The tab that held the lock has most likely just rotated the refresh token, but
+        // the lock orders only the refreshes, not what each tab reads: Chromium keeps a
+        // copy of localStorage in each renderer process and other tabs' writes reach it
+        // later (HTML 12.2.2 leaves this to the browser). Redeeming the old refresh token
+        // now would be a reuse that the server may answer by revoking the grant (RFC 9700
+        // 4.14.2). Their write comes with a `storage` event; wait for it, bounded.
+        events::storage_change(&config.session_key(), STALE_READ_WAIT_MS).await;
+        stored = load_session(config);
+    }
+    let Some(session) = stored else {
         return Err(login_required("There is no session: log in first."));
     };
     if session.access_token.expose() != seen && session.expires_at.is_none_or(|e| e > now()) {

@@ -4,8 +4,9 @@
 //! whole grant, and log the user out everywhere).
 
 use js_sys::{Function, Object, Promise, Reflect};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -26,44 +27,72 @@ fn request_fn() -> Option<(JsValue, Function)> {
     Some((locks, request))
 }
 
-type Job<T> = Rc<RefCell<Option<std::pin::Pin<Box<dyn Future<Output = T>>>>>>;
+type Work<T> = Pin<Box<dyn Future<Output = T>>>;
+/// The work, not started yet: it is told whether the lock was contended when it starts.
+type Job<T> = Rc<RefCell<Option<Box<dyn FnOnce(bool) -> Work<T>>>>>;
+
+/// How a request for the lock is made; tried in this order.
+#[derive(Clone, Copy, PartialEq)]
+enum Attempt {
+    /// `ifAvailable`: granted at once when nobody holds the lock, else not at all. Tells an
+    /// uncontended lock from one another tab held (and may have used) just before.
+    IfFree,
+    /// Waits in the queue, up to `wait_ms`.
+    Wait,
+    /// Takes the lock from a holder that kept it too long (a frozen tab).
+    Steal,
+}
 
 /// Runs `work` holding the lock `name` in every tab of the origin. When the lock is not
 /// granted within `wait_ms` (a tab frozen mid-request holds it), it is taken with `steal`.
 /// Without the Web Locks API, `work` runs unguarded.
-pub(crate) async fn with_lock<T: 'static>(
+///
+/// `work` is told whether the lock was contended: whether another holder had it when this
+/// one asked. Its writes to localStorage may not be visible here yet (see `refresh`).
+pub(crate) async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
     name: &str,
     wait_ms: u32,
-    work: impl Future<Output = T> + 'static,
+    work: impl FnOnce(bool) -> F + 'static,
 ) -> T {
-    let job: Job<T> = Rc::new(RefCell::new(Some(Box::pin(work))));
+    let job: Job<T> = Rc::new(RefCell::new(Some(Box::new(move |contended| {
+        Box::pin(work(contended)) as Work<T>
+    }))));
     let Some((locks, request)) = request_fn() else {
-        return run(&job).await;
+        return run(&job, false).await;
     };
     let result: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
     // Settles when the job has finished, under whichever grant started it.
     let mut finish: Option<Function> = None;
     let done = Promise::new(&mut |resolve, _| finish = Some(resolve));
     let finish = Rc::new(finish);
-    let started = Rc::new(std::cell::Cell::new(false));
-    for steal in [false, true] {
+    let started = Rc::new(Cell::new(false));
+    for attempt in [Attempt::IfFree, Attempt::Wait, Attempt::Steal] {
         let options = Object::new();
-        if steal {
-            let _ = Reflect::set(&options, &"steal".into(), &JsValue::TRUE);
-        } else {
-            let signal = web_sys::AbortSignal::timeout_with_u32(wait_ms);
-            let _ = Reflect::set(&options, &"signal".into(), &signal);
-        }
+        let _ = match attempt {
+            Attempt::IfFree => Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE),
+            Attempt::Wait => Reflect::set(
+                &options,
+                &"signal".into(),
+                &web_sys::AbortSignal::timeout_with_u32(wait_ms),
+            ),
+            Attempt::Steal => Reflect::set(&options, &"steal".into(), &JsValue::TRUE),
+        };
         let (j, r, f, s) = (job.clone(), result.clone(), finish.clone(), started.clone());
         // The lock is held until the promise this callback returns settles.
-        let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
-            let taken = j.borrow_mut().take();
+        let callback = Closure::once_into_js(move |lock: JsValue| -> Promise {
+            // `null`: an `ifAvailable` request found the lock held.
+            let taken = if lock.is_null() {
+                None
+            } else {
+                j.borrow_mut().take()
+            };
             let Some(taken) = taken else {
                 return Promise::resolve(&JsValue::UNDEFINED);
             };
             s.set(true);
+            let job = taken(attempt != Attempt::IfFree);
             future_to_promise(async move {
-                let value = taken.await;
+                let value = job.await;
                 r.borrow_mut().replace(value);
                 if let Some(f) = f.as_ref() {
                     let _ = f.call0(&JsValue::UNDEFINED);
@@ -76,9 +105,11 @@ pub(crate) async fn with_lock<T: 'static>(
             .ok()
             .and_then(|p| p.dyn_into::<Promise>().ok());
         let Some(granted) = granted else { break };
-        // Resolves after the job ran under the lock; rejects when the wait timed out (or,
-        // for a stolen lock, at the steal, while the job goes on).
-        if JsFuture::from(granted).await.is_ok() || started.get() {
+        // Resolves after the job ran under the lock (or at once when `ifAvailable` found it
+        // held); rejects when the wait timed out (or, for a stolen lock, at the steal, while
+        // the job goes on).
+        let _ = JsFuture::from(granted).await;
+        if started.get() {
             break;
         }
     }
@@ -89,14 +120,14 @@ pub(crate) async fn with_lock<T: 'static>(
     match value {
         Some(v) => v,
         // The API misbehaved (no grant at all): do the work without it.
-        None => run(&job).await,
+        None => run(&job, false).await,
     }
 }
 
-async fn run<T>(job: &Job<T>) -> T {
+async fn run<T>(job: &Job<T>, contended: bool) -> T {
     let taken = job.borrow_mut().take();
     match taken {
-        Some(j) => j.await,
+        Some(j) => j(contended).await,
         // Only when a grant started the job and then lost its result, which the code above
         // never does. Never panic on it.
         None => std::future::pending().await,

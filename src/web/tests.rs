@@ -538,3 +538,49 @@ fn deep_nesting_and_wrong_types_through_the_browsers_json() {
         .unwrap();
     assert_eq!(e.code, Code::InvalidResponse);
 }
+
+/// Holds the Web Lock `name` from JavaScript, as another tab would, for `ms` milliseconds
+/// (forever when negative). Resolves once the lock is held.
+async fn hold_lock_elsewhere(name: &str, ms: i32) {
+    let hold = js_sys::Function::new_with_args(
+        "name, ms",
+        "return new Promise((held) => navigator.locks.request(name, () => { held(); \
+         return ms < 0 ? new Promise(() => {}) : new Promise((r) => setTimeout(r, ms)); }))",
+    );
+    let p = hold
+        .call2(&JsValue::NULL, &name.into(), &ms.into())
+        .unwrap();
+    JsFuture::from(js_sys::Promise::from(p)).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_refresh_lock_tells_whether_another_holder_came_first() {
+    use super::lock::with_lock;
+    let free = with_lock("test:free", 1000, |contended| async move { contended }).await;
+    assert!(!free, "nobody held it");
+
+    hold_lock_elsewhere("test:held", 100).await;
+    let start = js_sys::Date::now();
+    let held = with_lock("test:held", 5000, |contended| async move {
+        (contended, js_sys::Date::now())
+    })
+    .await;
+    assert!(held.0, "another holder had it");
+    assert!(held.1 - start >= 90.0, "ran only after the holder let go");
+
+    // A holder that never lets go (a frozen tab) loses the lock after the wait.
+    hold_lock_elsewhere("test:frozen", -1).await;
+    let start = js_sys::Date::now();
+    let stolen = with_lock("test:frozen", 200, |contended| async move { contended }).await;
+    assert!(stolen);
+    assert!(js_sys::Date::now() - start >= 190.0);
+}
+
+#[wasm_bindgen_test]
+async fn waiting_for_another_tabs_write_is_bounded() {
+    // No other tab writes: the wait ends at its bound.
+    let start = js_sys::Date::now();
+    super::events::storage_change("spa-oauth:session?nobody", 150).await;
+    let waited = js_sys::Date::now() - start;
+    assert!((140.0..2000.0).contains(&waited), "{waited}");
+}
