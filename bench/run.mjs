@@ -49,7 +49,7 @@ const version = (name) => JSON.parse(readFileSync(join(here, "node_modules", nam
 const sizes = [{
   library: "spa-oauth " + JSON.parse(readFileSync(join(root, "pkg/package.json"), "utf8")).version,
   what: "wasm + glue + index.js",
-  ...measure(["spa_oauth_bg.wasm", "spa_oauth.js", "index.js"].map((f) => readFileSync(join(root, "pkg", f)))),
+  ...measure(["spa_oauth_bg.wasm", "index.js"].map((f) => readFileSync(join(root, "pkg", f)))),
 }];
 for (const name of ["oidc-client-ts", "oauth4webapi", "keycloak-js"]) {
   bundle(`size-${name}.js`, `size-${name}.js`);

@@ -1,6 +1,10 @@
 // spa-oauth: the package entry. It loads the WebAssembly module on first use (or on init()),
 // and turns every failure into an AuthError with a stable `code`.
 
+// wasm-bindgen's glue. The build bundles it into this file (one module to load; what the
+// entry does not use is dropped); the WebAssembly module itself is fetched on first use.
+import initWasm, * as glue from "./spa_oauth.js";
+
 /** Every error spa-oauth reports. `code` is stable; `description` is for people. */
 export class AuthError extends Error {
   constructor(code, description, details) {
@@ -20,11 +24,10 @@ let loading;
 
 function load() {
   if (!loading) {
-    // Fetched while the glue loads: one round trip less. Bundlers see this URL as an asset.
+    // Bundlers see this URL as an asset.
     const wasm = fetch(new URL("./spa_oauth_bg.wasm", import.meta.url));
-    wasm.catch(() => {}); // reported through the import below
-    loading = import("./spa_oauth.js")
-      .then((glue) => glue.default({ module_or_path: wasm }).then(() => glue))
+    loading = initWasm({ module_or_path: wasm })
+      .then(() => undefined)
       .catch((e) => {
         loading = undefined; // a later call may try again (the network may be back)
         throw new AuthError("network_error", "The spa-oauth WebAssembly module could not be loaded: " + String(e && e.message || e));
@@ -38,7 +41,7 @@ function load() {
  * use; call it early (for example when the login button renders) to have it ready.
  */
 export function init() {
-  return load().then(() => undefined);
+  return load();
 }
 
 function toAuthError(e) {
@@ -52,10 +55,10 @@ function toAuthError(e) {
   return err;
 }
 
-async function call(name, args) {
-  const glue = await load();
+async function call(f, args) {
+  await load();
   try {
-    return await glue[name](...args);
+    return await f(...args);
   } catch (e) {
     throw toAuthError(e);
   }
@@ -63,7 +66,7 @@ async function call(name, args) {
 
 /** Starts a login: stores the transaction and navigates to the authorization server. */
 export function startLogin(config, options) {
-  return call("startLogin", [config, options]);
+  return call(glue.startLogin, [config, options]);
 }
 
 /**
@@ -71,27 +74,27 @@ export function startLogin(config, options) {
  * (`loggedOut` is true on the way back from the server's logout page).
  */
 export function handleCallback(config, options) {
-  return call("handleCallback", [config, options]);
+  return call(glue.handleCallback, [config, options]);
 }
 
 /** An access token valid for at least 30 more seconds, refreshed when needed. */
 export function getAccessToken(config, options) {
-  return call("getAccessToken", [config, options]);
+  return call(glue.getAccessToken, [config, options]);
 }
 
 /** `{ expiresAt, scope, refreshable }` of the stored session (no tokens), or null when logged out. */
 export function getSessionInfo(config) {
-  return call("getSessionInfo", [config]);
+  return call(glue.getSessionInfo, [config]);
 }
 
 /** The validated ID-token claims (merged with userinfo's when asked), or null when logged out. */
 export function getUser(config, options) {
-  return call("getUser", [config, options]);
+  return call(glue.getUser, [config, options]);
 }
 
 /** Whether there is a usable session (a valid access token or a refresh token). No request. */
 export function isAuthenticated(config) {
-  return call("isAuthenticated", [config]);
+  return call(glue.isAuthenticated, [config]);
 }
 
 /**
@@ -105,7 +108,7 @@ export function onSessionChange(config, callback) {
   }
   let unsubscribe;
   let stopped = false;
-  const ready = load().then((glue) => {
+  const ready = load().then(() => {
     if (!stopped) unsubscribe = glue.onSessionChange(config, callback);
   });
   // A bad config is reported, not left as an unhandled rejection.
@@ -121,5 +124,5 @@ export function onSessionChange(config, callback) {
  * and navigates to the server's logout page when it has one.
  */
 export function logout(config, options) {
-  return call("logout", [config, options]);
+  return call(glue.logout, [config, options]);
 }

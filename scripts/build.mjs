@@ -12,11 +12,16 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { transformSync } from "esbuild";
+import { buildSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+
+// The features rustc's output uses (its target_features section, which the last step strips:
+// browsers do not read it): binaryen must know them to write the module back unchanged.
+const FEATURES = ["mutable-globals", "nontrapping-float-to-int", "bulk-memory", "bulk-memory-opt", "sign-ext",
+  "reference-types", "multivalue", "call-indirect-overlong"].map((f) => "--enable-" + f);
 
 const stable = process.argv.includes("--stable") || process.env.SPA_OAUTH_STABLE === "1";
 const nightly = /^channel\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "fuzz/rust-toolchain.toml"), "utf8"))[1];
@@ -40,25 +45,29 @@ rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", pkg, "--out-name", "spa_oauth", built]);
 const wasm = join(pkg, "spa_oauth_bg.wasm");
-run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--converge", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
 shortenNames(wasm, join(pkg, "spa_oauth.js"));
 for (const f of readdirSync(join(root, "pkg-template"))) copyFileSync(join(root, "pkg-template", f), join(pkg, f));
-// The entry every user loads ships minified (its documentation is index.d.ts and the
-// README; the readable source is pkg-template/index.js in the repository).
-minify(join(pkg, "index.js"));
+// The entry and wasm-bindgen's glue ship as one minified module: one request, and the
+// glue's unused exports (initSync) dropped. Its documentation is index.d.ts and the README;
+// the readable source is pkg-template/index.js.
+buildSync({
+  entryPoints: [join(pkg, "index.js")], outfile: join(pkg, "index.js"), allowOverwrite: true,
+  bundle: true, format: "esm", target: "es2022", minify: true, logLevel: "warning",
+});
+rmSync(join(pkg, "spa_oauth.js"));
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
 copyFileSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 
 /**
  * wasm-bindgen names each import and export after its Rust path and a hash (88 imports and
  * 26 exports, 5.7 KB of names in the wasm and again in the glue). Binaryen renames them to
- * one or two letters and prints the map; the same map is applied to the glue, which is then
- * minified. Every old name must be gone from the glue, or the build fails: a wasm-bindgen
+ * one or two letters and prints the map; the same map is applied to the glue. Every old name must be gone from the glue, or the build fails: a wasm-bindgen
  * that writes its glue differently is caught here, not in a user's browser.
  */
 function shortenNames(wasmFile, glueFile) {
   const map = JSON.parse(execFileSync(join(root, "node_modules/.bin/wasm-opt"),
-    ["--minify-imports-and-exports-and-modules", wasmFile, "-o", wasmFile], { cwd: root, encoding: "utf8" }));
+    ["--minify-imports-and-exports-and-modules", "--strip-target-features", ...FEATURES, wasmFile, "-o", wasmFile], { cwd: root, encoding: "utf8" }));
   let glue = readFileSync(glueFile, "utf8");
   const replace = (pattern, to) => {
     const before = glue;
@@ -78,15 +87,10 @@ function shortenNames(wasmFile, glueFile) {
   for (const [, name] of map.imports) if (glue.includes(name + ":")) throw new Error(`build: import ${name} left in the glue`);
   for (const [name] of map.exports) if (new RegExp(`\\bwasm\\.${name}\\b`).test(glue)) throw new Error(`build: export ${name} left in the glue`);
   writeFileSync(glueFile, glue);
-  minify(glueFile);
-}
-
-function minify(file) {
-  writeFileSync(file, transformSync(readFileSync(file, "utf8"), { minify: true, format: "esm", target: "es2022" }).code);
 }
 
 export function sizes(dir = pkg) {
-  const files = ["spa_oauth_bg.wasm", "spa_oauth.js", "index.js"];
+  const files = ["spa_oauth_bg.wasm", "index.js"];
   return files.map((f) => {
     const b = readFileSync(join(dir, f));
     return {

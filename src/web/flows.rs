@@ -33,6 +33,9 @@ pub struct CallbackResult {
 }
 
 thread_local! {
+    /// The session last read: (key, its stored text, decoded). See `load_session`.
+    static LAST_SESSION: std::cell::RefCell<Option<(String, JsValue, Session)>> =
+        const { std::cell::RefCell::new(None) };
     static CALLBACKS: Flights<CallbackResult> = Flights::new(true);
     static REFRESHES: Flights<String> = Flights::new(false);
     /// The URL this page replaced a callback URL with, and the state of that callback: a
@@ -299,9 +302,22 @@ fn expire(config: &Config) {
 
 /// The stored session of this config, if any and readable.
 fn load_session(config: &Config) -> Option<Session> {
-    storage::get_session(config.token_storage.into(), &config.session_key())
-        .as_deref()
-        .and_then(Session::decode)
+    let key = config.session_key();
+    let raw = storage::get_session(config.token_storage.into(), &key)?;
+    // getAccessToken reads the session on every call. Decoding it (and copying its 2 KB
+    // into the wasm) was most of a call's time; the stored text rarely changes, so the last
+    // one decoded is kept, and a JavaScript string comparison tells whether it still holds.
+    let hit = LAST_SESSION.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(k, r, _)| *k == key && *r == raw)
+            .map(|(_, _, s)| s.clone())
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let session = Session::decode(&raw.as_string()?)?;
+    LAST_SESSION.set(Some((key, raw, session.clone())));
+    Some(session)
 }
 
 /// Removes the session; returns where it was kept.

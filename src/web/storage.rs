@@ -4,6 +4,7 @@
 
 use crate::error::{Code, Error, Result};
 use std::cell::RefCell;
+use wasm_bindgen::JsValue;
 
 /// Where a value lives.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -143,9 +144,32 @@ pub(crate) fn set_session(configured: Store, key: &str, value: &str) -> Store {
     Store::Memory
 }
 
-/// Reads a session. Storage that cannot be read holds no session this page can use.
-pub(crate) fn get_session(configured: Store, key: &str) -> Option<String> {
-    get(session_store(configured, key), key).ok().flatten()
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// web-sys's `Storage`, with `getItem` leaving the value a JavaScript string: comparing
+    /// it with the last one read then copies nothing into the wasm.
+    type RawStorage;
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item(this: &RawStorage, key: &str) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// Reads a session, as the JavaScript string it is stored as. Storage that cannot be read
+/// holds no session this page can use.
+pub(crate) fn get_session(configured: Store, key: &str) -> Option<JsValue> {
+    let store = session_store(configured, key);
+    if store == Store::Memory {
+        return get(store, key)
+            .ok()
+            .flatten()
+            .map(|s| JsValue::from_str(&s));
+    }
+    use wasm_bindgen::JsCast;
+    area(store)
+        .ok()?
+        .unchecked_ref::<RawStorage>()
+        .get_item(key)
+        .ok()
+        .filter(JsValue::is_string)
 }
 
 /// Removes a session wherever it is.

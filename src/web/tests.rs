@@ -584,3 +584,29 @@ async fn waiting_for_another_tabs_write_is_bounded() {
     let waited = js_sys::Date::now() - start;
     assert!((140.0..2000.0).contains(&waited), "{waited}");
 }
+
+#[wasm_bindgen_test]
+async fn the_session_is_read_again_whenever_its_stored_text_changes() {
+    // getAccessToken keeps the last session it decoded; what another tab or the app wrote
+    // since must still be what the next call sees.
+    let c = config("reread", r#","tokenStorage":"local""#);
+    let state = login(&c, None).await;
+    flows::handle_callback(&c, Some(&callback_url("ok-reread", &state)))
+        .await
+        .unwrap();
+    let key = c.session_key();
+    let first = flows::get_access_token(&c, false).await.unwrap();
+    let info = flows::session_info(&c).unwrap().unwrap();
+    let stored = storage::get(Store::Local, &key).unwrap().unwrap();
+    let edited = stored.replace(&first, "written-by-another-tab");
+    assert_ne!(edited, stored);
+    storage::set(Store::Local, &key, &edited).unwrap();
+    assert_eq!(
+        flows::get_access_token(&c, false).await.unwrap(),
+        "written-by-another-tab"
+    );
+    assert_eq!(flows::session_info(&c).unwrap(), Some(info));
+    storage::remove(Store::Local, &key).unwrap();
+    assert_eq!(flows::session_info(&c).unwrap(), None);
+    assert!(!flows::is_authenticated(&c).unwrap());
+}

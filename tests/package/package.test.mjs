@@ -12,7 +12,7 @@ const pkg = join(root, "pkg");
 
 const SHIPPED = [
   "LICENSE", "README.md", "index.d.ts", "index.js", "package.json",
-  "react.d.ts", "react.js", "session-state.js", "spa_oauth.js", "spa_oauth_bg.wasm", "vue.d.ts", "vue.js",
+  "react.d.ts", "react.js", "session-state.js", "spa_oauth_bg.wasm", "vue.d.ts", "vue.js",
 ];
 
 test("the tarball holds the wasm, the JS, the types, README and LICENSE, and nothing else", () => {
