@@ -48,7 +48,7 @@ function measure(buffers) {
 const version = (name) => JSON.parse(readFileSync(join(here, "node_modules", name, "package.json"), "utf8")).version;
 const sizes = [{
   library: "spa-oauth " + JSON.parse(readFileSync(join(root, "pkg/package.json"), "utf8")).version,
-  what: "wasm + glue + index.js",
+  what: "wasm + index.js (entry and glue)",
   ...measure(["spa_oauth_bg.wasm", "index.js"].map((f) => readFileSync(join(root, "pkg", f)))),
 }];
 for (const name of ["oidc-client-ts", "oauth4webapi", "keycloak-js"]) {
