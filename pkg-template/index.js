@@ -98,7 +98,7 @@ export function isAuthenticated(config) {
 }
 
 /**
- * Calls `callback({ type, external })` on login, refresh, logout and expiry (and, with
+ * Calls `callback({ type, external, storage })` on login, refresh, logout and expiry (and, with
  * tokenStorage "local", on changes made by other tabs). Returns the unsubscribe function at
  * once; the subscription starts when the WebAssembly module is loaded.
  */
