@@ -62,8 +62,9 @@ copyFileSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 /**
  * wasm-bindgen names each import and export after its Rust path and a hash (88 imports and
  * 26 exports, 5.7 KB of names in the wasm and again in the glue). Binaryen renames them to
- * one or two letters and prints the map; the same map is applied to the glue. Every old name must be gone from the glue, or the build fails: a wasm-bindgen
- * that writes its glue differently is caught here, not in a user's browser.
+ * one or two letters and prints the map; the same map is applied to the glue. Every old name
+ * must be gone from the glue, or the build fails: a wasm-bindgen that writes its glue
+ * differently is caught here, not in a user's browser.
  */
 function shortenNames(wasmFile, glueFile) {
   const map = JSON.parse(execFileSync(join(root, "node_modules/.bin/wasm-opt"),
@@ -74,14 +75,12 @@ function shortenNames(wasmFile, glueFile) {
     glue = glue.replace(pattern, to);
     if (glue === before) throw new Error(`build: ${pattern} is not in the glue`);
   };
-  const modules = new Map();
-  for (const [module, name, to] of map.imports) {
+  for (const [, name, to] of map.imports) {
     // Imports are the members of the object __wbg_get_imports builds: `name: function(`.
     replace(new RegExp(`^(\\s+)${name}:`, "m"), (_, space) => `${space}${to}:`);
-    modules.set(module, true);
   }
   // Binaryen puts every import in module "a".
-  for (const module of modules.keys()) replace(`"${module}": import0`, `"a": import0`);
+  for (const module of new Set(map.imports.map(([m]) => m))) replace(`"${module}": import0`, `"a": import0`);
   // Exports: `wasm.name` (some, like __wbindgen_free, the glue never uses).
   for (const [name, to] of map.exports) glue = glue.replace(new RegExp(`\\bwasm\\.${name}\\b`, "g"), () => `wasm.${to}`);
   for (const [, name] of map.imports) if (glue.includes(name + ":")) throw new Error(`build: import ${name} left in the glue`);

@@ -48,7 +48,8 @@ enum Attempt {
 /// Without the Web Locks API, `work` runs unguarded.
 ///
 /// `work` is told whether the lock was contended: whether another holder had it when this
-/// one asked. Its writes to localStorage may not be visible here yet (see `refresh`).
+/// one asked. That holder's writes to localStorage may not be visible here yet (see
+/// `flows::refresh`).
 pub(crate) async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
     name: &str,
     wait_ms: u32,
