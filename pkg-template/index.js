@@ -77,9 +77,63 @@ export function handleCallback(config, options) {
   return call(glue.handleCallback, [config, options]);
 }
 
+/**
+ * getAccessToken's fast path. Apps call it before every API request, and nearly always the
+ * stored token is still good: the wasm would only decide again what it decided last time.
+ * With the token, the wasm says until when it is usable as it is, where the session is
+ * stored and as what text (`[token, untilMs, storage, key, text, writes]`). A later call
+ * with the same config gets that token without entering the wasm while all of this holds:
+ * the clock is before that moment, the config serialises the same, this page wrote or
+ * removed no session since (`sessionWrites`), and the storage holds the same text (another
+ * tab, or the app, may have changed it). Anything else goes to the wasm, which decides again.
+ */
+let memo;
+
+// Members JSON.stringify would drop (functions, symbols) are kept as markers: the wasm
+// refuses them, so a config that gains one must not match one without.
+const fingerprint = (config) =>
+  JSON.stringify(config, (k, v) => (typeof v === "function" || typeof v === "symbol" ? "\u0000" + typeof v : v));
+
+function remembered(config, options) {
+  try {
+    const m = memo;
+    if (!m || Date.now() >= m.until) return;
+    if (options != null && options.forceRefresh != null && options.forceRefresh !== false) return;
+    if (glue.sessionWrites() !== m.writes || fingerprint(config) !== m.config) return;
+    if (m.storage && m.storage.getItem(m.key) !== m.text) return;
+    return m.token;
+  } catch {
+    // A config or options that cannot be read this way: the wasm reads them and reports.
+  }
+}
+
+function remember(config, [token, until, where, key, text, writes]) {
+  memo = undefined;
+  if (until === undefined || config === undefined) return;
+  try {
+    const storage = where === "local" ? localStorage : where === "session" ? sessionStorage : null;
+    memo = { token, until, storage, key, text, writes, config };
+  } catch {
+    // No memo: every call goes to the wasm.
+  }
+}
+
 /** An access token valid for at least 30 more seconds, refreshed when needed. */
-export function getAccessToken(config, options) {
-  return call(glue.getAccessToken, [config, options]);
+export async function getAccessToken(config, options) {
+  const token = remembered(config, options);
+  if (token !== undefined) return token;
+  return call(async () => {
+    // The config as the wasm reads it, now: the app may change the object during the await.
+    let seen;
+    try {
+      seen = fingerprint(config);
+    } catch {
+      // Not serialisable: no memo.
+    }
+    const answer = await glue.getAccessToken(config, options);
+    remember(seen, answer);
+    return answer[0];
+  }, []);
 }
 
 /** `{ expiresAt, scope, refreshable }` of the stored session (no tokens), or null when logged out. */

@@ -2,6 +2,7 @@
 //! them: it loads the wasm lazily and turns the plain error objects made here into
 //! `AuthError` instances.
 
+use super::storage::Store;
 use super::{events, flows};
 use crate::authorize::LoginOptions;
 use crate::config::{Config, TokenStorage};
@@ -83,11 +84,41 @@ pub async fn handle_callback(config_js: JsValue, options: JsValue) -> Result<JsV
     Ok(obj.into())
 }
 
+/// Resolves to `[token]`, or, when the token is the stored one and usable as it is
+/// (`flows::usable_token`), `[token, untilMs, storage, key, text, writes]`: what the package
+/// entry keeps for its fast path (pkg-template/index.js).
 #[wasm_bindgen(js_name = getAccessToken)]
-pub async fn get_access_token(config_js: JsValue, options: JsValue) -> Result<String, JsValue> {
+pub async fn get_access_token(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let config = config(&config_js)?;
     let force = bool_option(&options, "forceRefresh", "forceRefresh must be a boolean.")?;
-    flows::get_access_token(&config, force).await.map_err(to_js)
+    let token = flows::get_access_token(&config, force)
+        .await
+        .map_err(to_js)?;
+    let out = js_sys::Array::of1(&JsValue::from_str(&token));
+    // No await since the flow ended: this is the state the token came from.
+    if let Some(u) = flows::usable_token(&config).filter(|u| u.token == token) {
+        let store = match u.store {
+            Store::Session => "session",
+            Store::Local => "local",
+            Store::Memory => "memory",
+        };
+        for v in [
+            JsValue::from(u.until_ms),
+            JsValue::from_str(store),
+            JsValue::from_str(&u.key),
+            u.text,
+            JsValue::from(u.writes),
+        ] {
+            out.push(&v);
+        }
+    }
+    Ok(out.into())
+}
+
+/// `storage::writes()`: changes whenever this page writes or removes a session.
+#[wasm_bindgen(js_name = sessionWrites)]
+pub fn session_writes() -> u32 {
+    super::storage::writes()
 }
 
 #[wasm_bindgen(js_name = getSessionInfo)]

@@ -302,6 +302,11 @@ fn expire(config: &Config) {
 
 /// The stored session of this config, if any and readable.
 fn load_session(config: &Config) -> Option<Session> {
+    load_stored(config).map(|(_, s)| s)
+}
+
+/// The stored session with the text it is stored as.
+fn load_stored(config: &Config) -> Option<(JsValue, Session)> {
     let key = config.session_key();
     let raw = storage::get_session(config.token_storage.into(), &key)?;
     // getAccessToken reads the session on every call. Decoding it (and copying its 2 KB
@@ -312,12 +317,47 @@ fn load_session(config: &Config) -> Option<Session> {
             .filter(|(k, r, _)| *k == key && *r == raw)
             .map(|(_, _, s)| s.clone())
     });
-    if hit.is_some() {
-        return hit;
+    if let Some(session) = hit {
+        return Some((raw, session));
     }
     let session = Session::decode(&raw.as_string()?)?;
-    LAST_SESSION.set(Some((key, raw, session.clone())));
-    Some(session)
+    LAST_SESSION.set(Some((key, raw.clone(), session.clone())));
+    Some((raw, session))
+}
+
+/// The stored access token, while `get_access_token` would return it as it is, with what
+/// tells that this still holds without asking again: the last moment it does (milliseconds
+/// since the epoch, as `Date.now()`), where the session is kept, under which key and as
+/// which text, and `storage::writes()`. The package entry keeps this to answer
+/// `getAccessToken` without entering the wasm (see pkg-template/index.js).
+pub(crate) struct Usable {
+    pub token: String,
+    pub until_ms: f64,
+    pub store: Store,
+    pub key: String,
+    pub text: JsValue,
+    pub writes: u32,
+}
+
+pub(crate) fn usable_token(config: &Config) -> Option<Usable> {
+    let (text, session) = load_stored(config)?;
+    if session.next(now(), false) != Next::Use {
+        return None;
+    }
+    let key = config.session_key();
+    // `next` says Use while now (whole seconds) + margin < expires_at, that is while
+    // Date.now() < (expires_at - margin) * 1000.
+    let until_ms = session.expires_at.map_or(f64::INFINITY, |e| {
+        e.saturating_sub(REFRESH_MARGIN_SECS) as f64 * 1000.0
+    });
+    Some(Usable {
+        token: session.access_token.expose().into(),
+        until_ms,
+        store: storage::session_store(config.token_storage.into(), &key),
+        key,
+        text,
+        writes: storage::writes(),
+    })
 }
 
 /// Removes the session; returns where it was kept.

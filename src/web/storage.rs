@@ -114,6 +114,20 @@ pub(crate) fn keys_with_prefix(store: Store, prefix: &str) -> Result<Vec<String>
 thread_local! {
     /// Session keys whose configured storage threw on the last write: kept in memory since.
     static FELL_BACK: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// How many times this page wrote or removed a session (see `writes`).
+    static WRITES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// A number that changes whenever this page writes or removes a session, wherever it goes
+/// (storage, memory, or from one to the other). What other tabs or the app write to storage
+/// changes the stored text instead; together they tell the package entry that a session it
+/// read earlier is still the one stored (`getAccessToken`'s fast path).
+pub(crate) fn writes() -> u32 {
+    WRITES.get()
+}
+
+fn count_write() {
+    WRITES.set(WRITES.get().wrapping_add(1));
 }
 
 /// Where the session under `key` is kept: the configured store, or memory once writing there
@@ -130,6 +144,7 @@ pub(crate) fn session_store(configured: Store, key: &str) -> Store {
 /// iframe, the quota full), the session goes to this page's memory instead: the user stays
 /// logged in in this tab rather than losing the tokens just received. Returns where it went.
 pub(crate) fn set_session(configured: Store, key: &str, value: &str) -> Store {
+    count_write();
     let written = configured != Store::Memory && set(configured, key, value).is_ok();
     FELL_BACK.with_borrow_mut(|f| f.retain(|k| k != key));
     if written {
@@ -174,6 +189,7 @@ pub(crate) fn get_session(configured: Store, key: &str) -> Option<JsValue> {
 
 /// Removes a session wherever it is.
 pub(crate) fn remove_session(configured: Store, key: &str) {
+    count_write();
     let _ = remove(configured, key);
     let _ = remove(Store::Memory, key);
     FELL_BACK.with_borrow_mut(|f| f.retain(|k| k != key));

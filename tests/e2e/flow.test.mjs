@@ -1,7 +1,7 @@
 // The whole flow in headless Chromium against oidc-provider: each case a user would meet.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { captureCallback, consent, fullLogin, logIn, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
+import { call, captureCallback, consent, fullLogin, logIn, logInThere, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
 
 test("full login, userinfo, returnTo, clean address bar, reload and a new tab", () =>
   withEnv({}, async (env) => {
@@ -149,4 +149,72 @@ test("log out: tokens revoked, provider session ended, the next login asks again
     // The provider's session is gone: logging in shows its login form again.
     await Promise.all([page.waitForNavigation(), page.click("#login")]);
     await page.waitForSelector('input[name="login"]');
+  }));
+
+/** Rewrites members of the stored session of the test page, as another writer would. */
+const editStoredSession = (page, which, changes) =>
+  page.evaluate(([which, changes]) => {
+    const area = window[which];
+    const key = Object.keys(area).find((k) => k.startsWith("spa-oauth:session?"));
+    const session = new URLSearchParams(area.getItem(key));
+    for (const [k, v] of Object.entries(changes)) session.set(k, v);
+    area.setItem(key, session.toString());
+  }, [which, changes]);
+
+test("getAccessToken's answer follows the stored session, the clock, the config and this page's writes", () =>
+  withEnv({ accessTokenTtl: 120 }, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    const first = await call(page, "getAccessToken");
+    assert.ok(first.ok, JSON.stringify(first));
+    assert.equal((await call(page, "getAccessToken")).value, first.value, "the same token, no request");
+
+    // Someone else (the app, a script) stores another token: it is the one handed out.
+    await editStoredSession(page, "sessionStorage", { access_token: "stored-by-someone-else" });
+    assert.equal((await call(page, "getAccessToken")).value, "stored-by-someone-else");
+    await editStoredSession(page, "sessionStorage", { access_token: first.value });
+    assert.equal((await call(page, "getAccessToken")).value, first.value);
+
+    // The clock passes the refresh margin (120 s of lifetime, 95 s later: 25 s left).
+    const grants = tokenRequests(env.idp, "refresh_token").length;
+    await page.evaluate(() => {
+      const now = Date.now;
+      Date.now = () => now() + 95000;
+    });
+    const refreshed = await call(page, "getAccessToken");
+    assert.ok(refreshed.ok, JSON.stringify(refreshed));
+    assert.notEqual(refreshed.value, first.value, "refreshed when the stored token got too old");
+    assert.equal(tokenRequests(env.idp, "refresh_token").length, grants + 1);
+    assert.equal((await call(page, "getAccessToken")).value, refreshed.value);
+
+    // Another client in the same config object: its own (absent) session.
+    await page.evaluate(() => (window.config.clientId = "another-client"));
+    assert.equal((await call(page, "getAccessToken")).code, "login_required");
+    await page.evaluate(() => (window.config.clientId = JSON.parse(sessionStorage.getItem("e2e-config")).clientId));
+    assert.equal((await call(page, "getAccessToken")).value, refreshed.value);
+
+    // forceRefresh always asks the server.
+    const forced = await call(page, "getAccessToken", { forceRefresh: true });
+    assert.ok(forced.ok && forced.value !== refreshed.value, JSON.stringify(forced));
+    assert.equal(tokenRequests(env.idp, "refresh_token").length, grants + 2);
+  }));
+
+test("tokenStorage memory: a refused refresh ends the session, and getAccessToken says so", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env, "?tokenStorage=memory");
+    assert.ok((await call(page, "handleCallback")).ok);
+    const token = await call(page, "getAccessToken");
+    assert.ok(token.ok, JSON.stringify(token));
+    assert.equal((await call(page, "getAccessToken")).value, token.value);
+    // The server refuses the refresh token: the session (in this page's memory only, so no
+    // stored text can tell that it is gone) is over.
+    await page.route(env.idp.issuer + "/token", (route) =>
+      route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' }));
+    const refused = await call(page, "getAccessToken", { forceRefresh: true });
+    assert.equal(refused.code, "login_required", JSON.stringify(refused));
+    const after = await call(page, "getAccessToken");
+    assert.equal(after.ok, false, JSON.stringify(after));
+    assert.equal(after.code, "login_required");
   }));
