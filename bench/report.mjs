@@ -10,7 +10,8 @@ export const METRICS = [
   ["callbackMs", "handleCallback (total)", "ms"],
   ["callbackNetworkMs", "handleCallback (network)", "ms"],
   ["getAccessTokenUs", "getAccessToken (valid token)", "µs"],
-  ["refreshMs", "refresh", "ms"],
+  ["refreshMs", "refresh (total)", "ms"],
+  ["refreshNetworkMs", "refresh (network)", "ms"],
 ];
 const COLORS = { "spa-oauth": "#2f6fdf", "oidc-client-ts": "#c8742b" };
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");

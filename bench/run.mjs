@@ -68,6 +68,19 @@ const web = await startStatic({
 });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
 
+/** The time some request to the server was in flight: the union of the [start, end] spans. */
+function networkMs(spans) {
+  let net = 0;
+  let end = -Infinity;
+  for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
+    if (e > end) {
+      net += e - Math.max(s, end);
+      end = e;
+    }
+  }
+  return net;
+}
+
 /** Requests to the authorization server that were not navigations: the library's round trips. */
 function roundTrips(context) {
   const seen = [];
@@ -116,13 +129,8 @@ async function oneRun(lib) {
       await window.bench.handleCallback();
       const t1 = performance.now();
       const spans = performance.getEntriesByType("resource")
-        .filter((e) => e.name.startsWith(issuer) && e.startTime >= t0)
-        .map((e) => [e.startTime, e.responseEnd]).sort((a, b) => a[0] - b[0]);
-      let net = 0, end = -Infinity;
-      for (const [s, e] of spans) {
-        if (e > end) { net += e - Math.max(s, end); end = e; }
-      }
-      return { total: t1 - t0, network: net, start: Number(sessionStorage.getItem("bench:start")) };
+        .filter((e) => e.name.startsWith(issuer) && e.startTime >= t0).map((e) => [e.startTime, e.responseEnd]);
+      return { total: t1 - t0, spans, start: Number(sessionStorage.getItem("bench:start")) };
     }, idp.issuer);
     const callbackTrips = trips.count() - beforeCb;
 
@@ -136,12 +144,15 @@ async function oneRun(lib) {
 
     // 5. A refresh (refresh_token grant).
     const beforeRefresh = trips.count();
-    const refreshMs = await page.evaluate(async () => {
+    const refresh = await page.evaluate(async (issuer) => {
       const t0 = performance.now();
       const token = await window.bench.refresh();
+      const t1 = performance.now();
       if (typeof token !== "string" || !token) throw new Error("no token after refresh");
-      return performance.now() - t0;
-    });
+      const spans = performance.getEntriesByType("resource")
+        .filter((e) => e.name.startsWith(issuer) && e.startTime >= t0).map((e) => [e.startTime, e.responseEnd]);
+      return { total: t1 - t0, spans };
+    }, idp.issuer);
     const refreshTrips = trips.count() - beforeRefresh;
 
     // 6. startLogin again, the metadata now cached: round trips only.
@@ -153,8 +164,8 @@ async function oneRun(lib) {
     const warmStartTrips = trips.count() - beforeWarm;
 
     return {
-      readyMs, startLoginMs: cb.start, callbackMs: cb.total, callbackNetworkMs: cb.network,
-      getAccessTokenUs: tokenUs, refreshMs,
+      readyMs, startLoginMs: cb.start, callbackMs: cb.total, callbackNetworkMs: networkMs(cb.spans),
+      getAccessTokenUs: tokenUs, refreshMs: refresh.total, refreshNetworkMs: networkMs(refresh.spans),
       trips: { startLogin: startTrips, startLoginCached: warmStartTrips, handleCallback: callbackTrips, refresh: refreshTrips },
     };
   } finally {
