@@ -107,12 +107,13 @@ function remembered(config, options) {
   }
 }
 
-function remember(config, [token, until, where, key, text, writes]) {
+/** `seen`: the config's fingerprint when the wasm read it; `undefined` leaves no memo. */
+function remember(seen, [token, until, where, key, text, writes]) {
   memo = undefined;
-  if (until === undefined || config === undefined) return;
+  if (until === undefined || seen === undefined) return;
   try {
     const storage = where === "local" ? localStorage : where === "session" ? sessionStorage : null;
-    memo = { token, until, storage, key, text, writes, config };
+    memo = { token, until, storage, key, text, writes, config: seen };
   } catch {
     // No memo: every call goes to the wasm.
   }
