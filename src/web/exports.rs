@@ -2,7 +2,6 @@
 //! them: it loads the wasm lazily and turns the plain error objects made here into
 //! `AuthError` instances.
 
-use super::storage::Store;
 use super::{events, flows};
 use crate::authorize::LoginOptions;
 use crate::config::{Config, TokenStorage};
@@ -14,6 +13,15 @@ use wasm_bindgen::prelude::*;
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// A storage as the package's types name it (`SessionChangeEvent.storage`).
+fn storage_name(storage: TokenStorage) -> &'static str {
+    match storage {
+        TokenStorage::Session => "session",
+        TokenStorage::Local => "local",
+        TokenStorage::Memory => "memory",
+    }
 }
 
 fn opt(value: Option<&str>) -> JsValue {
@@ -96,15 +104,10 @@ pub async fn get_access_token(config_js: JsValue, options: JsValue) -> Result<Js
         .map_err(to_js)?;
     let out = js_sys::Array::of1(&JsValue::from_str(&token));
     // No await since the flow ended: this is the state the token came from.
-    if let Some(u) = flows::usable_token(&config).filter(|u| u.token == token) {
-        let store = match u.store {
-            Store::Session => "session",
-            Store::Local => "local",
-            Store::Memory => "memory",
-        };
+    if let Some(u) = flows::usable_token(&config).filter(|u| u.token.expose() == token) {
         for v in [
             JsValue::from(u.until_ms),
-            JsValue::from_str(store),
+            JsValue::from_str(storage_name(u.store.into())),
             JsValue::from_str(&u.key),
             u.text,
             JsValue::from(u.writes),
@@ -166,12 +169,7 @@ pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValu
         let obj = Object::new();
         set(&obj, "type", &JsValue::from_str(e.kind.as_str()));
         set(&obj, "external", &JsValue::from(e.external));
-        let storage = match e.storage {
-            TokenStorage::Session => "session",
-            TokenStorage::Local => "local",
-            TokenStorage::Memory => "memory",
-        };
-        set(&obj, "storage", &JsValue::from_str(storage));
+        set(&obj, "storage", &JsValue::from_str(storage_name(e.storage)));
         // A listener that throws must not break the flow that reported the change.
         let _ = callback.call1(&JsValue::NULL, &obj);
     });

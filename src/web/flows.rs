@@ -302,12 +302,12 @@ fn expire(config: &Config) {
 
 /// The stored session of this config, if any and readable.
 fn load_session(config: &Config) -> Option<Session> {
-    load_stored(config).map(|(_, s)| s)
+    load_stored(config, config.session_key()).map(|(_, s)| s)
 }
 
-/// The stored session with the text it is stored as.
-fn load_stored(config: &Config) -> Option<(JsValue, Session)> {
-    let key = config.session_key();
+/// The stored session under `key` (this config's `session_key`), with the text it is
+/// stored as.
+fn load_stored(config: &Config, key: String) -> Option<(JsValue, Session)> {
     let raw = storage::get_session(config.token_storage.into(), &key)?;
     // getAccessToken reads the session on every call. Decoding it (and copying its 2 KB
     // into the wasm) was most of a call's time; the stored text rarely changes, so the last
@@ -331,7 +331,7 @@ fn load_stored(config: &Config) -> Option<(JsValue, Session)> {
 /// which text, and `storage::writes()`. The package entry keeps this to answer
 /// `getAccessToken` without entering the wasm (see pkg-template/index.js).
 pub(crate) struct Usable {
-    pub token: String,
+    pub token: Secret,
     pub until_ms: f64,
     pub store: Store,
     pub key: String,
@@ -340,18 +340,18 @@ pub(crate) struct Usable {
 }
 
 pub(crate) fn usable_token(config: &Config) -> Option<Usable> {
-    let (text, session) = load_stored(config)?;
+    let key = config.session_key();
+    let (text, session) = load_stored(config, key.clone())?;
     if session.next(now(), false) != Next::Use {
         return None;
     }
-    let key = config.session_key();
     // `next` says Use while now (whole seconds) + margin < expires_at, that is while
     // Date.now() < (expires_at - margin) * 1000.
     let until_ms = session.expires_at.map_or(f64::INFINITY, |e| {
         e.saturating_sub(REFRESH_MARGIN_SECS) as f64 * 1000.0
     });
     Some(Usable {
-        token: session.access_token.expose().into(),
+        token: session.access_token,
         until_ms,
         store: storage::session_store(config.token_storage.into(), &key),
         key,
