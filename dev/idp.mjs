@@ -16,7 +16,7 @@ export const ALG_CLIENTS = { "spa-ps256": "PS256", "spa-es256": "ES256", "spa-ed
 /**
  * Starts the provider on 127.0.0.1. Resolves to
  * `{ issuer, close(), requests, clearRequests() }`: `requests` lists each request the
- * provider received ({ method, path, grantType, origin }), for tests to assert on.
+ * provider received ({ method, path, grantType, origin, and for /token the tokens issued }), for tests to assert on.
  */
 export async function startIdp({
   port = Number(process.env.IDP_PORT || 4400),
@@ -37,7 +37,8 @@ export async function startIdp({
   ];
   // The demo page, the end-to-end test page and the benchmark pages are the redirect URIs.
   const uris = [
-    appOrigin + "/", appOrigin + "/e2e/oidc.html",
+    appOrigin + "/", appOrigin + "/e2e/oidc.html", appOrigin + "/e2e/two-servers.html",
+    appOrigin + "/e2e/double.html",
     appOrigin + "/bench/spa-oauth.html", appOrigin + "/bench/oidc-client-ts.html",
   ];
   const client = (client_id, alg) => ({
@@ -96,11 +97,28 @@ export async function startIdp({
   provider.proxy = false;
 
   const requests = [];
+  // What a test may change while the server runs: `delays` ({ path: ms }, or a function
+  // (ctx) => ms) holds answers back, as a slow server does; `omitIss` answers as a server
+  // without RFC 9207 (no `iss` in the authorization response, none announced).
+  // `metadata(doc)` rewrites the discovery document (a server that lacks an endpoint).
+  const behaviour = { delays: {}, omitIss: false, metadata: null };
   provider.use(async (ctx, next) => {
     const entry = { method: ctx.method, path: ctx.path, origin: ctx.get("origin") || null, grantType: null };
     requests.push(entry);
+    const delay = typeof behaviour.delays === "function" ? behaviour.delays(ctx) : behaviour.delays[ctx.path];
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     await next();
-    if (ctx.path === "/token") entry.grantType = ctx.oidc?.params?.grant_type ?? null;
+    if (behaviour.omitIss) withoutIss(ctx);
+    if (behaviour.metadata && ctx.path === "/.well-known/openid-configuration" && ctx.body && typeof ctx.body === "object") {
+      ctx.body = behaviour.metadata({ ...ctx.body });
+    }
+    if (ctx.path === "/token") {
+      entry.grantType = ctx.oidc?.params?.grant_type ?? null;
+      // What was issued, for tests that prove no token leaks (read here, not from the
+      // browser's devtools protocol, which may have dropped a streamed body).
+      const b = ctx.body && typeof ctx.body === "object" ? ctx.body : {};
+      entry.issued = [b.access_token, b.refresh_token, b.id_token].filter((t) => typeof t === "string");
+    }
     // The built-in pages import a web font from Google; nothing may leave this machine.
     if (typeof ctx.body === "string" && ctx.type === "text/html") {
       ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, "");
@@ -117,9 +135,28 @@ export async function startIdp({
     issuer,
     provider,
     requests,
+    behaviour,
     clearRequests: () => requests.splice(0),
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
+}
+
+/** Removes RFC 9207's `iss` from an authorization response and from the metadata. */
+function withoutIss(ctx) {
+  if (ctx.path === "/.well-known/openid-configuration" && ctx.body && typeof ctx.body === "object") {
+    ctx.body = { ...ctx.body };
+    delete ctx.body.authorization_response_iss_parameter_supported;
+  }
+  const location = ctx.response.get("location");
+  if (!location || !/[?#&](code|error)=/.test(location)) return;
+  const url = new URL(location);
+  url.searchParams.delete("iss");
+  if (url.hash) {
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    fragment.delete("iss");
+    url.hash = fragment.toString();
+  }
+  ctx.response.set("location", url.href);
 }
 
 function escape(s) {

@@ -45,13 +45,16 @@ export declare class AuthError extends Error {
   readonly name: "AuthError";
   /** Stable code to switch on. */
   readonly code: AuthErrorCode;
-  /** A sentence for people: the server's error_description when it sent one. */
+  /**
+   * A sentence for people: the server's error_description when it sent one. Untrusted text
+   * when it came from a server: render it as text, never as HTML.
+   */
   readonly description: string;
-  /** The server's `error` string, verbatim, when the error came from a server. */
+  /** The server's `error` string, verbatim, when the error came from a server. Untrusted. */
   readonly error?: string;
-  /** The server's `error_description`, when it sent one. */
+  /** The server's `error_description`, when it sent one. Untrusted text: never render it as HTML. */
   readonly errorDescription?: string;
-  /** The server's `error_uri`, when it sent one. */
+  /** The server's `error_uri`, only when it is an absolute https URL (http on loopback). */
   readonly errorUri?: string;
   /** The HTTP status, for errors that came from an HTTP response. */
   readonly status?: number;
@@ -73,7 +76,10 @@ export interface AuthConfig {
   audience?: string;
   /** Sent as `resource` (RFC 8707). */
   resource?: string;
-  /** More parameters for the authorization request. */
+  /**
+   * More parameters for the authorization request. One spa-oauth owns (state, scope,
+   * prompt, max_age, response_mode, ...) is refused with invalid_config naming it.
+   */
   extraParams?: Record<string, string | undefined>;
   /** Where tokens are kept. Default "session". */
   tokenStorage?: "session" | "local" | "memory";
@@ -146,6 +152,12 @@ export interface LogoutOptions {
   postLogoutRedirectUri?: string;
   /** Revoke the refresh and access tokens first (RFC 7009). Default true. */
   revoke?: boolean;
+  /**
+   * Send the ID token as `id_token_hint` in the logout URL (default true). That URL is the
+   * one place a token goes into a URL, where server logs and browser history may keep it.
+   * `false` leaves it out; the server may then ask the user to confirm the logout.
+   */
+  idTokenHint?: boolean;
 }
 
 /**

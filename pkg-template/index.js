@@ -5,6 +5,10 @@
 // entry does not use is dropped); the WebAssembly module itself is fetched on first use.
 import initWasm, * as glue from "./spa_oauth.js";
 
+// A member of an object the app or the wasm made, read as the wasm reads members: own
+// properties only, so that a polluted Object.prototype adds nothing (src/web/js_value.rs).
+const own = (o, k) => (o !== null && typeof o === "object" && Object.hasOwn(o, k) ? o[k] : undefined);
+
 /** Every error spa-oauth reports. `code` is stable; `description` is for people. */
 export class AuthError extends Error {
   constructor(code, description, details) {
@@ -12,11 +16,10 @@ export class AuthError extends Error {
     this.name = "AuthError";
     this.code = code;
     this.description = description;
-    const d = details || {};
-    this.error = d.error;
-    this.errorDescription = d.errorDescription;
-    this.errorUri = d.errorUri;
-    this.status = d.status;
+    this.error = own(details, "error");
+    this.errorDescription = own(details, "errorDescription");
+    this.errorUri = own(details, "errorUri");
+    this.status = own(details, "status");
   }
 }
 
@@ -46,8 +49,9 @@ export function init() {
 
 function toAuthError(e) {
   if (e instanceof AuthError) return e;
-  if (e && typeof e === "object" && typeof e.code === "string" && typeof e.description === "string") {
-    return new AuthError(e.code, e.description, e);
+  const code = own(e, "code"), description = own(e, "description");
+  if (typeof code === "string" && typeof description === "string") {
+    return new AuthError(code, description, e);
   }
   // Not one of spa-oauth's own errors: a bug, or the wasm trapped. Never swallow it silently.
   const err = new AuthError("internal_error", "spa-oauth failed unexpectedly: " + String(e && e.message || e));
@@ -89,16 +93,38 @@ export function handleCallback(config, options) {
  */
 let memo;
 
-// Members JSON.stringify would drop (functions, symbols) are kept as markers: the wasm
-// refuses them, so a config that gains one must not match one without.
-const fingerprint = (config) =>
-  JSON.stringify(config, (k, v) => (typeof v === "function" || typeof v === "symbol" ? "\u0000" + typeof v : v));
+// The config as the wasm reads it: exactly the members it reads (src/config.rs MEMBERS; a
+// native test holds the two lists equal), own properties only, as src/web/js_value.rs reads
+// them. JSON.stringify of the whole object would see neither inherited nor non-enumerable
+// members and would run `toJSON`: two configs differing only there would share one memo,
+// and one would get the other's token. A value JSON cannot tell apart from another
+// (a function, a symbol, an object, NaN) becomes a marker of its type: the wasm refuses
+// those, so a config holding one never matches a config that does not.
+const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds"];
+const plain = (v) =>
+  v === undefined || v === null || typeof v === "string" || typeof v === "boolean" || Number.isFinite(v)
+    ? v ?? null
+    : "\u0000" + typeof v + String(typeof v === "number" ? v : "");
+const fingerprint = (config) => {
+  if (config === null || typeof config !== "object") throw new TypeError();
+  return JSON.stringify(
+    MEMBERS.map((k) => {
+      const v = own(config, k);
+      // extraParams: its own enumerable members, as the wasm's Object.entries reads them.
+      return k === "extraParams" && v !== null && typeof v === "object" && !Array.isArray(v)
+        ? Object.entries(v).map(([n, x]) => [n, plain(x)])
+        : plain(v);
+    }),
+  );
+};
 
 function remembered(config, options) {
   try {
     const m = memo;
     if (!m || Date.now() >= m.until) return;
-    if (options != null && options.forceRefresh != null && options.forceRefresh !== false) return;
+    // Read as the wasm reads it: an inherited forceRefresh means nothing there either.
+    const force = own(options, "forceRefresh");
+    if (force != null && force !== false) return;
     if (glue.sessionWrites() !== m.writes || fingerprint(config) !== m.config) return;
     if (m.storage && m.storage.getItem(m.key) !== m.text) return;
     return m.token;

@@ -6,14 +6,17 @@ import * as auth from "./index.js";
 /** Whether `href` is an authorization response (or a logout's return) for `config`. */
 export function isCallbackUrl(config, href) {
   let url, redirect;
+  // Own members only, as the wasm reads the config: an inherited redirectUri (a polluted
+  // Object.prototype) must not make some other page look like the callback.
+  const own = (k) => (config !== null && typeof config === "object" && Object.hasOwn(config, k) ? config[k] : undefined);
   try {
     url = new URL(href);
-    redirect = new URL(config.redirectUri);
+    redirect = new URL(own("redirectUri"));
   } catch {
     return false;
   }
   if (url.origin !== redirect.origin || url.pathname !== redirect.pathname) return false;
-  const params = new URLSearchParams(config.responseMode === "fragment" ? url.hash.slice(1) : url.search);
+  const params = new URLSearchParams(own("responseMode") === "fragment" ? url.hash.slice(1) : url.search);
   return params.has("state");
 }
 

@@ -27,7 +27,9 @@ const stable = process.argv.includes("--stable") || process.env.SPA_OAUTH_STABLE
 const nightly = /^channel\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "fuzz/rust-toolchain.toml"), "utf8"))[1];
 let built;
 if (stable) {
-  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"]);
+  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"], {
+    env: { ...process.env, RUSTFLAGS: "--cfg spa_oauth_npm" },
+  });
   built = join(root, "target/wasm32-unknown-unknown/release/spa_oauth.wasm");
 } else {
   run("cargo", [
@@ -36,7 +38,7 @@ if (stable) {
   ], {
     env: {
       ...process.env,
-      RUSTFLAGS: '-Cpanic=immediate-abort -Zunstable-options -Zlocation-detail=none -Zfmt-debug=none --cfg sha2_backend_soft="compact"',
+      RUSTFLAGS: '--cfg spa_oauth_npm -Cpanic=immediate-abort -Zunstable-options -Zlocation-detail=none -Zfmt-debug=none --cfg sha2_backend_soft="compact"',
     },
   });
   built = join(root, "target/nightly/wasm32-unknown-unknown/release/spa_oauth.wasm");
@@ -45,7 +47,7 @@ rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", pkg, "--out-name", "spa_oauth", built]);
 const wasm = join(pkg, "spa_oauth_bg.wasm");
-run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--converge", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--one-caller-inline-max-function-size", "25", "--converge", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
 shortenNames(wasm, join(pkg, "spa_oauth.js"));
 for (const f of readdirSync(join(root, "pkg-template"))) copyFileSync(join(root, "pkg-template", f), join(pkg, f));
 // The entry and wasm-bindgen's glue ship as one minified module: one request, and the

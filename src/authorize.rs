@@ -62,6 +62,7 @@ impl LoginOptions {
             "extraParams",
             "extraParams must be an object of string values.",
         )?;
+        config::check_extra_params(&extra_params)?;
         Ok(LoginOptions {
             return_to,
             prompt,
@@ -143,23 +144,14 @@ pub(crate) fn login(
             params.push((name, v));
         }
     }
-    let own = params.len();
-    // The call's extraParams override the config's; neither may replace a parameter set
-    // above (a second `state` or `code_challenge` would defeat the checks they exist for).
+    // The call's extraParams override the config's. Neither can hold a parameter set above:
+    // both were checked against `config::OWNED_PARAMS` when they were read.
     for (name, value) in config
         .extra_params
         .iter()
         .filter(|(n, _)| !options.extra_params.iter().any(|(o, _)| o == n))
         .chain(&options.extra_params)
     {
-        if params
-            .get(..own)
-            .unwrap_or(&[])
-            .iter()
-            .any(|(n, _)| n == name)
-        {
-            return Err(invalid("extraParams may not set a parameter spa-oauth sets itself (state, scope, nonce, prompt, ...)."));
-        }
         params.push((name, value));
     }
 
@@ -390,42 +382,56 @@ mod tests {
         for name in [
             "state",
             "code_challenge",
-            "code_challenge_method",
             "redirect_uri",
-            "client_id",
-            "response_type",
-            "scope",
             "nonce",
+            "max_age",
         ] {
-            let c = config(&format!(r#","extraParams":{{"{name}":"x"}}"#));
-            let e = login(
-                &c,
-                &Server {
-                    authorization_endpoint: "https://id.example/auth",
-                    token_endpoint: "https://id.example/t",
-                    iss_required: false,
-                },
-                &LoginOptions::default(),
-                &RANDOM,
-                0,
-            )
-            .err()
-            .unwrap();
+            let text = format!(
+                r#"{{"clientId":"spa","redirectUri":"https://app.example/cb","issuer":"https://id.example","extraParams":{{"{name}":"x"}}}}"#
+            );
+            let e = Config::from_json(&json(&text)).unwrap_err();
             assert_eq!(e.code, Code::InvalidConfig, "{name}");
+            let e = opts(&format!(r#"{{"extraParams":{{"{name}":"x"}}}}"#)).unwrap_err();
+            assert_eq!(e.code, Code::InvalidConfig, "{name}");
+            assert!(e.description.as_str().contains(name));
         }
-        let o = opts(r#"{"prompt":"login","extraParams":{"prompt":"none"}}"#).unwrap();
-        assert!(login(
-            &config(""),
+        // Even where this call leaves it out: max_age without maxAge would skip the
+        // auth_time check, response_mode would send the response where it is never read.
+        for name in ["max_age", "response_mode", "prompt", "login_hint"] {
+            assert!(
+                opts(&format!(r#"{{"extraParams":{{"{name}":"x"}}}}"#)).is_err(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_parameter_login_sets_is_one_extra_params_may_not_set() {
+        let c = config(
+            r#","scope":"openid","responseMode":"fragment","audience":"https://api.example","resource":"urn:x""#,
+        );
+        let o = opts(r#"{"prompt":"login","loginHint":"a","maxAge":5}"#).unwrap();
+        let l = login(
+            &c,
             &Server {
                 authorization_endpoint: "https://id.example/auth",
                 token_endpoint: "https://id.example/t",
-                iss_required: false
+                iss_required: false,
             },
             &o,
             &RANDOM,
-            0
+            0,
         )
-        .is_err());
+        .unwrap();
+        let q = l.url.split_once('?').unwrap().1;
+        let names: Vec<String> = q
+            .split('&')
+            .map(|kv| kv.split_once('=').unwrap().0.to_string())
+            .collect();
+        assert_eq!(names.len(), 14, "{names:?}");
+        for name in &names {
+            assert!(config::OWNED_PARAMS.contains(&name.as_str()), "{name}");
+        }
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //!
 //! The checks run in the order that keeps an attacker's input from reaching the token
 //! endpoint: parse strictly, find `state`, match it to a stored transaction (CSRF defence,
-//! RFC 6749 10.12 and RFC 9700 2.1), only then look at `error` or `code`.
+//! RFC 6749 10.12 and RFC 9700 2.1), check that the transaction is one of the configuration
+//! handling the callback and that the response came to its redirect URI (the mix-up defence
+//! of RFC 9700 4.4.2), then `iss` (RFC 9207), and only then look at `error` or `code`.
 
+use crate::config::Config;
 use crate::error::{Code, Error, Result};
 use crate::form::Pairs;
 use crate::secret::Secret;
@@ -21,6 +24,8 @@ pub enum ResponseMode {
 /// A parsed authorization response, not yet matched to a transaction.
 pub(crate) struct Callback {
     pub state: String,
+    /// The URL the response arrived at.
+    href: String,
     params: Pairs,
 }
 
@@ -51,7 +56,11 @@ pub(crate) fn parse(href: &str, mode: ResponseMode) -> Result<Callback> {
     };
     let mut params = Pairs::parse(raw.unwrap_or(""))?;
     match params.take("state") {
-        Some(state) if !state.is_empty() => Ok(Callback { state, params }),
+        Some(state) if !state.is_empty() => Ok(Callback {
+            state,
+            href: href.into(),
+            params,
+        }),
         _ => Err(Error::new(
             Code::StateMismatch,
             "The callback URL has no state: it is not the answer to a login.",
@@ -59,17 +68,46 @@ pub(crate) fn parse(href: &str, mode: ResponseMode) -> Result<Callback> {
     }
 }
 
+/// Why a transaction is refused before anything of the response is looked at.
+fn refused(description: &'static str) -> Error {
+    Error::new(Code::StateMismatch, description)
+}
+
 impl Callback {
     /// Checks the response against its transaction and yields the code with the transaction
-    /// it belongs to. `tx` is the transaction stored under this state, if any.
+    /// it belongs to. `stored` is the stored text of the transaction under this state, if
+    /// any (already taken out of storage: a refused transaction is consumed); `config` is the
+    /// configuration handling the callback.
     pub(crate) fn into_code(
         mut self,
-        tx: Option<&Transaction>,
+        stored: Option<&str>,
+        config: &Config,
         now: u64,
-    ) -> Result<(Secret, &Transaction)> {
-        let tx = tx.ok_or_else(|| {
-            Error::new(Code::StateMismatch, "The callback's state matches no login started in this tab (already used, or from another tab).")
-        })?;
+    ) -> Result<(Secret, Transaction)> {
+        let Some(stored) = stored else {
+            return Err(refused("The callback's state matches no login started in this tab (already used, or from another tab)."));
+        };
+        let Some(tx) = Transaction::decode(stored) else {
+            return Err(refused("The stored login for this state is damaged (edited or truncated); it was removed: start the login again."));
+        };
+        // RFC 9700 4.4.2: the transaction must be one this configuration started, sent to
+        // this configuration's server, and the response must have come to the redirect URI
+        // that login was sent with. Otherwise an app with two servers would send one
+        // server's code, and its verifier, to the other's token endpoint (the mix-up
+        // attack), or fill one configuration's session with another server's tokens.
+        let same_config = tx.client_id == config.client_id
+            && tx.issuer == config.issuer
+            && tx.redirect_uri == config.redirect_uri
+            && config
+                .token_endpoint
+                .as_ref()
+                .is_none_or(|t| *t == tx.token_endpoint);
+        if !same_config {
+            return Err(refused("The callback's state belongs to a login of another configuration (client, issuer or redirect URI); nothing was sent (RFC 9700 4.4.2)."));
+        }
+        if !url::same_page(&self.href, &tx.redirect_uri) {
+            return Err(refused("The callback did not arrive at the redirect URI its login was sent with; nothing was sent (RFC 9700 4.4.2)."));
+        }
         if tx.is_expired(now) {
             return Err(Error::code(Code::TransactionExpired));
         }
@@ -167,6 +205,7 @@ pub(crate) fn cleaned_url(href: &str, mode: ResponseMode) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transaction::STATE;
 
     const NOW: u64 = 1_700_000_100;
 
@@ -178,10 +217,19 @@ mod tests {
         }
     }
 
+    /// The configuration that started `tx`.
+    fn config_for(tx: &Transaction) -> Config {
+        Config {
+            issuer: tx.issuer.clone(),
+            scope: tx.scope.clone(),
+            ..Config::new(tx.client_id.clone(), tx.redirect_uri.clone())
+        }
+    }
+
     fn code_of(href: &str) -> Result<Secret> {
         let tx = lax();
         parse(href, ResponseMode::Query)?
-            .into_code(Some(&tx), NOW)
+            .into_code(Some(&tx.encode()), &config_for(&tx), NOW)
             .map(|(code, _)| code)
     }
 
@@ -191,29 +239,29 @@ mod tests {
 
     #[test]
     fn success_yields_the_code() {
-        let c = code_of("https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=st4te&iss=https%3A%2F%2Fid.example").unwrap();
+        let c = code_of("https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss=https%3A%2F%2Fid.example").unwrap();
         assert_eq!(c.expose(), "SplxlOBeZQQYbYS6WxSbIA");
     }
 
     fn checked(href: &str, tx: &Transaction) -> Result<String> {
         parse(href, ResponseMode::Query)?
-            .into_code(Some(tx), NOW)
+            .into_code(Some(&tx.encode()), &config_for(tx), NOW)
             .map(|(code, _)| code.expose().to_owned())
     }
 
     #[test]
     fn iss_must_be_the_issuer_and_present_when_promised() {
         let tx = Transaction::sample(); // issuer https://id.example, iss_required
-        let ok = "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fid.example";
+        let ok = "https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss=https%3A%2F%2Fid.example";
         assert_eq!(checked(ok, &tx).unwrap(), "c");
         for bad in [
-            "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fevil.example",
+            "https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss=https%3A%2F%2Fevil.example",
             // Not normalised: the comparison is exact (RFC 9207 2.4).
-            "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fid.example%2F",
-            "https://app.example/cb?code=c&state=st4te",
+            "https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss=https%3A%2F%2Fid.example%2F",
+            "https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
             // Error responses too: another server's error is not shown as this one's.
-            "https://app.example/cb?error=access_denied&state=st4te&iss=https%3A%2F%2Fevil.example",
-            "https://app.example/cb?error=access_denied&state=st4te",
+            "https://app.example/cb?error=access_denied&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss=https%3A%2F%2Fevil.example",
+            "https://app.example/cb?error=access_denied&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
         ] {
             assert_eq!(
                 checked(bad, &tx).unwrap_err().code,
@@ -225,12 +273,16 @@ mod tests {
         let mut lax = Transaction::sample();
         lax.iss_required = false;
         assert_eq!(
-            checked("https://app.example/cb?code=c&state=st4te", &lax).unwrap(),
+            checked(
+                "https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
+                &lax
+            )
+            .unwrap(),
             "c"
         );
         assert_eq!(
             checked(
-                "https://app.example/cb?code=c&state=st4te&iss=https%3A%2F%2Fevil.example",
+                "https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss=https%3A%2F%2Fevil.example",
                 &lax
             )
             .unwrap_err()
@@ -240,16 +292,107 @@ mod tests {
         // The checks run after the state: a foreign state is state_mismatch whatever iss says.
         assert_eq!(
             parse(
-                "https://app.example/cb?code=c&state=st4te&iss=x",
+                "https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss=x",
                 ResponseMode::Query
             )
             .unwrap()
-            .into_code(None, NOW)
+            .into_code(None, &config_for(&Transaction::sample()), NOW)
             .err()
             .unwrap()
             .code,
             Code::StateMismatch
         );
+    }
+
+    /// The description of a refusal, after checking that it is state_mismatch.
+    fn refusal(href: &str, stored: Option<&str>, config: &Config) -> String {
+        let e = parse(href, ResponseMode::Query)
+            .unwrap()
+            .into_code(stored, config, NOW)
+            .unwrap_err();
+        assert_eq!(e.code, Code::StateMismatch, "{}", e.description.as_str());
+        e.description.as_str().to_owned()
+    }
+
+    #[test]
+    fn the_transaction_must_be_this_configurations_and_the_response_at_its_redirect_uri() {
+        let tx = Transaction::sample();
+        let ok =
+            format!("https://app.example/cb?code=c&state={STATE}&iss=https%3A%2F%2Fid.example");
+        let stored = tx.encode();
+        let honest = config_for(&tx);
+        assert!(parse(&ok, ResponseMode::Query)
+            .unwrap()
+            .into_code(Some(&stored), &honest, NOW)
+            .is_ok());
+        // RFC 9700 4.4.2: a login started with one server's configuration, answered on
+        // another's redirect URI, is refused before its code can reach a token endpoint.
+        let other = |f: &dyn Fn(&mut Config)| {
+            let mut c = config_for(&tx);
+            f(&mut c);
+            c
+        };
+        for (what, config) in [
+            ("client", other(&|c| c.client_id = "other".into())),
+            (
+                "issuer",
+                other(&|c| c.issuer = Some("https://other.example".into())),
+            ),
+            (
+                "no issuer",
+                other(&|c| {
+                    c.issuer = None;
+                    c.authorization_endpoint = Some("https://id.example/a".into());
+                    c.token_endpoint = Some("https://id.example/token".into());
+                }),
+            ),
+            (
+                "redirect",
+                other(&|c| c.redirect_uri = "https://app.example/cb".into()),
+            ),
+            (
+                "token endpoint",
+                other(&|c| c.token_endpoint = Some("https://evil.example/token".into())),
+            ),
+        ] {
+            assert!(
+                refusal(&ok, Some(&stored), &config).contains("another configuration"),
+                "{what}"
+            );
+        }
+        // The config's own token endpoint, when it names one, must be the transaction's.
+        let explicit = other(&|c| c.token_endpoint = Some(tx.token_endpoint.clone()));
+        assert!(parse(&ok, ResponseMode::Query)
+            .unwrap()
+            .into_code(Some(&stored), &explicit, NOW)
+            .is_ok());
+        // The response came to another page than the redirect URI of that login.
+        for elsewhere in [
+            format!("https://app.example/other?code=c&state={STATE}"),
+            format!("https://evil.example/cb?code=c&state={STATE}"),
+            format!("http://app.example/cb?code=c&state={STATE}"),
+        ] {
+            assert!(
+                refusal(&elsewhere, Some(&stored), &honest).contains("redirect URI"),
+                "{elsewhere}"
+            );
+        }
+        // Error responses too: another server's error is not shown as this one's.
+        let denied = format!("https://app.example/cb?error=access_denied&state={STATE}");
+        let c = other(&|c| c.client_id = "other".into());
+        assert!(refusal(&denied, Some(&stored), &c).contains("another configuration"));
+    }
+
+    #[test]
+    fn a_damaged_stored_transaction_is_a_clear_refusal() {
+        let tx = Transaction::sample();
+        let href = format!("https://app.example/cb?code=c&state={STATE}");
+        let damaged = tx
+            .encode()
+            .replace("token_endpoint=https", "token_endpoint=javascript");
+        assert!(refusal(&href, Some(&damaged), &config_for(&tx)).contains("damaged"));
+        assert!(refusal(&href, Some("garbage"), &config_for(&tx)).contains("damaged"));
+        assert!(refusal(&href, None, &config_for(&tx)).contains("matches no login"));
     }
 
     #[test]
@@ -279,7 +422,10 @@ mod tests {
         .unwrap();
         assert_eq!(cb.state, "other");
         assert_eq!(
-            cb.into_code(None, NOW).err().unwrap().code,
+            cb.into_code(None, &config_for(&Transaction::sample()), NOW)
+                .err()
+                .unwrap()
+                .code,
             Code::StateMismatch
         );
     }
@@ -288,12 +434,12 @@ mod tests {
     fn expired_transaction() {
         let tx = Transaction::sample();
         let cb = parse(
-            "https://app.example/cb?code=abc&state=st4te",
+            "https://app.example/cb?code=abc&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
             ResponseMode::Query,
         )
         .unwrap();
         assert_eq!(
-            cb.into_code(Some(&tx), tx.created_at + 601)
+            cb.into_code(Some(&tx.encode()), &config_for(&tx), tx.created_at + 601)
                 .err()
                 .unwrap()
                 .code,
@@ -304,11 +450,15 @@ mod tests {
     #[test]
     fn no_code_is_invalid_callback() {
         assert_eq!(
-            code(code_of("https://app.example/cb?state=st4te")),
+            code(code_of(
+                "https://app.example/cb?state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s"
+            )),
             Code::InvalidCallback
         );
         assert_eq!(
-            code(code_of("https://app.example/cb?state=st4te&code=")),
+            code(code_of(
+                "https://app.example/cb?state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&code="
+            )),
             Code::InvalidCallback
         );
     }
@@ -316,12 +466,12 @@ mod tests {
     #[test]
     fn repeated_parameters_are_refused() {
         assert_eq!(
-            code(code_of("https://app.example/cb?code=a&state=st4te&code=b")),
+            code(code_of("https://app.example/cb?code=a&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&code=b")),
             Code::InvalidCallback
         );
         assert_eq!(
             code(code_of(
-                "https://app.example/cb?code=a&state=st4te&state=st4te"
+                "https://app.example/cb?code=a&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s"
             )),
             Code::InvalidCallback
         );
@@ -329,12 +479,12 @@ mod tests {
 
     #[test]
     fn server_errors_pass_through_with_or_without_description() {
-        let e = code_of("https://app.example/cb?error=access_denied&error_description=The+user+said+no&error_uri=https%3A%2F%2Fid.example%2Fe&state=st4te").err().unwrap();
+        let e = code_of("https://app.example/cb?error=access_denied&error_description=The+user+said+no&error_uri=https%3A%2F%2Fid.example%2Fe&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s").err().unwrap();
         assert_eq!(e.code, Code::AccessDenied);
         assert_eq!(e.description.as_str(), "The user said no");
         assert_eq!(e.error.as_deref(), Some("access_denied"));
         assert_eq!(e.error_uri.as_deref(), Some("https://id.example/e"));
-        let e = code_of("https://app.example/cb?error=login_required&state=st4te")
+        let e = code_of("https://app.example/cb?error=login_required&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s")
             .err()
             .unwrap();
         assert_eq!(e.code, Code::LoginRequired);
@@ -342,18 +492,20 @@ mod tests {
         // An error wins over a code sent beside it: the server said the request failed.
         assert_eq!(
             code(code_of(
-                "https://app.example/cb?error=access_denied&code=x&state=st4te"
+                "https://app.example/cb?error=access_denied&code=x&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s"
             )),
             Code::AccessDenied
         );
         assert_eq!(
             code(code_of(
-                "https://app.example/cb?error=weird%0Aline&state=st4te"
+                "https://app.example/cb?error=weird%0Aline&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s"
             )),
             Code::InvalidCallback
         );
         assert_eq!(
-            code(code_of("https://app.example/cb?error=&state=st4te")),
+            code(code_of(
+                "https://app.example/cb?error=&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s"
+            )),
             Code::InvalidCallback
         );
     }
@@ -363,12 +515,12 @@ mod tests {
         for href in [
             "",
             "not a url",
-            "/cb?code=a&state=st4te",
-            "https://app.example/cb?code=%E0%A4&state=st4te",
+            "/cb?code=a&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
+            "https://app.example/cb?code=%E0%A4&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
             "https://app.example/cb?code=a&state=%ZZ",
-            "https://app.example/cb?%=%&state=st4te",
+            "https://app.example/cb?%=%&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
             "https://app.example/cb?\u{0}",
-            "https://app.example/cb?&&&=&==&state=st4te",
+            "https://app.example/cb?&&&=&==&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
         ] {
             assert!(code_of(href).is_err(), "{href}");
         }
@@ -377,18 +529,20 @@ mod tests {
     #[test]
     fn fragment_mode_reads_the_fragment() {
         let cb = parse(
-            "https://app.example/cb?code=wrong#code=right&state=st4te",
+            "https://app.example/cb?code=wrong#code=right&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
             ResponseMode::Fragment,
         )
         .unwrap();
         let tx = lax();
-        let (got, matched) = cb.into_code(Some(&tx), NOW).unwrap();
+        let (got, matched) = cb
+            .into_code(Some(&tx.encode()), &config_for(&tx), NOW)
+            .unwrap();
         assert_eq!(got.expose(), "right");
-        assert_eq!(matched.state, "st4te");
+        assert_eq!(matched.state, "st4te-st4te-st4te-st4te-st4te-st4te-st4te-s");
         assert_eq!(
             code(
                 parse(
-                    "https://app.example/cb?code=a&state=st4te",
+                    "https://app.example/cb?code=a&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s",
                     ResponseMode::Fragment
                 )
                 .map(|_| Secret::new(String::new()))

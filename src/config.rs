@@ -60,6 +60,78 @@ fn req_str<J: Json>(obj: &J, key: &str, wrong: &'static str) -> Result<String> {
     json::string(obj, key).map_err(|_| invalid(wrong))
 }
 
+/// The authorization-request parameters whose meaning spa-oauth owns: it sets them, derives
+/// them from its own options (`prompt`, `loginHint`, `maxAge`, `audience`, `resource`), or
+/// checks what they imply. Set through `extraParams`, `max_age` would skip the `auth_time`
+/// check (OIDC Core 3.1.3.7 step 13), `response_mode=form_post` or `web_message` would send
+/// the response where the callback never reads it, and `request`/`request_uri` would replace
+/// the whole request (RFC 9101, RFC 9126). Refused, by name, where extraParams are read.
+pub(crate) const OWNED_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "response_mode",
+    "max_age",
+    "prompt",
+    "login_hint",
+    "audience",
+    "resource",
+    "request",
+    "request_uri",
+    "dpop_jkt",
+];
+
+/// `invalid_config` naming the parameter, when `params` sets one spa-oauth owns.
+pub(crate) fn check_extra_params(params: &[(String, String)]) -> Result<()> {
+    match params.iter().find(|(n, _)| OWNED_PARAMS.contains(&n.as_str())) {
+        Some((name, _)) => Err(Error::detail(
+            Code::InvalidConfig,
+            &[
+                "extraParams may not set ",
+                name,
+                ": spa-oauth sets it or checks what it implies (use its own option: prompt, loginHint, maxAge, audience, resource, responseMode, scope).",
+            ],
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Every member of a configuration object that `Config::from_json` reads, and nothing else.
+/// The package entry's getAccessToken fast path (pkg-template/index.js, `MEMBERS`) compares
+/// configs by exactly these, read the same way (own properties): two configs that differ in
+/// any other way are one configuration to the wasm, and two that differ here are not. Tests
+/// hold this list, the reads and the entry's copy equal (it exists for them only).
+#[cfg(test)]
+pub(crate) const MEMBERS: &[&str] = &[
+    "clientId",
+    "redirectUri",
+    "issuer",
+    "authorizationEndpoint",
+    "tokenEndpoint",
+    "scope",
+    "audience",
+    "resource",
+    "extraParams",
+    "tokenStorage",
+    "httpTimeoutMs",
+    "responseMode",
+    "clockSkewSeconds",
+];
+
+/// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
+/// sets (scopes, audiences), this is all the sorting needed: core's sort routines would add
+/// 6 KB of wasm.
+pub(crate) fn set_insert<T: Ord>(set: &mut Vec<T>, item: T) {
+    if let Err(at) = set.binary_search(&item) {
+        set.insert(at, item);
+    }
+}
+
 /// Reads an object of string values (`extraParams`).
 pub(crate) fn string_map<J: Json>(
     obj: &J,
@@ -214,6 +286,7 @@ impl Config {
         if self.extra_params.iter().any(|(n, _)| n.is_empty()) {
             return Err(invalid("extraParams must be an object of string values."));
         }
+        check_extra_params(&self.extra_params)?;
         if !(1..=600_000).contains(&self.http_timeout_ms) {
             return Err(invalid(
                 "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
@@ -329,8 +402,10 @@ impl Config {
         Ok(config)
     }
 
-    /// The storage key of this client's session: one per client and server, so two
-    /// configurations in one app never read each other's tokens.
+    /// The storage key of this client's session: one per client and server, and per what
+    /// the tokens are for (`scope`, `audience`, `resource`): two configurations in one app
+    /// never read each other's tokens, and a token asked for one API is never returned for
+    /// another. The scope is compared as a set (`"openid profile"` is `"profile openid"`).
     pub(crate) fn session_key(&self) -> String {
         let mut key = String::from("spa-oauth:session?");
         crate::form::push(&mut key, "client", &self.client_id);
@@ -340,6 +415,23 @@ impl Config {
             .or(self.authorization_endpoint.as_deref())
             .unwrap_or("");
         crate::form::push(&mut key, "server", server);
+        let mut scopes = Vec::new();
+        for s in self.scope.split(' ').filter(|s| !s.is_empty()) {
+            set_insert(&mut scopes, s);
+        }
+        let mut scope = String::new();
+        for s in scopes {
+            if !scope.is_empty() {
+                scope.push(' ');
+            }
+            scope.push_str(s);
+        }
+        crate::form::push(&mut key, "scope", &scope);
+        for (name, value) in [("audience", &self.audience), ("resource", &self.resource)] {
+            if let Some(v) = value {
+                crate::form::push(&mut key, name, v);
+            }
+        }
         key
     }
 }
@@ -351,6 +443,88 @@ mod tests {
 
     fn cfg(text: &str) -> Result<Config> {
         Config::from_json(&json(text))
+    }
+
+    /// A JSON view that records which top-level members are read.
+    struct Spy(
+        serde_json::Value,
+        std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+        bool,
+    );
+
+    impl Json for Spy {
+        fn parse(_: &str) -> Option<Self> {
+            None
+        }
+        fn get(&self, key: &str) -> Option<Self> {
+            if self.2 {
+                self.1.borrow_mut().push(key.into());
+            }
+            self.0
+                .get(key)
+                .map(|v| Spy(v.clone(), self.1.clone(), false))
+        }
+        fn is_object(&self) -> bool {
+            self.0.is_object()
+        }
+        fn is_null(&self) -> bool {
+            self.0.is_null()
+        }
+        fn as_string(&self) -> Option<String> {
+            self.0.as_str().map(Into::into)
+        }
+        fn as_f64(&self) -> Option<f64> {
+            self.0.as_f64()
+        }
+        fn as_bool(&self) -> Option<bool> {
+            self.0.as_bool()
+        }
+        fn entries(&self) -> Option<Vec<(String, Self)>> {
+            let o = self.0.as_object()?;
+            let child = |v: &serde_json::Value| Spy(v.clone(), self.1.clone(), false);
+            Some(o.iter().map(|(k, v)| (k.clone(), child(v))).collect())
+        }
+        fn elements(&self) -> Option<Vec<Self>> {
+            let a = self.0.as_array()?;
+            Some(
+                a.iter()
+                    .map(|v| Spy(v.clone(), self.1.clone(), false))
+                    .collect(),
+            )
+        }
+    }
+
+    #[test]
+    fn members_are_exactly_what_from_json_reads() {
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let full = json(
+            r#"{"clientId":"c","redirectUri":"https://app.example/cb","issuer":"https://id.example",
+               "scope":"openid","audience":"a","resource":"https://api.example","extraParams":{"x":"1"},
+               "tokenStorage":"local","httpTimeoutMs":5000,"responseMode":"fragment","clockSkewSeconds":5}"#,
+        );
+        Config::from_json(&Spy(full, seen.clone(), true)).unwrap();
+        let mut read = seen.borrow().clone();
+        read.sort();
+        read.dedup();
+        let mut members = MEMBERS.to_vec();
+        members.sort();
+        assert_eq!(read, members);
+    }
+
+    #[test]
+    fn the_package_entry_fingerprints_the_same_members() {
+        let entry = include_str!("../pkg-template/index.js");
+        let line = entry
+            .lines()
+            .find(|l| l.starts_with("const MEMBERS = ["))
+            .expect("index.js declares MEMBERS on one line");
+        let listed: Vec<&str> = line
+            .trim_start_matches("const MEMBERS = [")
+            .trim_end_matches("];")
+            .split(',')
+            .map(|m| m.trim().trim_matches('"'))
+            .collect();
+        assert_eq!(listed, MEMBERS);
     }
 
     fn err(text: &str) -> &'static str {
@@ -411,6 +585,69 @@ mod tests {
         // Endpoints with an issuer: the ID token can be checked.
         let both = cfg(&format!(r#"{{{plain},"issuer":"https://id.example"}}"#)).unwrap();
         assert_eq!(both.scope, "openid");
+    }
+
+    #[test]
+    fn a_session_is_per_client_server_scope_audience_and_resource() {
+        let key = |extra: &str| cfg(&format!("{{{MIN}{extra}}}")).unwrap().session_key();
+        let base = key(r#","scope":"openid api.read""#);
+        assert_eq!(
+            base,
+            "spa-oauth:session?client=spa&server=https%3A%2F%2Fid.example&scope=api.read+openid"
+        );
+        // The same set of scopes, in any order, is one session.
+        assert_eq!(key(r#","scope":"api.read openid""#), base);
+        // What changes the token's audience or scope is another session.
+        for other in [
+            r#","scope":"openid api.write""#,
+            r#","scope":"openid""#,
+            r#","scope":"openid api.read","audience":"https://api.example""#,
+            r#","scope":"openid api.read","resource":"https://api.example/""#,
+            r#","scope":"openid api.read","clientId":"other""#,
+            r#","scope":"openid api.read","issuer":"https://other.example""#,
+        ] {
+            assert_ne!(key(other), base, "{other}");
+        }
+        assert_ne!(
+            key(r#","scope":"openid","audience":"https://a.example""#),
+            key(r#","scope":"openid","resource":"https://a.example""#),
+        );
+        // What does not change the tokens keeps the session.
+        assert_eq!(
+            key(r#","scope":"openid api.read","httpTimeoutMs":500,"tokenStorage":"local""#),
+            base
+        );
+    }
+
+    #[test]
+    fn extra_params_may_not_set_a_parameter_spa_oauth_owns() {
+        for name in OWNED_PARAMS {
+            let e = cfg(&format!(r#"{{{MIN},"extraParams":{{"{name}":"x"}}}}"#)).unwrap_err();
+            assert_eq!(e.code, Code::InvalidConfig, "{name}");
+            assert!(
+                e.description
+                    .as_str()
+                    .starts_with(&format!("extraParams may not set {name}:")),
+                "{}",
+                e.description.as_str()
+            );
+        }
+        // The ones found in the wild that led here.
+        for name in ["max_age", "response_mode", "request_uri"] {
+            assert!(cfg(&format!(r#"{{{MIN},"extraParams":{{"{name}":"0"}}}}"#)).is_err());
+        }
+        // Parameters spa-oauth does not own pass, and names are case-sensitive (RFC 6749 3.1).
+        let c = cfg(&format!(
+            r#"{{{MIN},"extraParams":{{"ui_locales":"de","acr_values":"1","STATE":"x"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.extra_params.len(), 3);
+        let mut rust = Config {
+            issuer: Some("https://id.example".into()),
+            ..Config::new("spa", "https://app.example/cb")
+        };
+        rust.extra_params = vec![("max_age".into(), "0".into())];
+        assert_eq!(rust.validated().unwrap_err().code, Code::InvalidConfig);
     }
 
     #[test]
@@ -480,20 +717,5 @@ mod tests {
         assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":0}}"#)).starts_with("httpTimeoutMs"));
         assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":1.5}}"#)).starts_with("httpTimeoutMs"));
         assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":"10"}}"#)).starts_with("httpTimeoutMs"));
-    }
-
-    #[test]
-    fn session_keys_differ_per_client_and_server() {
-        let a = cfg(&format!("{{{MIN}}}")).unwrap();
-        let mut b = a.clone();
-        b.client_id = "other".into();
-        let mut c = a.clone();
-        c.issuer = Some("https://id2.example".into());
-        assert_ne!(a.session_key(), b.session_key());
-        assert_ne!(a.session_key(), c.session_key());
-        assert_eq!(
-            a.session_key(),
-            "spa-oauth:session?client=spa&server=https%3A%2F%2Fid.example"
-        );
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! The codes are a contract: JavaScript code switches on `AuthError.code` and Rust code on
 //! [`Code`]. Descriptions are fixed strings (no `format!` on the shipped path: every byte of
-//! formatting machinery is shipped to every user); the only text that comes from outside is a
-//! server's own `error_description` and `error_uri`, which are passed through verbatim.
+//! formatting machinery is shipped to every user), or a fixed sentence joined with the value it
+//! names (`Text::Detail`, built with `push_str`). The only text that comes from outside is a
+//! server's own `error_description`, passed on as text that is not to be trusted, and its
+//! `error_uri`, passed on only when it is an absolute `https` URL (`http` on loopback).
 
 /// The stable error codes. [`Code::as_str`] gives the string JavaScript sees.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -280,16 +282,24 @@ pub struct Error {
     pub description: Text,
     /// The server's `error` string, verbatim, when a server sent one.
     pub error: Option<String>,
-    /// The server's `error_uri`, when it sent one.
+    /// The server's `error_uri`, when it sent one that is an absolute `https` URL (`http`
+    /// only on loopback): a `javascript:` or `data:` URI is dropped, since apps show it as a
+    /// link.
     pub error_uri: Option<String>,
     /// The HTTP status, for errors that come from an HTTP response.
     pub status: Option<u16>,
 }
 
-/// A description: a fixed sentence from spa-oauth, or a server's text.
+/// A description: a fixed sentence from spa-oauth, one that names a value, or a server's
+/// text.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum Text {
     Fixed(&'static str),
+    /// spa-oauth's own sentence with the value it is about (a parameter's name, the issuer a
+    /// server sent).
+    Detail(String),
+    /// A server's `error_description`: untrusted text, never markup.
     Server(String),
 }
 
@@ -297,8 +307,17 @@ impl Text {
     pub fn as_str(&self) -> &str {
         match self {
             Text::Fixed(s) => s,
-            Text::Server(s) => s,
+            Text::Detail(s) | Text::Server(s) => s,
         }
+    }
+
+    /// `parts` joined: a sentence that names values, without `format!`.
+    pub(crate) fn join(parts: &[&str]) -> Text {
+        let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for p in parts {
+            s.push_str(p);
+        }
+        Text::Detail(s)
     }
 }
 
@@ -317,6 +336,14 @@ impl Error {
     /// An error with the code's default description.
     pub(crate) fn code(code: Code) -> Error {
         Error::new(code, code.default_description())
+    }
+
+    /// An error raised by spa-oauth whose description names values (see [`Text::join`]).
+    pub(crate) fn detail(code: Code, parts: &[&str]) -> Error {
+        Error {
+            description: Text::join(parts),
+            ..Error::code(code)
+        }
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Error {
@@ -341,7 +368,9 @@ impl Error {
             code,
             description,
             error: Some(error),
-            error_uri: uri,
+            // RFC 6749 4.1.2.1 and 5.2: a URI of a page for people; anything but a web URL
+            // (a `javascript:` URI) is dropped rather than handed to an app that links it.
+            error_uri: uri.filter(|u| crate::url::is_web_url(u)),
             status: None,
         })
     }
@@ -399,6 +428,42 @@ mod tests {
         assert_eq!(Code::from_server("back\\slash"), None);
         assert_eq!(Code::from_server("new\nline"), None);
         assert_eq!(Code::from_server("é"), None);
+    }
+
+    #[test]
+    fn error_uri_is_kept_only_when_it_is_a_web_url() {
+        let uri = |u: &str| {
+            Error::from_server("access_denied".into(), None, Some(u.into()))
+                .unwrap()
+                .error_uri
+        };
+        assert_eq!(
+            uri("https://id.example/errors#denied").as_deref(),
+            Some("https://id.example/errors#denied")
+        );
+        assert_eq!(
+            uri("http://localhost:4400/e").as_deref(),
+            Some("http://localhost:4400/e")
+        );
+        for bad in [
+            "javascript:alert(document.cookie)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "http://id.example/e",
+            "//evil.example/e",
+            "/relative",
+            "https://user@evil.example/",
+            "",
+        ] {
+            assert_eq!(uri(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn detail_joins_its_parts() {
+        let e = Error::detail(Code::InvalidConfig, &["a ", "b", "."]);
+        assert_eq!(e.description, Text::Detail("a b.".into()));
+        assert_eq!(e.description.as_str(), "a b.");
     }
 
     #[test]

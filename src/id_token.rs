@@ -15,10 +15,52 @@ pub(crate) struct Expected<'a> {
     pub nonce: Option<&'a str>,
     /// The `max_age` the login asked for: `auth_time` is then required and checked.
     pub max_age: Option<u64>,
-    /// On a refresh, the logged-in user: the new ID token must be about the same one (12.2).
-    pub sub: Option<&'a str>,
+    /// On a refresh, the claims of the ID token the session began with: the new one must be
+    /// about the same user, for the same audiences and party, from the same authentication
+    /// (12.2).
+    pub original: Option<&'a Original>,
     /// Clock tolerance for `exp`, `iat`, `nbf` and `auth_time` (seconds).
     pub skew: u64,
+}
+
+/// What OIDC Core 12.2 compares a refreshed ID token with: the first ID token's claims.
+#[derive(Clone, PartialEq, Debug)]
+pub(crate) struct Original {
+    sub: String,
+    /// Sorted: the comparison is of the sets.
+    aud: Vec<String>,
+    azp: Option<String>,
+    auth_time: Option<f64>,
+}
+
+impl Original {
+    /// From the claims stored with the session (checked when they were received); `None`
+    /// when they are not the claims of a valid ID token.
+    pub(crate) fn from_claims<J: Json>(claims: &J) -> Option<Original> {
+        Some(Original {
+            sub: json::string(claims, "sub").ok()?,
+            aud: audiences(claims),
+            azp: json::opt_string(claims, "azp").ok()?,
+            auth_time: date(claims, "auth_time", false, "").ok()?,
+        })
+    }
+}
+
+/// `aud`: a string or an array of strings, as a sorted list (empty when malformed).
+fn audiences<J: Json>(claims: &J) -> Vec<String> {
+    let list = match json::opt_strings(claims, "aud") {
+        Ok(Some(list)) => list,
+        Err(Field::WrongType) => match json::opt_string(claims, "aud") {
+            Ok(Some(one)) => vec![one],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let mut set = Vec::with_capacity(list.len());
+    for a in list {
+        crate::config::set_insert(&mut set, a);
+    }
+    set
 }
 
 /// A NumericDate claim (RFC 7519 2): required or optional, a JSON number either way.
@@ -45,22 +87,10 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
     if json::string(claims, "iss").ok().as_deref() != Some(e.issuer) {
         return Err(invalid("The ID token's iss is not the issuer."));
     }
-    // 2 (claims): sub is required; 12.2: the same user after a refresh.
+    // 2 (claims): sub is required.
     let sub = json::string(claims, "sub").map_err(|_| invalid("The ID token has no sub."))?;
-    if e.sub.is_some_and(|s| s != sub) {
-        return Err(invalid(
-            "The refreshed ID token's sub is not the logged-in user's.",
-        ));
-    }
     // Step 3: aud contains client_id (a string, or an array of strings).
-    let audiences = match json::opt_strings(claims, "aud") {
-        Ok(Some(list)) => list,
-        Err(Field::WrongType) => match json::opt_string(claims, "aud") {
-            Ok(Some(one)) => vec![one],
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
+    let audiences = audiences(claims);
     if !audiences.iter().any(|a| a == e.client_id) {
         return Err(invalid(
             "The ID token's aud does not contain the client_id.",
@@ -70,7 +100,7 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
     // azp names the party the token was issued to, and that must be this client.
     let azp = json::opt_string(claims, "azp")
         .map_err(|_| invalid("The ID token's azp is not a string."))?;
-    match azp {
+    match &azp {
         Some(a) if a != e.client_id => {
             return Err(invalid("The ID token's azp is not the client_id."))
         }
@@ -78,6 +108,39 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
             return Err(invalid("The ID token has several audiences but no azp."))
         }
         _ => {}
+    }
+    let auth_time = date(
+        claims,
+        "auth_time",
+        e.max_age.is_some(),
+        "The ID token has no numeric auth_time, but maxAge was asked.",
+    )?;
+    // 12.2: a refreshed ID token is the first one renewed: the same user, the same
+    // audiences (no audience added since), the same azp (or none, as before), and the time
+    // of the original authentication.
+    if let Some(o) = e.original {
+        if o.sub != sub {
+            return Err(invalid(
+                "The refreshed ID token's sub is not the logged-in user's.",
+            ));
+        }
+        if o.aud != audiences {
+            return Err(invalid(
+                "The refreshed ID token's aud is not the first ID token's (OIDC Core 12.2).",
+            ));
+        }
+        if o.azp != azp {
+            return Err(invalid(
+                "The refreshed ID token's azp is not the first ID token's (OIDC Core 12.2).",
+            ));
+        }
+        if let (Some(first), Some(now_at)) = (o.auth_time, auth_time) {
+            if first != now_at {
+                return Err(invalid(
+                    "The refreshed ID token's auth_time is not the original authentication's (OIDC Core 12.2).",
+                ));
+            }
+        }
     }
     let now = now as f64;
     let skew = e.skew as f64;
@@ -103,13 +166,7 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
             return Err(invalid("The ID token's nonce does not match the login's."));
         }
     }
-    // Step 13: with max_age, auth_time is required and must be recent enough.
-    let auth_time = date(
-        claims,
-        "auth_time",
-        e.max_age.is_some(),
-        "The ID token has no numeric auth_time, but maxAge was asked.",
-    )?;
+    // Step 13: with max_age, auth_time is required (read above) and must be recent enough.
     if let (Some(max_age), Some(at)) = (e.max_age, auth_time) {
         if now > at + max_age as f64 + skew {
             return Err(invalid("The ID token's auth_time is older than maxAge."));
@@ -145,7 +202,7 @@ mod tests {
             client_id: "spa",
             nonce: Some("n0nce"),
             max_age: None,
-            sub: None,
+            original: None,
             skew: 60,
         }
     }
@@ -194,18 +251,60 @@ mod tests {
     fn sub_is_required_and_kept_across_refreshes() {
         assert!(fails(&without("sub"), &expected()).contains("sub"));
         assert!(fails(&with("sub", j!("")), &expected()).contains("sub"));
+        let bob = Original::from_claims(&with("sub", j!("bob"))).unwrap();
         let refresh = Expected {
             nonce: None,
-            sub: Some("bob"),
+            original: Some(&bob),
             ..expected()
         };
         assert!(fails(&claims(), &refresh).contains("sub"));
+        let alice = Original::from_claims(&claims()).unwrap();
         let same = Expected {
             nonce: None,
-            sub: Some("alice"),
+            original: Some(&alice),
             ..expected()
         };
         assert!(check(&without("nonce"), &same, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_refreshed_id_token_keeps_the_first_ones_aud_azp_and_auth_time() {
+        let first = with("aud", j!(["spa", "api"]));
+        let mut first = first;
+        first["azp"] = j!("spa");
+        let original = Original::from_claims(&first).unwrap();
+        let refresh = Expected {
+            nonce: None,
+            original: Some(&original),
+            ..expected()
+        };
+        // The same claims, audiences in another order: the same token renewed.
+        let mut renewed = first.clone();
+        renewed["aud"] = j!(["api", "spa"]);
+        assert!(check(&renewed, &refresh, NOW).is_ok());
+        // An audience added on refresh, even with azp set to this client: refused.
+        let mut added = first.clone();
+        added["aud"] = j!(["spa", "api", "other-api"]);
+        assert!(fails(&added, &refresh).contains("aud"));
+        // An audience dropped.
+        let mut dropped = first.clone();
+        dropped["aud"] = j!("spa");
+        dropped.as_object_mut().unwrap().remove("azp");
+        assert!(fails(&dropped, &refresh).contains("aud"));
+        // azp appearing where the first token had none.
+        let plain = Original::from_claims(&claims()).unwrap();
+        let refresh_plain = Expected {
+            nonce: None,
+            original: Some(&plain),
+            ..expected()
+        };
+        assert!(fails(&with("azp", j!("spa")), &refresh_plain).contains("azp"));
+        // auth_time must stay the original authentication's.
+        assert!(fails(&with("auth_time", j!(NOW - 5)), &refresh_plain).contains("auth_time"));
+        assert!(check(&without("auth_time"), &refresh_plain, NOW).is_ok());
+        // Claims that are not those of a valid ID token give no original.
+        assert_eq!(Original::from_claims(&without("sub")), None);
+        assert_eq!(Original::from_claims(&with("azp", j!(1))), None);
     }
 
     #[test]

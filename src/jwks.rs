@@ -13,9 +13,33 @@ pub(crate) struct Jwk {
     pub members: Vec<(&'static str, String)>,
 }
 
-/// The smallest RSA modulus accepted: 2048 bits (RFC 7518 3.3 and 3.5), as base64url
-/// characters of its 256 bytes.
-const MIN_RSA_N_CHARS: usize = 342;
+/// The smallest RSA modulus accepted: 2048 bits (RFC 7518 3.3 and 3.5).
+const MIN_RSA_BITS: usize = 2048;
+
+/// The bytes of a big-endian unsigned integer without its leading zero bytes.
+fn significant(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes.get(first..).unwrap_or(&[])
+}
+
+/// An RSA public key strong enough to trust: a modulus of at least 2048 bits, counted
+/// without leading zero bytes (a zero-padded 1024-bit modulus is as long in base64url), and
+/// an odd public exponent of at least 65537 (FIPS 186-5 A.1.1; e = 3 keys are what the
+/// signature-forgery attacks on sloppy PKCS#1 v1.5 verifiers need, RFC 8017 8.2).
+fn is_strong_rsa(n: &str, e: &str) -> bool {
+    let (Some(n), Some(e)) = (crate::b64url::decode(n), crate::b64url::decode(e)) else {
+        return false;
+    };
+    let (n, e) = (significant(&n), significant(&e));
+    let bits = match n.first() {
+        Some(&top) => n.len() * 8 - top.leading_zeros() as usize,
+        None => 0,
+    };
+    let odd = e.last().is_some_and(|b| b & 1 == 1);
+    // 65537 = 0x01_00_01: three significant bytes, or more.
+    let at_least_65537 = e.len() > 3 || (e.len() == 3 && e >= [1, 0, 1].as_slice());
+    bits >= MIN_RSA_BITS && odd && at_least_65537
+}
 
 /// The JWK members that carry the key, for the key type `alg` needs; `None` when `key` is
 /// not such a key.
@@ -33,12 +57,10 @@ fn key_for<J: Json>(key: &J, alg: Alg) -> Option<Jwk> {
     for &name in names {
         members.push((name, s(name)?));
     }
-    if kty == "RSA"
-        && members
-            .first()
-            .is_none_or(|(_, n)| n.len() < MIN_RSA_N_CHARS)
-    {
-        return None;
+    if let [(_, n), (_, e)] = members.as_slice() {
+        if kty == "RSA" && !is_strong_rsa(n, e) {
+            return None;
+        }
     }
     Some(Jwk { kty, members })
 }
@@ -202,6 +224,47 @@ mod tests {
         // Missing members.
         let no_e = format!(r#"{{"kty":"RSA","kid":"k","n":"{N}"}}"#);
         assert_eq!(select(&set(&[&no_e]), Alg::Rs256, Some("k")).unwrap(), None);
+    }
+
+    #[test]
+    fn rsa_keys_need_2048_significant_bits_and_an_odd_exponent_of_at_least_65537() {
+        let key = |n: &str, e: &str| {
+            let k = format!(r#"{{"kty":"RSA","kid":"k","n":"{n}","e":"{e}"}}"#);
+            select(&set(&[&k]), Alg::Rs256, Some("k"))
+                .unwrap()
+                .is_some()
+        };
+        assert!(key(N, "AQAB"), "2048 bits, e = 65537");
+        // A 1024-bit modulus padded with 128 zero bytes is 342 characters long, as long as
+        // a 2048-bit one.
+        let n1024 = crate::b64url::decode(N).unwrap()[..128].to_vec();
+        let padded = crate::b64url::encode(&[vec![0u8; 128], n1024].concat());
+        assert_eq!(padded.len(), N.len());
+        assert!(!key(&padded, "AQAB"));
+        // One bit short: 2047 bits.
+        let mut n2047 = crate::b64url::decode(N).unwrap();
+        n2047[0] = 0x7f;
+        assert!(!key(&crate::b64url::encode(&n2047), "AQAB"));
+        n2047[0] = 0x80;
+        assert!(
+            key(&crate::b64url::encode(&n2047), "AQAB"),
+            "exactly 2048 bits"
+        );
+        // Exponents: 3, even, 65535, below 65537 but odd; a zero-padded 65537 and a larger
+        // odd one are fine.
+        for (e, ok) in [
+            ("Aw", false),
+            ("AQAA", false),
+            ("__8", false),
+            ("AQAB", true),
+            ("AAEAAQ", true),
+            ("AQAAAQ", true),
+            ("", false),
+            ("AA", false),
+            ("!!", false),
+        ] {
+            assert_eq!(key(N, e), ok, "e = {e}");
+        }
     }
 
     #[test]

@@ -15,6 +15,11 @@ pub struct LogoutOptions {
     pub post_logout_redirect_uri: Option<String>,
     /// Revoke the refresh and access tokens first (default true).
     pub revoke: bool,
+    /// Send the ID token as `id_token_hint` (default true). The logout URL is the one place a
+    /// token goes into a URL, where the server's logs and the browser's history can keep it
+    /// (RP-Initiated Logout 2 recommends the hint; without it the server may ask the user to
+    /// confirm the logout). `false` leaves it out; `client_id` still names the client.
+    pub id_token_hint: bool,
 }
 
 impl Default for LogoutOptions {
@@ -22,6 +27,7 @@ impl Default for LogoutOptions {
         LogoutOptions {
             post_logout_redirect_uri: None,
             revoke: true,
+            id_token_hint: true,
         }
     }
 }
@@ -48,9 +54,13 @@ impl LogoutOptions {
         let revoke = json::opt_bool(obj, "revoke")
             .map_err(|_| invalid("revoke must be a boolean."))?
             .unwrap_or(true);
+        let id_token_hint = json::opt_bool(obj, "idTokenHint")
+            .map_err(|_| invalid("idTokenHint must be a boolean."))?
+            .unwrap_or(true);
         Ok(LogoutOptions {
             post_logout_redirect_uri,
             revoke,
+            id_token_hint,
         })
     }
 }
@@ -76,7 +86,8 @@ pub(crate) fn state_key(state: &str) -> String {
     k
 }
 
-/// The logout URL (RP-Initiated Logout 2): `id_token_hint` when there is an ID token,
+/// The logout URL (RP-Initiated Logout 2): `id_token_hint` when there is an ID token and
+/// the options do not leave it out,
 /// `client_id` always (so the server can check `post_logout_redirect_uri` without one), and
 /// with `post_logout_redirect_uri` a `state`, which the server passes back so that the page
 /// it returns to can tell a logout's return from a forged or stale login response.
@@ -88,7 +99,7 @@ pub(crate) fn end_session_url(
     state: &str,
 ) -> String {
     let mut u = url::with_query_start(endpoint);
-    if let Some(t) = id_token {
+    if let Some(t) = id_token.filter(|_| options.id_token_hint) {
         form::push(&mut u, "id_token_hint", t.expose());
     }
     form::push(&mut u, "client_id", &config.client_id);
@@ -120,7 +131,11 @@ mod tests {
             Some("https://app.example/")
         );
         assert!(!o.revoke);
+        assert!(o.id_token_hint);
+        let o = LogoutOptions::from_json(Some(&json(r#"{"idTokenHint":false}"#))).unwrap();
+        assert!(!o.id_token_hint);
         for bad in [
+            r#"{"idTokenHint":"no"}"#,
             r#"{"postLogoutRedirectUri":"/"}"#,
             r#"{"postLogoutRedirectUri":"http://app.example/"}"#,
             r#"{"revoke":"no"}"#,
@@ -153,7 +168,7 @@ mod tests {
         let c = Config::from_json(&json(r#"{"clientId":"spa","redirectUri":"https://app.example/","issuer":"https://id.example"}"#)).unwrap();
         let o = LogoutOptions {
             post_logout_redirect_uri: Some("https://app.example/bye?x=1".into()),
-            revoke: true,
+            ..LogoutOptions::default()
         };
         let u = end_session_url(
             "https://id.example/session/end",
@@ -179,5 +194,13 @@ mod tests {
             "st8",
         );
         assert_eq!(u, "https://id.example/logout?tenant=1&client_id=spa");
+        // idTokenHint: false keeps the ID token out of the URL (I2).
+        let o = LogoutOptions {
+            id_token_hint: false,
+            ..LogoutOptions::default()
+        };
+        let t = Secret::new("a.b.c".into());
+        let u = end_session_url("https://id.example/logout", &c, Some(&t), &o, "st8");
+        assert_eq!(u, "https://id.example/logout?client_id=spa");
     }
 }

@@ -11,6 +11,15 @@ pub(crate) fn verifier(random: &[u8; 32]) -> Secret {
     Secret::new(b64url::encode(random))
 }
 
+/// RFC 7636 4.1: a code verifier is 43 to 128 characters of `[A-Z] / [a-z] / [0-9] / "-" /
+/// "." / "_" / "~"`. Also what spa-oauth's `state` and `nonce` are made of (43 characters of
+/// base64url), so a stored transaction can be checked for all three.
+pub(crate) fn is_verifier(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
 /// `code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 4.2).
 pub(crate) fn challenge(verifier: &Secret) -> String {
     b64url::encode(&Sha256::digest(verifier.expose().as_bytes()))
@@ -19,6 +28,16 @@ pub(crate) fn challenge(verifier: &Secret) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verifier_syntax() {
+        assert!(is_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+        assert!(is_verifier(&"a~.-_".repeat(26)[..128]));
+        assert!(!is_verifier(&"a".repeat(42)));
+        assert!(!is_verifier(&"a".repeat(129)));
+        assert!(!is_verifier(&format!("{}+", "a".repeat(42))));
+        assert!(!is_verifier(&format!("{}=", "a".repeat(42))));
+    }
 
     #[test]
     fn rfc_7636_appendix_b() {

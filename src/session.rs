@@ -105,6 +105,17 @@ impl Session {
         s
     }
 
+    /// Whether two stored texts hold the same access and refresh tokens: the second write of
+    /// a refresh (the rotated session first, then with its ID token checked) is no new
+    /// session change to report.
+    pub(crate) fn same_tokens(a: &str, b: &str) -> bool {
+        let tokens = |s: &str| {
+            let mut p = Pairs::parse(s).ok()?;
+            Some((p.take("access_token")?, p.take("refresh_token")))
+        };
+        matches!((tokens(a), tokens(b)), (Some(x), Some(y)) if x == y)
+    }
+
     pub(crate) fn decode(s: &str) -> Option<Session> {
         let mut p = Pairs::parse(s).ok()?;
         let expires_at = match p.take("expires_at") {
@@ -121,7 +132,16 @@ impl Session {
             token_endpoint: p.take("token_endpoint")?,
             client_id: p.take("client_id")?,
         };
-        (!session.access_token.expose().is_empty()).then_some(session)
+        // Storage is input (see `Transaction::decode`): the values get the checks they got
+        // when the token response was read, and the refresh endpoint the endpoint rules.
+        let valid = crate::token::is_b64token(session.access_token.expose())
+            && [&session.refresh_token, &session.id_token]
+                .into_iter()
+                .flatten()
+                .all(|t| !t.expose().is_empty())
+            && crate::url::is_safe_endpoint(&session.token_endpoint)
+            && !session.client_id.is_empty();
+        valid.then_some(session)
     }
 }
 
@@ -148,6 +168,19 @@ mod tests {
             "spa",
             None,
         )
+    }
+
+    #[test]
+    fn a_rewrite_with_the_same_tokens_is_no_change() {
+        let s = session(Some(3600), Some("rt1"));
+        let checked = Session {
+            claims: Some("{}".into()),
+            ..session(Some(3600), Some("rt1"))
+        };
+        assert!(Session::same_tokens(&s.encode(), &checked.encode()));
+        let rotated = session(Some(3600), Some("rt2"));
+        assert!(!Session::same_tokens(&s.encode(), &rotated.encode()));
+        assert!(!Session::same_tokens(&s.encode(), "garbage=%"));
     }
 
     #[test]
@@ -236,5 +269,20 @@ mod tests {
             Session::decode(&s.encode().replace("access_token=at", "access_token=")),
             None
         );
+        // Edited where the refresh token would be sent, or given a token no server issues.
+        for (from, to) in [
+            ("token_endpoint=https", "token_endpoint=javascript"),
+            (
+                "token_endpoint=https%3A%2F%2Fid",
+                "token_endpoint=http%3A%2F%2Fevil",
+            ),
+            ("access_token=at", "access_token=a+t"),
+            ("refresh_token=r%2Ft%2B%3D%3D", "refresh_token="),
+            ("client_id=spa", "client_id="),
+        ] {
+            let edited = s.encode().replace(from, to);
+            assert_ne!(edited, s.encode(), "{from}");
+            assert_eq!(Session::decode(&edited), None, "{from} -> {to}");
+        }
     }
 }

@@ -55,6 +55,17 @@ fn invalid(description: &'static str, status: u16) -> Error {
     Error::new(Code::InvalidResponse, description).with_status(status)
 }
 
+/// What a response whose body is over `MAX_BODY_BYTES` is: for a 2xx, `invalid_response`
+/// (no token response or document is that large); otherwise the server's failure, as for an
+/// error page that is not JSON. The shell stops reading at the limit and asks this.
+pub(crate) fn oversized(status: u16) -> Error {
+    if (200..300).contains(&status) {
+        invalid("The response body is larger than 1 MB.", status)
+    } else {
+        Error::code(Code::ServerError).with_status(status)
+    }
+}
+
 /// Reads a JSON object body of a 2xx response. Anything else is the error the server meant,
 /// or `invalid_response`.
 pub(crate) fn json_body<J: Json>(status: u16, body: &str) -> Result<J> {
@@ -62,7 +73,7 @@ pub(crate) fn json_body<J: Json>(status: u16, body: &str) -> Result<J> {
         return Err(http_error::<J>(status, body));
     }
     if body.len() > MAX_BODY_BYTES {
-        return Err(invalid("The response body is larger than 1 MB.", status));
+        return Err(oversized(status));
     }
     match J::parse(body) {
         Some(v) if v.is_object() => Ok(v),
@@ -90,7 +101,7 @@ pub(crate) fn http_error<J: Json>(status: u16, body: &str) -> Error {
 
 /// RFC 6750 2.1 `b64token`: the characters a Bearer token can hold in an Authorization
 /// header. Anything else would be refused by `fetch`, or worse, reinterpreted.
-fn is_b64token(s: &str) -> bool {
+pub(crate) fn is_b64token(s: &str) -> bool {
     let body = s.trim_end_matches('=');
     !body.is_empty()
         && body
@@ -278,6 +289,10 @@ mod tests {
             "x".repeat(MAX_BODY_BYTES)
         );
         assert_eq!(err(200, &big).code, Code::InvalidResponse);
+        // What the shell answers when it stops reading at the limit.
+        assert_eq!(oversized(201).code, Code::InvalidResponse);
+        let e = oversized(400);
+        assert_eq!((e.code, e.status), (Code::ServerError, Some(400)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use crate::form::{self, Pairs};
 use crate::secret::Secret;
+use crate::{pkce, url};
 
 /// How long a login may take before its transaction is refused (seconds).
 pub const MAX_AGE_SECS: u64 = 600;
@@ -77,8 +78,11 @@ impl Transaction {
         s
     }
 
-    /// Reads a stored transaction; `None` when anything is missing or malformed (storage
-    /// can be edited by anyone with devtools or script access: it is input like any other).
+    /// Reads a stored transaction; `None` when anything is missing or malformed. Storage
+    /// can be edited by any script of the origin, an extension or devtools: it is input like
+    /// any other, and gets the checks the values got when they were first accepted (the
+    /// endpoint and redirect URI rules of `Config`, the verifier syntax of RFC 7636 4.1, a
+    /// same-origin `returnTo`).
     pub(crate) fn decode(s: &str) -> Option<Transaction> {
         let mut p = Pairs::parse(s).ok()?;
         let tx = Transaction {
@@ -98,19 +102,38 @@ impl Transaction {
             },
             created_at: form::parse_u64(&p.take("created_at")?)?,
         };
-        (!tx.state.is_empty() && !tx.verifier.expose().is_empty()).then_some(tx)
+        let valid = pkce::is_verifier(&tx.state)
+            && pkce::is_verifier(tx.verifier.expose())
+            && tx
+                .nonce
+                .as_ref()
+                .is_none_or(|n| pkce::is_verifier(n.expose()))
+            && !tx.client_id.is_empty()
+            && url::is_safe_redirect_uri(&tx.redirect_uri)
+            && url::is_safe_endpoint(&tx.token_endpoint)
+            && tx.issuer.as_deref().is_none_or(url::is_safe_endpoint)
+            && tx.return_to.as_deref().is_none_or(url::is_same_origin_path);
+        valid.then_some(tx)
     }
 }
+
+/// The sample transaction's state.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) const STATE: &str = "st4te-st4te-st4te-st4te-st4te-st4te-st4te-s";
+
+/// The sample transaction's nonce.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) const NONCE: &str = "n0nce-n0nce-n0nce-n0nce-n0nce-n0nce-n0nce-n";
 
 #[cfg(any(test, feature = "fuzzing"))]
 impl Transaction {
     /// A complete transaction for the tests and the fuzz targets: issuer https://id.example,
-    /// client "spa", state "st4te", nonce "n0nce", created at 1,700,000,000.
+    /// client "spa", state `STATE`, nonce `NONCE`, created at 1,700,000,000.
     pub(crate) fn sample() -> Transaction {
         Transaction {
-            state: "st4te".into(),
+            state: STATE.into(),
             verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
-            nonce: Some(Secret::new("n0nce".into())),
+            nonce: Some(Secret::new(NONCE.into())),
             client_id: "spa".into(),
             redirect_uri: "https://app.example/cb?x=1&y=%20".into(),
             token_endpoint: "https://id.example/token".into(),
@@ -166,6 +189,37 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_record_gets_the_checks_its_values_got_when_first_accepted() {
+        let ok = Transaction::sample();
+        let edited = |f: &dyn Fn(&mut Transaction)| {
+            let mut tx = Transaction::sample();
+            f(&mut tx);
+            Transaction::decode(&tx.encode())
+        };
+        assert_eq!(edited(&|_| {}), Some(ok));
+        let bad: [&dyn Fn(&mut Transaction); 10] = [
+            // Where the code and verifier would go: another scheme, plain http off loopback.
+            &|t| t.token_endpoint = "javascript:alert(1)".into(),
+            &|t| t.token_endpoint = "http://evil.example/token".into(),
+            &|t| t.token_endpoint = "https://id.example/token#x".into(),
+            &|t| t.redirect_uri = "https://app.example/cb#x".into(),
+            &|t| t.issuer = Some("http://evil.example".into()),
+            &|t| t.return_to = Some("//evil.example/".into()),
+            &|t| t.verifier = Secret::new("short".into()),
+            &|t| t.verifier = Secret::new("a".repeat(129)),
+            &|t| {
+                t.nonce = Some(Secret::new(
+                    "bad nonce with spaces and more than 43 chars".into(),
+                ))
+            },
+            &|t| t.client_id = String::new(),
+        ];
+        for (i, f) in bad.iter().enumerate() {
+            assert_eq!(edited(f), None, "edit {i}");
+        }
+    }
+
+    #[test]
     fn expires_after_ten_minutes() {
         let tx = Transaction::sample();
         assert!(!tx.is_expired(tx.created_at));
@@ -177,6 +231,7 @@ mod tests {
 
     #[test]
     fn keys_are_per_state() {
+        assert_eq!(Transaction::sample().state, STATE);
         assert_eq!(Transaction::key("abc"), "spa-oauth:tx:abc");
         assert_ne!(Transaction::key("a"), Transaction::key("b"));
     }

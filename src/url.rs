@@ -74,14 +74,35 @@ fn is_loopback(origin: &str) -> bool {
     )
 }
 
+/// Whether two absolute URLs name the same page: the same origin (scheme and host compared
+/// ASCII case-insensitively, a default port written or not) and the same path (an empty one
+/// is `/`), whatever their queries and fragments. The callback URL a browser shows is
+/// normalised this way, and a redirect URI as configured may not be.
+pub(crate) fn same_page(a: &str, b: &str) -> bool {
+    fn key(url: &str) -> Option<(String, &str)> {
+        let p = split(url)?;
+        let mut origin = p.origin.to_ascii_lowercase();
+        for default in ["https://", "http://"] {
+            let port = if default == "https://" { ":443" } else { ":80" };
+            if origin.starts_with(default) && origin.ends_with(port) {
+                origin.truncate(origin.len() - port.len());
+            }
+        }
+        Some((origin, if p.path.is_empty() { "/" } else { p.path }))
+    }
+    matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// An absolute `https` URL, or `http` on a loopback host.
+pub(crate) fn is_web_url(url: &str) -> bool {
+    split(url).is_some_and(|p| url.starts_with("https://") || is_loopback(p.origin))
+}
+
 /// An endpoint or issuer the library will talk to: absolute, `https` (RFC 9700 2.6 and
 /// RFC 6749 3.1.2.1 want TLS) or `http` on a loopback host, and no fragment (RFC 6749 3.1,
 /// RFC 8414 2). A query is allowed on endpoints and kept (RFC 6749 3.1).
 pub(crate) fn is_safe_endpoint(url: &str) -> bool {
-    match split(url) {
-        Some(p) => p.fragment.is_none() && (url.starts_with("https://") || is_loopback(p.origin)),
-        None => false,
-    }
+    is_web_url(url) && !url.contains('#')
 }
 
 /// A redirect URI (RFC 6749 3.1.2): absolute, no fragment; `https`, or `http` on loopback.
@@ -116,6 +137,32 @@ pub(crate) fn with_query_start(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_page_compares_origin_and_path_only() {
+        let cb = "https://app.example/cb?a=1";
+        for same in [
+            "https://app.example/cb",
+            "https://app.example/cb?code=x&state=y",
+            "https://APP.example/cb#code=x",
+            "https://app.example:443/cb",
+        ] {
+            assert!(same_page(same, cb), "{same}");
+        }
+        assert!(same_page("http://localhost:80/", "http://localhost"));
+        for other in [
+            "https://app.example/cb/",
+            "https://app.example/CB",
+            "https://app.example/other?cb",
+            "https://app.example:8443/cb",
+            "http://app.example/cb",
+            "https://evil.example/cb",
+            "https://app.example.evil.example/cb",
+            "not a url",
+        ] {
+            assert!(!same_page(other, cb), "{other}");
+        }
+    }
 
     #[test]
     fn splits_absolute_urls() {

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 fn object(members: &[(&str, JsValue)]) -> Object {
-    let o = Object::new();
+    let o = super::js_value::dictionary();
     for (k, v) in members {
         let _ = Reflect::set(&o, &JsValue::from_str(k), v);
     }

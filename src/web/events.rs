@@ -143,6 +143,7 @@ fn hook_storage_event() {
             return;
         }
         let kind = match (e.old_value(), e.new_value()) {
+            (Some(old), Some(new)) if crate::session::Session::same_tokens(&old, &new) => return,
             (None, Some(_)) => SessionEventKind::Login,
             (Some(_), Some(_)) => SessionEventKind::Refresh,
             _ => SessionEventKind::Logout,

@@ -2,13 +2,13 @@
 //! them: it loads the wasm lazily and turns the plain error objects made here into
 //! `AuthError` instances.
 
-use super::{events, flows};
+use super::{events, flows, promise};
 use crate::authorize::LoginOptions;
 use crate::config::{Config, TokenStorage};
 use crate::error::Error;
 use crate::json::{self, Json};
 use crate::logout::LogoutOptions;
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
@@ -67,14 +67,21 @@ fn config(value: &JsValue) -> Result<Config, JsValue> {
 }
 
 #[wasm_bindgen(js_name = startLogin)]
-pub async fn start_login(config_js: JsValue, options: JsValue) -> Result<(), JsValue> {
-    let config = config(&config_js)?;
-    let options = LoginOptions::from_json(Some(&options)).map_err(to_js)?;
-    flows::start_login(&config, &options).await.map_err(to_js)
+pub fn start_login(config_js: JsValue, options: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let config = config(&config_js)?;
+        let options = LoginOptions::from_json(Some(&options)).map_err(to_js)?;
+        flows::start_login(&config, &options).await.map_err(to_js)?;
+        Ok(JsValue::UNDEFINED)
+    }))
 }
 
 #[wasm_bindgen(js_name = handleCallback)]
-pub async fn handle_callback(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub fn handle_callback(config_js: JsValue, options: JsValue) -> Promise {
+    promise(Box::pin(handle_callback_job(config_js, options)))
+}
+
+async fn handle_callback_job(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let config = config(&config_js)?;
     let url = json::opt_string(&options, "url").map_err(|_| {
         to_js(Error::new(
@@ -96,7 +103,11 @@ pub async fn handle_callback(config_js: JsValue, options: JsValue) -> Result<JsV
 /// (`flows::usable_token`), `[token, untilMs, storage, key, text, writes]`: what the package
 /// entry keeps for its fast path (pkg-template/index.js).
 #[wasm_bindgen(js_name = getAccessToken)]
-pub async fn get_access_token(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub fn get_access_token(config_js: JsValue, options: JsValue) -> Promise {
+    promise(Box::pin(get_access_token_job(config_js, options)))
+}
+
+async fn get_access_token_job(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let config = config(&config_js)?;
     let force = bool_option(&options, "forceRefresh", "forceRefresh must be a boolean.")?;
     let token = flows::get_access_token(&config, force)
@@ -148,11 +159,13 @@ pub fn is_authenticated(config_js: JsValue) -> Result<bool, JsValue> {
 }
 
 #[wasm_bindgen(js_name = getUser)]
-pub async fn get_user(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let config = config(&config_js)?;
-    let userinfo = bool_option(&options, "userinfo", "userinfo must be a boolean.")?;
-    let user = flows::get_user(&config, userinfo).await.map_err(to_js)?;
-    Ok(user.unwrap_or(JsValue::NULL))
+pub fn get_user(config_js: JsValue, options: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let config = config(&config_js)?;
+        let userinfo = bool_option(&options, "userinfo", "userinfo must be a boolean.")?;
+        let user = flows::get_user(&config, userinfo).await.map_err(to_js)?;
+        Ok(user.unwrap_or(JsValue::NULL))
+    }))
 }
 
 /// `onSessionChange(config, callback)`: returns the function that unsubscribes.
@@ -178,8 +191,11 @@ pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValu
 }
 
 #[wasm_bindgen]
-pub async fn logout(config_js: JsValue, options: JsValue) -> Result<(), JsValue> {
-    let config = config(&config_js)?;
-    let options = LogoutOptions::from_json(Some(&options)).map_err(to_js)?;
-    flows::logout(&config, &options).await.map_err(to_js)
+pub fn logout(config_js: JsValue, options: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let config = config(&config_js)?;
+        let options = LogoutOptions::from_json(Some(&options)).map_err(to_js)?;
+        flows::logout(&config, &options).await.map_err(to_js)?;
+        Ok(JsValue::UNDEFINED)
+    }))
 }

@@ -14,6 +14,7 @@ use crate::id_token::Expected;
 use crate::json::{self, Json};
 use crate::logout::{self, LogoutOptions};
 use crate::metadata::Metadata;
+use crate::refresh;
 use crate::secret::Secret;
 use crate::session::{Next, Session, REFRESH_MARGIN_SECS};
 use crate::token;
@@ -192,15 +193,17 @@ pub async fn handle_callback(config: &Config, url: Option<&str>) -> Result<Callb
             // Taken out of storage before the first await: whatever happens next, this
             // code is redeemed at most once (RFC 6749 4.1.2: codes are single-use).
             let stored = storage::take(Store::Session, &Transaction::key(&cb.state))?;
-            let tx = stored.as_deref().and_then(Transaction::decode);
-            let result = redeem(config, cb, tx.as_ref()).await;
+            // The address bar is cleaned before the first request, so that nothing else
+            // that runs meanwhile (an analytics snippet, an error reporter) reads the code
+            // from it (RFC 9700 4.2.4). The transaction is consumed already: a reload now
+            // could not redeem the code anyway.
             if clean {
                 if let Some(cleaned) = callback::cleaned_url(&href, mode) {
                     location::replace(&cleaned);
                     CLEANED.with_borrow_mut(|c| *c = Some((cleaned, state.clone())));
                 }
             }
-            result
+            redeem(config, cb, stored.as_deref()).await
         })
         .await
 }
@@ -208,10 +211,10 @@ pub async fn handle_callback(config: &Config, url: Option<&str>) -> Result<Callb
 async fn redeem(
     config: &Config,
     cb: callback::Callback,
-    tx: Option<&Transaction>,
+    stored: Option<&str>,
 ) -> Result<CallbackResult> {
-    let (code, tx) = cb.into_code(tx, now())?;
-    let body = token::code_grant(tx, &code);
+    let (code, tx) = cb.into_code(stored, config, now())?;
+    let body = token::code_grant(&tx, &code);
     let r = http::send(
         &tx.token_endpoint,
         Some(&body),
@@ -234,7 +237,7 @@ async fn redeem(
                 client_id: &tx.client_id,
                 nonce: Some(nonce.expose()),
                 max_age: tx.max_age,
-                sub: None,
+                original: None,
                 skew: config.clock_skew_seconds,
             };
             let claims = id_token::validate(config, issuer, &token, &expected).await?;
@@ -281,7 +284,7 @@ pub(super) fn arm_expiry(config: &Config, session: &Session) {
         .min(0x7fff_ffff);
     let config = config.clone();
     let fire = wasm_bindgen::closure::Closure::once_into_js(move || {
-        if let Some(s) = load_session(&config) {
+        if let Ok(Some(s)) = load_session(&config) {
             match s.next(now(), false) {
                 Next::LoginRequired => expire(&config),
                 _ => arm_expiry(&config, &s),
@@ -300,15 +303,18 @@ fn expire(config: &Config) {
     events::emit(&config.session_key(), SessionEventKind::Expired, kept);
 }
 
-/// The stored session of this config, if any and readable.
-fn load_session(config: &Config) -> Option<Session> {
-    load_stored(config, config.session_key()).map(|(_, s)| s)
+/// The stored session of this config, if any. A stored text that is not a valid session
+/// (edited, truncated, from another version) is removed and reported as such.
+fn load_session(config: &Config) -> Result<Option<Session>> {
+    Ok(load_stored(config, config.session_key())?.map(|(_, s)| s))
 }
 
 /// The stored session under `key` (this config's `session_key`), with the text it is
 /// stored as.
-fn load_stored(config: &Config, key: String) -> Option<(JsValue, Session)> {
-    let raw = storage::get_session(config.token_storage.into(), &key)?;
+fn load_stored(config: &Config, key: String) -> Result<Option<(JsValue, Session)>> {
+    let Some(raw) = storage::get_session(config.token_storage.into(), &key) else {
+        return Ok(None);
+    };
     // getAccessToken reads the session on every call. Decoding it (and copying its 2 KB
     // into the wasm) was most of a call's time; the stored text rarely changes, so the last
     // one decoded is kept, and a JavaScript string comparison tells whether it still holds.
@@ -318,11 +324,18 @@ fn load_stored(config: &Config, key: String) -> Option<(JsValue, Session)> {
             .map(|(_, _, s)| s.clone())
     });
     if let Some(session) = hit {
-        return Some((raw, session));
+        return Ok(Some((raw, session)));
     }
-    let session = Session::decode(&raw.as_string()?)?;
+    let Some(session) = raw.as_string().as_deref().and_then(Session::decode) else {
+        // Storage is writable by any script of the origin and by extensions: a record
+        // that fails the checks is not used, and not left to fail again.
+        expire(config);
+        return Err(login_required(
+            "The stored session was damaged (edited or truncated) and has been removed: log in again.",
+        ));
+    };
     LAST_SESSION.set(Some((key, raw.clone(), session.clone())));
-    Some((raw, session))
+    Ok(Some((raw, session)))
 }
 
 /// The stored access token, while `get_access_token` would return it as it is, with what
@@ -341,7 +354,7 @@ pub(crate) struct Usable {
 
 pub(crate) fn usable_token(config: &Config) -> Option<Usable> {
     let key = config.session_key();
-    let (text, session) = load_stored(config, key.clone())?;
+    let (text, session) = load_stored(config, key.clone()).ok().flatten()?;
     if session.next(now(), false) != Next::Use {
         return None;
     }
@@ -376,7 +389,7 @@ fn login_required(description: &'static str) -> Error {
 /// An access token valid for more than 30 seconds: the stored one, or a refreshed one.
 /// Concurrent calls in a page share one refresh request.
 pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<String> {
-    let Some(session) = load_session(config) else {
+    let Some(session) = load_session(config)? else {
         return Err(login_required("There is no session: log in first."));
     };
     match session.next(now(), force_refresh) {
@@ -402,15 +415,15 @@ pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<St
 
 /// A refresh, in one tab at a time when the session is shared by all tabs (localStorage):
 /// under the Web Lock, the session is read again and the grant skipped when another tab
-/// refreshed meanwhile. A lock held longer than a request can take (a frozen tab) is
-/// stolen.
+/// refreshed meanwhile. A lock held longer than a live holder can need (a frozen tab) is
+/// stolen: see `refresh::lock_steal_ms`.
 async fn refresh_guarded(config: &Config, seen: String) -> Result<String> {
     if config.token_storage != crate::config::TokenStorage::Local {
         return refresh(config, &seen, false).await;
     }
     let mut name = String::from("spa-oauth:refresh:");
     name.push_str(&config.session_key());
-    let wait = config.http_timeout_ms.saturating_add(2000);
+    let wait = refresh::lock_steal_ms(config.http_timeout_ms);
     let owned = config.clone();
     super::lock::with_lock(&name, wait, move |contended| async move {
         refresh(&owned, &seen, contended).await
@@ -418,16 +431,10 @@ async fn refresh_guarded(config: &Config, seen: String) -> Result<String> {
     .await
 }
 
-/// How long a tab that waited for the refresh lock waits for the holder's write to reach
-/// it (see `refresh`). Chromium delivers it within milliseconds; the bound only matters
-/// when the holder wrote nothing (its request failed).
-const STALE_READ_WAIT_MS: i32 = 1500;
-
-/// `seen`: the access token the caller found too old; when the stored one is another and
-/// still valid, someone refreshed in the meantime and it is used instead.
-/// `contended`: another tab held the refresh lock when this one asked for it.
+/// Carries out the core's refresh (`crate::refresh`). `seen`: the access token the caller
+/// found too old. `contended`: another tab held the refresh lock when this one asked.
 async fn refresh(config: &Config, seen: &str, contended: bool) -> Result<String> {
-    let mut stored = load_session(config);
+    let mut stored = load_session(config)?;
     if contended
         && stored
             .as_ref()
@@ -439,89 +446,78 @@ async fn refresh(config: &Config, seen: &str, contended: bool) -> Result<String>
         // later (HTML 12.2.2 leaves this to the browser). Redeeming the old refresh token
         // now would be a reuse that the server may answer by revoking the grant (RFC 9700
         // 4.14.2). Their write comes with a `storage` event; wait for it, bounded.
-        events::storage_change(&config.session_key(), STALE_READ_WAIT_MS).await;
-        stored = load_session(config);
+        events::storage_change(&config.session_key(), refresh::STALE_READ_WAIT_MS as i32).await;
+        stored = load_session(config)?;
     }
-    let Some(session) = stored else {
-        return Err(login_required("There is no session: log in first."));
+    let grant = match refresh::start(&config.client_id, stored, seen, now()) {
+        refresh::Start::Use(token) => return Ok(token.expose().into()),
+        refresh::Start::Fail(e) => return Err(e),
+        refresh::Start::Grant(g) => g,
     };
-    if session.access_token.expose() != seen && session.expires_at.is_none_or(|e| e > now()) {
-        return Ok(session.access_token.expose().into());
-    }
-    let Some(refresh_token) = session.refresh_token.clone() else {
-        return Err(login_required("There is no refresh token."));
-    };
-    let body = token::refresh_grant(&session.client_id, &refresh_token);
-    let r = http::send(
-        &session.token_endpoint,
-        Some(&body),
+    let answer = http::send(
+        &grant.endpoint,
+        Some(&grant.body),
         None,
         config.http_timeout_ms,
     )
-    .await?;
-    match token::parse_response::<JsValue>(r.status, &r.body) {
-        Ok(mut tokens) => {
-            let id = match refreshed_id_token(config, &session, tokens.id_token.take()).await {
-                Ok(id) => id,
-                Err(e) => {
-                    // The new tokens are not stored; the rotated refresh token is lost with
-                    // them, so the session cannot go on either.
-                    expire(config);
-                    return Err(e);
-                }
-            };
-            let next = Session::from_response(
-                tokens,
-                id,
-                now(),
-                &session.token_endpoint,
-                &session.client_id,
-                Some(&session),
-            );
-            store_session(config, &next, SessionEventKind::Refresh);
-            Ok(next.access_token.expose().into())
+    .await
+    .and_then(|r| token::parse_response::<JsValue>(r.status, &r.body));
+    let now_stored = load_session(config).ok().flatten();
+    match refresh::outcome(answer, &grant, now_stored, now()) {
+        refresh::Outcome::Use(token) => Ok(token.expose().into()),
+        refresh::Outcome::Keep(e) => Err(e),
+        refresh::Outcome::End(e) => {
+            expire(config);
+            Err(e)
         }
-        // The server refused the refresh token (RFC 6749 5.2: expired, revoked, or
-        // rotated away): the session is over, unless another tab rotated it meanwhile
-        // (after stealing the lock from this one) and stored the new session.
-        Err(e) if e.status.is_some_and(|s| (400..500).contains(&s)) && e.error.is_some() => {
-            if let Some(now_stored) = load_session(config) {
-                if now_stored.refresh_token.as_ref() != Some(&refresh_token) {
-                    return Ok(now_stored.access_token.expose().into());
+        refresh::Outcome::Store(next, id_token) => {
+            // Stored before anything slow: from here on no tab can redeem the rotated-away
+            // refresh token, whether the lock is released or stolen.
+            store_session(config, &next, SessionEventKind::Refresh);
+            let token: String = next.access_token.expose().into();
+            let Some(id_token) = id_token else {
+                return Ok(token);
+            };
+            match refreshed_id_token(config, &next, id_token).await {
+                Ok(Some(id)) => {
+                    let (t, claims) = id;
+                    let checked = Session {
+                        id_token: Some(t),
+                        claims: Some(claims),
+                        ..next
+                    };
+                    // The same tokens, now with the checked ID token: reported already.
+                    let key = config.session_key();
+                    storage::set_session(config.token_storage.into(), &key, &checked.encode());
+                    Ok(token)
+                }
+                Ok(None) => Ok(token),
+                // A refreshed ID token that fails the checks ends the session: whoever
+                // answered is not the server, or not about the same user (OIDC Core 12.2).
+                Err(e) => {
+                    expire(config);
+                    Err(e)
                 }
             }
-            expire(config);
-            Err(Error {
-                code: Code::LoginRequired,
-                ..e
-            })
         }
-        // A network failure or a 5xx says nothing about the session: keep it.
-        Err(e) => Err(e),
     }
 }
 
-/// An ID token that came with a refresh, validated as OIDC Core 12.2 asks (same issuer,
-/// client and user, no nonce to match). Kept only in a session that began with OpenID
-/// Connect; a server that sends one to a plain OAuth session has it ignored.
+/// An ID token that came with a refresh, validated as OIDC Core 12.2 asks. Kept only in a
+/// session that began with OpenID Connect; a server that sends one to a plain OAuth session
+/// has it ignored.
 async fn refreshed_id_token(
     config: &Config,
     session: &Session,
-    token: Option<Secret>,
+    token: Secret,
 ) -> Result<Option<(Secret, String)>> {
-    let (Some(token), Some(issuer), Some(claims)) = (token, &config.issuer, &session.claims) else {
+    let Some(original) = refresh::original::<JsValue>(session) else {
         return Ok(None);
     };
-    let sub = JsValue::parse(claims).and_then(|c| json::string(&c, "sub").ok());
-    let expected = Expected {
-        issuer,
-        client_id: &session.client_id,
-        nonce: None,
-        max_age: None,
-        sub: Some(sub.as_deref().unwrap_or_default()),
-        skew: config.clock_skew_seconds,
+    let Some(expected) = refresh::expected(config, session, &original) else {
+        return Ok(None);
     };
-    let claims = id_token::validate(config, issuer, &token, &expected).await?;
+    let claims = id_token::validate(config, expected.issuer, &token, &expected).await?;
     Ok(Some((token, claims)))
 }
 
@@ -538,7 +534,7 @@ pub struct SessionInfo {
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
 pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
-    Ok(load_session(config).map(|s| SessionInfo {
+    Ok(load_session(config).ok().flatten().map(|s| SessionInfo {
         expires_at: s.expires_at,
         scope: s.scope.clone(),
         refreshable: s.refresh_token.is_some(),
@@ -548,7 +544,10 @@ pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
 /// Whether there is a session that can give an access token without the user: a valid
 /// access token, or a refresh token. Makes no request.
 pub fn is_authenticated(config: &Config) -> Result<bool> {
-    Ok(load_session(config).is_some_and(|s| s.next(now(), false) != Next::LoginRequired))
+    Ok(load_session(config)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.next(now(), false) != Next::LoginRequired))
 }
 
 /// The claims of the validated ID token, or `None` when logged out (or when the login was not
@@ -556,6 +555,8 @@ pub fn is_authenticated(config: &Config) -> Result<bool> {
 /// merged over them, after checking that they are about the same `sub` (5.3.4).
 pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>> {
     let Some(claims) = load_session(config)
+        .ok()
+        .flatten()
         .and_then(|s| s.claims)
         .and_then(|c| JsValue::parse(&c))
     else {
@@ -592,7 +593,7 @@ pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>
 /// when it has one; otherwise resolves. A failed revocation still clears the session and is
 /// reported as the rejection, without navigating, so the app can tell the user.
 pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
-    let session = load_session(config);
+    let session = load_session(config).ok().flatten();
     let mut failure: Option<Error> = None;
     // Without metadata there is neither revocation nor the server's logout: when there was a
     // session to end, that is reported (after the local session is cleared), never passed

@@ -2,10 +2,14 @@
 //! discovery, keys and userinfo, each with a timeout, no cookies, and no redirects followed.
 
 use crate::error::{Code, Error, Result};
-use js_sys::{Promise, Reflect};
+use crate::token;
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestCredentials, RequestInit, RequestRedirect, Response as JsResponse};
+use web_sys::{
+    Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCredentials,
+    RequestInit, RequestRedirect, Response as JsResponse,
+};
 
 /// Status and body text of a response.
 pub(crate) struct Response {
@@ -33,7 +37,7 @@ pub(crate) async fn send(
     bearer: Option<&str>,
     timeout_ms: u32,
 ) -> Result<Response> {
-    let init = RequestInit::new();
+    let init: RequestInit = super::js_value::dictionary().unchecked_into();
     let headers = Headers::new().map_err(|e| failed(&e))?;
     let _ = headers.set("accept", "application/json");
     if let Some(token) = bearer {
@@ -71,11 +75,49 @@ pub(crate) async fn send(
             "The server answered with a redirect; OAuth requests do not follow redirects (RFC 9700 4.12).",
         ));
     }
-    let text: Promise = response.text().map_err(|e| failed(&e))?;
-    let body = JsFuture::from(text)
-        .await
-        .map_err(|e| failed(&e))?
-        .as_string()
-        .unwrap_or_default();
+    let body = read_body(&response, status).await?;
     Ok(Response { status, body })
+}
+
+/// The body as text, read no further than `token::MAX_BODY_BYTES`: a server (or whatever
+/// answers in its place) that sends more gets the stream cancelled and the core's answer for
+/// an oversized body, before more than the limit is held in memory. A `Content-Length` over
+/// the limit is refused before reading anything, so a stalled body is not waited for.
+async fn read_body(response: &JsResponse, status: u16) -> Result<String> {
+    let limit = token::MAX_BODY_BYTES;
+    let declared = response.headers().get("content-length").ok().flatten();
+    let Some(stream) = response.body() else {
+        return Ok(String::new()); // 204, or a HEAD-like empty answer.
+    };
+    if declared.is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n > limit as u64)) {
+        let _ = stream.cancel();
+        return Err(token::oversized(status));
+    }
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk: ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| failed(&e))?
+            .unchecked_into();
+        if chunk.get_done().unwrap_or(true) {
+            break;
+        }
+        let Ok(part) = chunk.get_value().dyn_into::<Uint8Array>() else {
+            break; // Fetch bodies are bytes; anything else ends the read.
+        };
+        let start = bytes.len();
+        let end = start.saturating_add(part.length() as usize);
+        if end > limit {
+            let _ = reader.cancel();
+            return Err(token::oversized(status));
+        }
+        bytes.resize(end, 0);
+        if let Some(dest) = bytes.get_mut(start..end) {
+            part.copy_to(dest);
+        }
+    }
+    // JSON is UTF-8 (RFC 8259 8.1): a body that is not is no token response, metadata or
+    // error object, and reads as empty (then `invalid_response`, or the status's error).
+    Ok(String::from_utf8(bytes).unwrap_or_default())
 }

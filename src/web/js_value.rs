@@ -1,10 +1,35 @@
 //! The core's JSON view over JavaScript values: configs and options as the app passed
 //! them, and response bodies parsed by the browser's own `JSON.parse` (no JSON parser is
 //! shipped in the wasm).
+//!
+//! Only own properties are read. `config.tokenEndpoint` would otherwise find
+//! `Object.prototype.tokenEndpoint`, and a metadata document without `revocation_endpoint`
+//! would find that member on the prototype: with a prototype-pollution bug anywhere in the
+//! app (a deep merge of a `__proto__` key), codes, verifiers and tokens would be sent where
+//! the polluter chose, and the polluted metadata cached.
 
 use crate::json::Json;
 use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.hasOwn` (ES2022): a static function, so neither the object (a server's
+    /// JSON may have a `hasOwnProperty` member) nor its prototype can change the answer.
+    /// `catch`: a Proxy's trap may throw.
+    #[wasm_bindgen(js_namespace = Object, js_name = hasOwn, catch)]
+    fn has_own(object: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// A fresh object with no prototype, for every dictionary handed to a browser API (fetch's
+/// init, WebCrypto's key and algorithm parameters, the Web Locks options). WebIDL converts
+/// a dictionary by reading each member with [[Get]] (WebIDL 3.2.17), which follows the
+/// prototype chain: on a plain object, a polluted `Object.prototype.key_ops`, `.method`,
+/// `.body` or `.steal` would become a member the library never set.
+pub(crate) fn dictionary() -> Object {
+    Object::create(JsValue::NULL.unchecked_ref())
+}
 
 impl Json for JsValue {
     fn parse(text: &str) -> Option<Self> {
@@ -15,10 +40,12 @@ impl Json for JsValue {
         if !JsValue::is_object(self) {
             return None;
         }
+        let key = JsValue::from_str(key);
+        if has_own(self, &key) != Ok(true) {
+            return None;
+        }
         // A getter that throws (a Proxy, a hostile object) reads as absent.
-        Reflect::get(self, &JsValue::from_str(key))
-            .ok()
-            .filter(|v| !v.is_undefined())
+        Reflect::get(self, &key).ok().filter(|v| !v.is_undefined())
     }
 
     fn is_object(&self) -> bool {
@@ -58,6 +85,8 @@ impl Json for JsValue {
         if !Array::is_array(self) {
             return None;
         }
+        // Every array read is from `JSON.parse` (configs have none), which makes no holes:
+        // no element comes from `Array.prototype`.
         Some(self.unchecked_ref::<Array>().iter().collect())
     }
 }

@@ -3,14 +3,14 @@
 //! rotating refresh token (RFC 9700 4.14.2: the second use would be refused, or revoke the
 //! whole grant, and log the user out everywhere).
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Promise, Reflect};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 /// `navigator.locks.request`, bound to `navigator.locks`; `None` where the API is missing
 /// (insecure contexts, old browsers).
@@ -68,7 +68,7 @@ pub(crate) async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
     let finish = Rc::new(finish);
     let started = Rc::new(Cell::new(false));
     for attempt in [Attempt::IfFree, Attempt::Wait, Attempt::Steal] {
-        let options = Object::new();
+        let options = super::js_value::dictionary();
         let _ = match attempt {
             Attempt::IfFree => Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE),
             Attempt::Wait => Reflect::set(
@@ -92,14 +92,14 @@ pub(crate) async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
             };
             s.set(true);
             let job = taken(attempt != Attempt::IfFree);
-            future_to_promise(async move {
+            super::promise(Box::pin(async move {
                 let value = job.await;
                 r.borrow_mut().replace(value);
                 if let Some(f) = f.as_ref() {
                     let _ = f.call0(&JsValue::UNDEFINED);
                 }
                 Ok(JsValue::UNDEFINED)
-            })
+            }))
         });
         let granted = request
             .call3(&locks, &name.into(), &options, &callback)

@@ -72,6 +72,14 @@ async fn at_once(
         .into()
 }
 
+/// This page's address without query or fragment: a redirect URI whose callback can be
+/// read from `location`.
+fn this_page() -> String {
+    let href = super::location::href().unwrap();
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    href[..end].to_string()
+}
+
 fn callback_url(code: &str, state: &str) -> String {
     format!("http://127.0.0.1/cb?code={code}&state={state}")
 }
@@ -200,6 +208,23 @@ async fn network_failure_and_timeout() {
     assert_eq!(e.code, Code::Timeout);
 }
 
+/// L7: the 1 MB limit stops the read. Without it, the endless body is read until the
+/// timeout, and the stalled one is waited for: both would end as `timeout`, not here.
+#[wasm_bindgen_test]
+async fn bodies_over_the_limit_are_refused_without_reading_them_whole() {
+    for (path, code, status) in [
+        ("/endless", Code::InvalidResponse, 200),
+        ("/endless?status=502", Code::ServerError, 502),
+        ("/declared-huge", Code::InvalidResponse, 200),
+    ] {
+        let e = super::http::send(&format!("{SERVER}{path}"), None, None, 20_000)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{path} was accepted"));
+        assert_eq!((e.code, e.status), (code, Some(status)), "{path}");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_code_is_never_redeemed_twice() {
     let c = config("twice", "");
@@ -283,7 +308,11 @@ async fn refused_refresh_ends_the_session() {
 
 #[wasm_bindgen_test]
 async fn callback_cleans_the_address_bar_and_keeps_other_parameters() {
-    let c = config("clean", "");
+    // The callback is read from this page's address, so this page is the redirect URI.
+    let c = Config {
+        redirect_uri: this_page(),
+        ..config("clean", "")
+    };
     let state = login(&c, None).await;
     let history = web_sys::window().unwrap().history().unwrap();
     let before = super::location::href().unwrap();
@@ -482,7 +511,9 @@ async fn expiry_is_reported_without_any_call() {
     let c = config("expiry-timer", "");
     let (seen, _sub) = record(&c);
     // 31 s left: unusable (30 s margin) one second from now, and no refresh token.
-    let mut s = String::from("access_token=at&token_endpoint=x&client_id=x&expires_at=");
+    let mut s = String::from(
+        "access_token=at&token_endpoint=http%3A%2F%2F127.0.0.1%2Ft&client_id=x&expires_at=",
+    );
     crate::form::push_u64(&mut s, super::now() + 31);
     let session = crate::session::Session::decode(&s).unwrap();
     storage::set(Store::Session, &c.session_key(), &s).unwrap();

@@ -44,6 +44,27 @@ export function startTokenServer(port = 0) {
         token_endpoint: origin + "/token",
       });
     }
+    // Bodies over the client's 1 MB limit: one that never ends, and one whose Content-Length
+    // says 50 MB and then stalls after a few bytes. The client must give up on both at once,
+    // not read on until it runs out of memory or waits for the timeout.
+    if (url.pathname === "/endless") {
+      res.writeHead(Number(url.searchParams.get("status") || 200), { ...cors, "content-type": "application/json" });
+      const chunk = "x".repeat(64 * 1024);
+      let sent = 0;
+      const more = () => {
+        if (res.destroyed) return;
+        sent += 1;
+        res.write(sent === 1 ? '{"access_token":"' + chunk : chunk, () => setImmediate(more));
+      };
+      res.on("close", () => bump("endless-closed"));
+      return more();
+    }
+    if (url.pathname === "/declared-huge") {
+      res.writeHead(200, { ...cors, "content-type": "application/json", "content-length": String(50 * 1024 * 1024) });
+      res.write('{"access_token":"');
+      res.on("close", () => bump("declared-closed"));
+      return; // and nothing more, until the client goes away
+    }
     // Where a redirected token request would land: the tests prove it never does.
     if (url.pathname === "/token-elsewhere") {
       bump("elsewhere");

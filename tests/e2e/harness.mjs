@@ -22,7 +22,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
-export async function setup({ accessTokenTtl = 3600, roots, serve } = {}) {
+export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [] } = {}) {
   const appPort = await freePort();
   const idpPort = await freePort();
   const appOrigin = `http://localhost:${appPort}`;
@@ -37,7 +37,7 @@ export async function setup({ accessTokenTtl = 3600, roots, serve } = {}) {
     // needs only 'wasm-unsafe-eval' for its WebAssembly ('unsafe-inline' is for the pages'
     // own inline scripts), and connections to the server.
     headers: (path) => (path.startsWith("/e2e/") ? {
-      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${idp.issuer}`,
+      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${[idp.issuer, ...connectSrc].join(" ")}`,
     } : {}),
     intercept: (url) => {
       if (env.holdCallback && url.pathname === "/" && url.searchParams.has("state")) {
@@ -176,3 +176,18 @@ export async function logInThere(page, env, query = "") {
 
 /** Calls the package function `name` on the test page; errors come back as data. */
 export const call = (page, name, ...args) => page.evaluate(([n, a]) => window.run(n, ...a), [name, args]);
+
+/**
+ * Makes the session two tabs share in localStorage expire a second ago (the refresh token
+ * stays valid), from tab `a`, and waits until tab `b` sees it too.
+ */
+export async function expireSharedSession(a, b) {
+  await a.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith("spa-oauth:session?"));
+    const session = new URLSearchParams(localStorage.getItem(key));
+    session.set("expires_at", String(Math.floor(Date.now() / 1000) - 1));
+    localStorage.setItem(key, session.toString());
+  });
+  await b.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("spa-oauth:session?")
+    && Number(new URLSearchParams(localStorage.getItem(k)).get("expires_at")) < Date.now() / 1000));
+}

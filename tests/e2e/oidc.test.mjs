@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ALG_CLIENTS, CLIENT_ID } from "../../dev/idp.mjs";
-import { call, captureCallback, consent, fullLogin, logIn, logInThere, openPage, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
+import { call, captureCallback, consent, fullLogin, logIn, logInThere, openPage, ready, storedSession, tokenRequests, withEnv, expireSharedSession } from "./harness.mjs";
 
 /** The `alg` in the header of the stored ID token. */
 async function storedAlg(page) {
@@ -144,16 +144,8 @@ test("two tabs with an expired token refresh at the same moment: one grant, one 
     // write depends on timing inside Chromium (one in eight rounds, before the fix).
     let token;
     for (let round = 0; round < 8; round++) {
-      // The shared session's access token expired a second ago (the refresh token is valid).
-      await a.evaluate(() => {
-        const key = Object.keys(localStorage).find((k) => k.startsWith("spa-oauth:session?"));
-        const session = new URLSearchParams(localStorage.getItem(key));
-        session.set("expires_at", String(Math.floor(Date.now() / 1000) - 1));
-        localStorage.setItem(key, session.toString());
-      });
-      // Both tabs see the expiry before they race.
-      await b.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("spa-oauth:session?")
-        && Number(new URLSearchParams(localStorage.getItem(k)).get("expires_at")) < Date.now() / 1000));
+      // The shared session's access token expired a second ago; both tabs see it before they race.
+      await expireSharedSession(a, b);
       const before = tokenRequests(env.idp, "refresh_token").length;
       const [ta, tb] = await Promise.all([call(a, "getAccessToken"), call(b, "getAccessToken")]);
       assert.ok(ta.ok && tb.ok, JSON.stringify([round, ta, tb]));

@@ -1,0 +1,386 @@
+//! The refresh of a session (RFC 6749 section 6, with rotation: RFC 9700 4.14.2), decided
+//! here and carried out by the shell: whether a grant is needed at all once the refresh
+//! lock is held, and what the answer does to the session. The shell only sends the grant,
+//! reads storage and reports.
+//!
+//! The order the shell follows, and why the lock can be stolen safely: the rotated session
+//! is stored as soon as the token response is read, before anything slow (the refreshed ID
+//! token's checks may fetch metadata and keys). So the part of a refresh that another tab
+//! must not overlap is bounded: the wait for another tab's write, then one request, which
+//! the transport aborts after `httpTimeoutMs`. [`lock_steal_ms`] is longer than that.
+
+use crate::config::Config;
+use crate::error::{Code, Error, Result};
+use crate::id_token::{Expected, Original};
+use crate::json::Json;
+use crate::secret::Secret;
+use crate::session::{Next, Session};
+use crate::token::{self, TokenResponse};
+
+/// How long a tab that waited for the refresh lock waits for the holder's write to reach
+/// it. Chromium delivers it within milliseconds; the bound only matters when the holder
+/// wrote nothing (its request failed).
+pub(crate) const STALE_READ_WAIT_MS: u32 = 1500;
+
+/// Scheduling slack on top of the holder's bounded work (timers and tasks of a busy page).
+const LOCK_SLACK_MS: u32 = 2000;
+
+/// How long a tab waits for the cross-tab refresh lock before it takes it from the holder
+/// (a frozen tab). Longer than a live holder can need before its rotated session is stored:
+/// the stale-read wait, one token request (aborted at `timeout_ms`), and slack.
+pub(crate) fn lock_steal_ms(timeout_ms: u32) -> u32 {
+    STALE_READ_WAIT_MS
+        .saturating_add(timeout_ms)
+        .saturating_add(LOCK_SLACK_MS)
+}
+
+/// The refresh grant to send.
+pub(crate) struct Grant {
+    pub endpoint: String,
+    pub body: String,
+    /// The session it refreshes (what the response is merged into).
+    pub previous: Session,
+}
+
+/// What to do once the lock is held (or, for a session no other tab shares, at once).
+pub(crate) enum Start {
+    /// Another tab, or an earlier call, refreshed meanwhile: its token is good.
+    Use(Secret),
+    Grant(Grant),
+    Fail(Error),
+}
+
+fn login_required(description: &'static str) -> Error {
+    Error::new(Code::LoginRequired, description)
+}
+
+/// `stored`: the session as read now; `seen`: the access token the caller found too old
+/// (or wants replaced, with forceRefresh).
+pub(crate) fn start(client_id: &str, stored: Option<Session>, seen: &str, now: u64) -> Start {
+    let Some(session) = stored else {
+        return Start::Fail(login_required("There is no session: log in first."));
+    };
+    // Someone else refreshed: their token is used only while it is usable by the same rule
+    // as any stored token (the 30 s margin of `Session::next`).
+    if session.access_token.expose() != seen && session.next(now, false) == Next::Use {
+        return Start::Use(session.access_token);
+    }
+    let Some(refresh_token) = &session.refresh_token else {
+        return Start::Fail(login_required("There is no refresh token."));
+    };
+    Start::Grant(Grant {
+        endpoint: session.token_endpoint.clone(),
+        body: token::refresh_grant(client_id, refresh_token),
+        previous: session,
+    })
+}
+
+/// What the answer to a refresh grant does to the session.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Store this session at once (event `refresh`), then check the ID token that came
+    /// with it, if any (see [`expected`]).
+    Store(Session, Option<Secret>),
+    /// The session is over: clear it (event `expired`), and report this.
+    End(Error),
+    /// The session stays as it is (the server could not be reached, or failed): report this.
+    Keep(Error),
+    /// The grant was refused because another tab rotated the refresh token meanwhile and
+    /// stored the new session: its token is good.
+    Use(Secret),
+}
+
+/// Decides the outcome of the grant sent for `grant`. `now_stored`: the session as stored
+/// when the answer came (another tab may have written).
+pub(crate) fn outcome(
+    answer: Result<TokenResponse>,
+    grant: &Grant,
+    now_stored: Option<Session>,
+    now: u64,
+) -> Outcome {
+    let e = match answer {
+        Ok(mut tokens) => {
+            // Kept apart: stored only once checked (OIDC Core 12.2).
+            let id_token = tokens.id_token.take();
+            let next = Session::from_response(
+                tokens,
+                None,
+                now,
+                &grant.previous.token_endpoint,
+                &grant.previous.client_id,
+                Some(&grant.previous),
+            );
+            return Outcome::Store(next, id_token);
+        }
+        Err(e) => e,
+    };
+    let refused =
+        e.error.is_some() && !matches!(e.code, Code::ServerError | Code::TemporarilyUnavailable);
+    if refused {
+        // RFC 6749 5.2: the refresh token is expired, revoked or rotated away, or this
+        // client may not use it: the session cannot go on, unless another tab rotated it
+        // meanwhile (after taking the lock from this one) and stored what it got.
+        if let Some(other) = now_stored.filter(|s| s.refresh_token != grant.previous.refresh_token)
+        {
+            return match other.next(now, false) {
+                Next::Use => Outcome::Use(other.access_token),
+                // Theirs needs a refresh too: the next call makes it, with their token.
+                _ => Outcome::Keep(e),
+            };
+        }
+        return Outcome::End(Error {
+            code: Code::LoginRequired,
+            ..e
+        });
+    }
+    // A 2xx that is not a usable token response (no access_token, a token_type this client
+    // cannot use): the server most likely rotated the refresh token, and the new one is in
+    // the answer that was refused. Sending the old one again would be a reuse, which RFC
+    // 9700 4.14.2 servers answer by revoking the whole grant: end the session cleanly now.
+    if e.status.is_some_and(|s| (200..300).contains(&s)) {
+        return Outcome::End(e);
+    }
+    // A network failure, a timeout, a 5xx or an error page says nothing about the session.
+    Outcome::Keep(e)
+}
+
+/// What a refreshed ID token of `session` must be, for a session that began with OpenID
+/// Connect (OIDC Core 12.2: the same issuer, client, user, audiences and authentication;
+/// no nonce to match). `None`: the session has no validated claims to compare with, and an
+/// ID token sent with the refresh is ignored (never stored unchecked).
+pub(crate) fn original<J: Json>(session: &Session) -> Option<Original> {
+    let claims = J::parse(session.claims.as_deref()?)?;
+    Original::from_claims(&claims)
+}
+
+/// The checks for a refreshed ID token, given the session's [`original`] claims.
+pub(crate) fn expected<'a>(
+    config: &'a Config,
+    session: &'a Session,
+    original: &'a Original,
+) -> Option<Expected<'a>> {
+    Some(Expected {
+        issuer: config.issuer.as_deref()?,
+        client_id: &session.client_id,
+        nonce: None,
+        max_age: None,
+        original: Some(original),
+        skew: config.clock_skew_seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::REFRESH_MARGIN_SECS;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn session(access: &str, refresh: Option<&str>, expires_at: Option<u64>) -> Session {
+        Session {
+            access_token: Secret::new(access.into()),
+            expires_at,
+            refresh_token: refresh.map(|r| Secret::new(r.into())),
+            id_token: None,
+            claims: None,
+            scope: Some("openid".into()),
+            token_endpoint: "https://id.example/token".into(),
+            client_id: "spa".into(),
+        }
+    }
+
+    fn grant_of(s: Session) -> Grant {
+        match start("spa", Some(s), "old", NOW) {
+            Start::Grant(g) => g,
+            _ => panic!("expected a grant"),
+        }
+    }
+
+    fn tokens(access: &str, refresh: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            access_token: Secret::new(access.into()),
+            expires_in: Some(3600),
+            refresh_token: refresh.map(|r| Secret::new(r.into())),
+            id_token: Some(Secret::new("a.b.c".into())),
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn lock_steal_bound_covers_the_wait_and_one_request() {
+        for timeout in [1, 2500, 10_000, 600_000] {
+            assert!(lock_steal_ms(timeout) > STALE_READ_WAIT_MS + timeout);
+        }
+        assert_eq!(lock_steal_ms(10_000), 13_500);
+        assert_eq!(lock_steal_ms(u32::MAX), u32::MAX);
+    }
+
+    #[test]
+    fn start_sends_the_grant_with_the_stored_refresh_token() {
+        let g = grant_of(session("old", Some("rt1"), Some(NOW)));
+        assert_eq!(g.endpoint, "https://id.example/token");
+        assert_eq!(
+            g.body,
+            "grant_type=refresh_token&refresh_token=rt1&client_id=spa"
+        );
+        assert!(matches!(
+            start("spa", None, "old", NOW),
+            Start::Fail(Error {
+                code: Code::LoginRequired,
+                ..
+            })
+        ));
+        assert!(matches!(
+            start("spa", Some(session("old", None, Some(NOW))), "old", NOW),
+            Start::Fail(Error {
+                code: Code::LoginRequired,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn another_tabs_token_is_used_only_with_the_30_second_margin() {
+        // Refreshed meanwhile and good for an hour: used, no grant.
+        let fresh = session("new", Some("rt2"), Some(NOW + 3600));
+        assert!(
+            matches!(start("spa", Some(fresh), "old", NOW), Start::Use(t) if t.expose() == "new")
+        );
+        // Refreshed meanwhile, but with 30 s or less left (I6): not good enough, refresh it.
+        let short = session("new", Some("rt2"), Some(NOW + REFRESH_MARGIN_SECS));
+        assert!(
+            matches!(start("spa", Some(short), "old", NOW), Start::Grant(g) if g.body.contains("rt2"))
+        );
+        // The same token the caller saw (forceRefresh of a good token): refreshed.
+        let same = session("old", Some("rt1"), Some(NOW + 3600));
+        assert!(matches!(
+            start("spa", Some(same), "old", NOW),
+            Start::Grant(_)
+        ));
+    }
+
+    #[test]
+    fn a_good_answer_is_stored_at_once_with_its_id_token_kept_apart() {
+        let g = grant_of(session("old", Some("rt1"), Some(NOW)));
+        match outcome(Ok(tokens("new", Some("rt2"))), &g, None, NOW) {
+            Outcome::Store(s, id) => {
+                assert_eq!(s.access_token.expose(), "new");
+                assert_eq!(s.refresh_token.as_ref().map(Secret::expose), Some("rt2"));
+                assert_eq!(s.expires_at, Some(NOW + 3600));
+                assert_eq!(s.id_token, None, "not stored before it is checked");
+                assert_eq!(id.as_ref().map(Secret::expose), Some("a.b.c"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without rotation the refresh token stays.
+        match outcome(Ok(tokens("new", None)), &g, None, NOW) {
+            Outcome::Store(s, _) => {
+                assert_eq!(s.refresh_token.as_ref().map(Secret::expose), Some("rt1"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn refused(status: u16, error: &str) -> Error {
+        crate::token::parse_response::<serde_json::Value>(
+            status,
+            &format!(r#"{{"error":"{error}","error_description":"said the server"}}"#),
+        )
+        .unwrap_err()
+    }
+
+    #[test]
+    fn a_refused_grant_ends_the_session_with_the_servers_details() {
+        let g = grant_of(session("old", Some("rt1"), Some(NOW)));
+        for error in [
+            "invalid_grant",
+            "invalid_client",
+            "unauthorized_client",
+            "invalid_scope",
+        ] {
+            match outcome(Err(refused(400, error)), &g, Some(g.previous.clone()), NOW) {
+                Outcome::End(e) => {
+                    assert_eq!(e.code, Code::LoginRequired, "{error}");
+                    assert_eq!(e.error.as_deref(), Some(error));
+                    assert_eq!(e.description.as_str(), "said the server");
+                    assert_eq!(e.status, Some(400));
+                }
+                other => panic!("{error}: {other:?}"),
+            }
+        }
+        // A server that says it is unavailable did not refuse the token.
+        assert!(matches!(
+            outcome(Err(refused(400, "temporarily_unavailable")), &g, None, NOW),
+            Outcome::Keep(_)
+        ));
+    }
+
+    #[test]
+    fn a_refusal_after_another_tab_rotated_uses_their_session_if_it_is_usable() {
+        let g = grant_of(session("old", Some("rt1"), Some(NOW)));
+        let theirs = session("theirs", Some("rt2"), Some(NOW + 3600));
+        assert!(matches!(
+            outcome(Err(refused(400, "invalid_grant")), &g, Some(theirs), NOW),
+            Outcome::Use(t) if t.expose() == "theirs"
+        ));
+        // Theirs is about to expire (I6): not returned; the session is kept for the next
+        // call to refresh with their refresh token.
+        let short = session("theirs", Some("rt2"), Some(NOW + 10));
+        assert!(matches!(
+            outcome(Err(refused(400, "invalid_grant")), &g, Some(short), NOW),
+            Outcome::Keep(_)
+        ));
+        // Logged out meanwhile: over.
+        assert!(matches!(
+            outcome(Err(refused(400, "invalid_grant")), &g, None, NOW),
+            Outcome::End(_)
+        ));
+    }
+
+    #[test]
+    fn a_refused_2xx_ends_the_session_and_a_failure_keeps_it() {
+        let g = grant_of(session("old", Some("rt1"), Some(NOW)));
+        // L5: a 200 the client cannot use: the rotated token in it is lost, so the old one
+        // must not be sent again.
+        for body in [
+            r#"{"access_token":"a","token_type":"mac","refresh_token":"rt2"}"#,
+            r#"{"token_type":"Bearer","refresh_token":"rt2"}"#,
+            "<html>",
+        ] {
+            let e = crate::token::parse_response::<serde_json::Value>(200, body).unwrap_err();
+            match outcome(Err(e), &g, Some(g.previous.clone()), NOW) {
+                Outcome::End(e) => assert_eq!(e.code, Code::InvalidResponse, "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        for e in [
+            Error::code(Code::NetworkError),
+            Error::code(Code::Timeout),
+            crate::token::parse_response::<serde_json::Value>(503, "<html>").unwrap_err(),
+            crate::token::parse_response::<serde_json::Value>(404, "<html>").unwrap_err(),
+        ] {
+            assert!(matches!(outcome(Err(e), &g, None, NOW), Outcome::Keep(_)));
+        }
+    }
+
+    #[test]
+    fn a_refreshed_id_token_is_checked_against_the_first_ones_claims() {
+        let config = Config {
+            issuer: Some("https://id.example".into()),
+            ..Config::new("spa", "https://app.example/cb")
+        };
+        let mut s = session("old", Some("rt1"), Some(NOW));
+        assert!(
+            original::<serde_json::Value>(&s).is_none(),
+            "no claims: plain OAuth"
+        );
+        s.claims = Some(r#"{"sub":"alice","aud":"spa","iss":"https://id.example"}"#.into());
+        let o = original::<serde_json::Value>(&s).unwrap();
+        let e = expected(&config, &s, &o).unwrap();
+        assert_eq!(e.issuer, "https://id.example");
+        assert_eq!(e.nonce, None);
+        assert!(e.original.is_some());
+        let plain = Config::new("spa", "https://app.example/cb");
+        assert!(expected(&plain, &s, &o).is_none());
+    }
+}
