@@ -11,7 +11,12 @@ export const CLIENT_ID = "spa-demo";
  * More public clients, one per ID-token signature algorithm beyond the default RS256, so
  * the end-to-end tests verify each algorithm spa-oauth supports against a real provider.
  */
-export const ALG_CLIENTS = { "spa-ps256": "PS256", "spa-es256": "ES256", "spa-eddsa": "EdDSA" };
+export const ALG_CLIENTS = {
+  "spa-ps256": "PS256", "spa-es256": "ES256", "spa-eddsa": "EdDSA",
+  // What Keycloak and Authentik sign with when configured to (issue 16.7).
+  "spa-rs384": "RS384", "spa-rs512": "RS512", "spa-ps384": "PS384", "spa-ps512": "PS512",
+  "spa-es384": "ES384", "spa-es512": "ES512",
+};
 
 /**
  * Starts the provider on 127.0.0.1. Resolves to
@@ -33,6 +38,8 @@ export async function startIdp({
   const signing = [
     generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
     generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
+    generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey.export({ format: "jwk" }),
+    generateKeyPairSync("ec", { namedCurve: "P-521" }).privateKey.export({ format: "jwk" }),
     generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }),
   ];
   // The demo page, the end-to-end test page and the benchmark pages are the redirect URIs.
@@ -53,6 +60,9 @@ export async function startIdp({
   const provider = new Provider(issuer, {
     clients: [client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg))],
     jwks: { keys: signing },
+    enabledJWA: {
+      idTokenSigningAlgValues: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"],
+    },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     pkce: { required: () => true }, // S256 is the only method oidc-provider 9 accepts
     clientBasedCORS: (ctx, origin) => origin === appOrigin,

@@ -81,6 +81,12 @@ export interface AuthConfig {
    * prompt, max_age, response_mode, ...) is refused with invalid_config naming it.
    */
   extraParams?: Record<string, string | undefined>;
+  /**
+   * Only for servers that insist on a client_secret from a browser app (Google's "Web
+   * application" clients). It is not a secret: anyone can read it from the app. Sent only
+   * in the code and refresh grants, never stored.
+   */
+  clientSecret?: string;
   /** Where tokens are kept. Default "session". */
   tokenStorage?: "session" | "local" | "memory";
   /** Timeout of every request, in milliseconds. Default 10000. */
@@ -142,15 +148,24 @@ export interface SessionInfo {
   scope: string | null;
   /** Whether a refresh token is held. */
   refreshable: boolean;
+  /**
+   * The login asked for `offline_access` and the server issued no refresh token: many
+   * servers (oidc-provider, Authentik) issue one only with the user's consent, so log in
+   * with `prompt: "consent"`. Until then the session ends with the access token.
+   */
+  refreshTokenWithheld: boolean;
 }
 
-/** The stored session's expiry and scope (never the tokens), or null when logged out. Makes no request. */
+/** The stored session's expiry, scope and refreshability (never the tokens), or null when logged out. Makes no request. */
 export declare function getSessionInfo(config: AuthConfig): Promise<SessionInfo | null>;
 
 export interface LogoutOptions {
   /** Where the server sends the browser after its logout page; must be registered there. */
   postLogoutRedirectUri?: string;
-  /** Revoke the refresh and access tokens first (RFC 7009). Default true. */
+  /**
+   * Revoke the refresh token first (RFC 7009), or the access token when there is no refresh
+   * token: one request. Default true.
+   */
   revoke?: boolean;
   /**
    * Send the ID token as `id_token_hint` in the logout URL (default true). That URL is the
@@ -158,14 +173,38 @@ export interface LogoutOptions {
    * `false` leaves it out; the server may then ask the user to confirm the logout.
    */
   idTokenHint?: boolean;
+  /**
+   * The server's logout page, for servers whose metadata names none (Auth0's `/v2/logout`,
+   * Cognito's `/logout`, Dex, Google): used instead of `end_session_endpoint`.
+   */
+  endSessionEndpoint?: string;
+  /**
+   * More parameters for the logout URL (Cognito's `logout_uri`, Auth0's `returnTo`). The
+   * ones spa-oauth sets (id_token_hint, client_id, post_logout_redirect_uri, state) are refused.
+   */
+  extraParams?: Record<string, string | undefined>;
+}
+
+/** What `logout` did at the server. The local session is gone whatever it says. */
+export interface LogoutResult {
+  /** The server confirmed the revocation (or said the token was already unusable). */
+  revoked: boolean;
+  /**
+   * The browser is on its way to the server's logout page. `false`: the server has no
+   * logout page spa-oauth knows of (see `endSessionEndpoint`), and its own session may
+   * still be alive: the next login may not ask for a password.
+   */
+  serverLogout: boolean;
+  /** What stopped the revocation or the server's logout (an unreachable server, a refusal), or null. */
+  error: AuthError | null;
 }
 
 /**
- * Revokes the tokens, clears the stored session, and navigates to the server's
- * end_session_endpoint when it has one (otherwise resolves). A failed revocation still
- * clears the session and rejects with the error, without navigating.
+ * Clears the stored session, revokes the refresh token (or the access token), and navigates
+ * to the server's logout page when there is one. A failed revocation is reported in the
+ * result and never stops the navigation. Rejects only for invalid options.
  */
-export declare function logout(config: AuthConfig, options?: LogoutOptions): Promise<void>;
+export declare function logout(config: AuthConfig, options?: LogoutOptions): Promise<LogoutResult>;
 
 /** The claims of the validated ID token (OpenID Connect Core 2 and 5.1), and any others the server adds. */
 export interface UserClaims {

@@ -100,7 +100,7 @@ let memo;
 // and one would get the other's token. A value JSON cannot tell apart from another
 // (a function, a symbol, an object, NaN) becomes a marker of its type: the wasm refuses
 // those, so a config holding one never matches a config that does not.
-const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds"];
+const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret"];
 const plain = (v) =>
   v === undefined || v === null || typeof v === "string" || typeof v === "boolean" || Number.isFinite(v)
     ? v ?? null
@@ -163,7 +163,7 @@ export async function getAccessToken(config, options) {
   }, []);
 }
 
-/** `{ expiresAt, scope, refreshable }` of the stored session (no tokens), or null when logged out. */
+/** `{ expiresAt, scope, refreshable, refreshTokenWithheld }` of the stored session (no tokens), or null when logged out. */
 export function getSessionInfo(config) {
   return call(glue.getSessionInfo, [config]);
 }
@@ -204,6 +204,8 @@ export function onSessionChange(config, callback) {
  * Ends the session: revokes the tokens (unless `revoke: false`), clears the stored session,
  * and navigates to the server's logout page when it has one.
  */
-export function logout(config, options) {
-  return call(glue.logout, [config, options]);
+export async function logout(config, options) {
+  const r = await call(glue.logout, [config, options]);
+  const error = own(r, "error");
+  return { revoked: own(r, "revoked"), serverLogout: own(r, "serverLogout"), error: error ? toAuthError(error) : null };
 }

@@ -60,7 +60,8 @@ export function watchSession(config, onRedirect, update) {
 
 /**
  * The actions of the bindings, bound to `config`. A failed login or logout is also handed
- * to `setError` (the UI shows it) before the promise rejects.
+ * to `setError` (the UI shows it) before the promise rejects; so is what a logout reports
+ * in its result (a failed revocation), while the logout resolves.
  */
 export function actions(config, setError) {
   const failed = (e) => {
@@ -69,7 +70,10 @@ export function actions(config, setError) {
   };
   return {
     login: (options) => auth.startLogin(config, options).catch(failed),
-    logout: (options) => auth.logout(config, options).catch(failed),
+    logout: (options) => auth.logout(config, options).then((r) => {
+      if (r.error) setError(r.error);
+      return r;
+    }, failed),
     getAccessToken: (options) => auth.getAccessToken(config, options),
     getUser: (options) => auth.getUser(config, options),
     clearError: () => setError(null),

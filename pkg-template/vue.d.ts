@@ -1,6 +1,6 @@
 import type { App, Ref } from "vue";
 import type {
-  AccessTokenOptions, AuthConfig, AuthError, GetUserOptions, LoginOptions, LogoutOptions, UserClaims,
+  AccessTokenOptions, AuthConfig, AuthError, GetUserOptions, LoginOptions, LogoutOptions, LogoutResult, UserClaims,
 } from "./index.js";
 
 export interface Auth {
@@ -14,7 +14,7 @@ export interface Auth {
   /** startLogin with this config. */
   login(options?: LoginOptions): Promise<void>;
   /** logout with this config. */
-  logout(options?: LogoutOptions): Promise<void>;
+  logout(options?: LogoutOptions): Promise<LogoutResult>;
   /** getAccessToken with this config. */
   getAccessToken(options?: AccessTokenOptions): Promise<string>;
   /** getUser with this config (for example `{ userinfo: true }`). */

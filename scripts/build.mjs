@@ -3,9 +3,8 @@
 // hand-written entry and types from pkg-template/. Prints the shipped size.
 //
 // The shipped wasm is built with the pinned nightly (fuzz/rust-toolchain.toml): std rebuilt
-// with `panic = "immediate-abort"` drops the panic and formatting machinery, and sha2's
-// compact SHA-256 drops 7 KB of unrolled rounds; 70.0 -> 60.2 KB gzip when measured
-// (docs/PERFORMANCE.md). `node scripts/build.mjs --stable` (or SPA_OAUTH_STABLE=1) builds
+// with `panic = "immediate-abort"` drops the panic and formatting machinery (docs/PERFORMANCE.md),
+// and `--cfg spa_oauth_npm` gives this wasm its own small allocator (src/npm_alloc.rs). `node scripts/build.mjs --stable` (or SPA_OAUTH_STABLE=1) builds
 // with the stable toolchain instead; the browser tests always build with stable.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -38,7 +37,7 @@ if (stable) {
   ], {
     env: {
       ...process.env,
-      RUSTFLAGS: '--cfg spa_oauth_npm -Cpanic=immediate-abort -Zunstable-options -Zlocation-detail=none -Zfmt-debug=none --cfg sha2_backend_soft="compact"',
+      RUSTFLAGS: '--cfg spa_oauth_npm -Cpanic=immediate-abort -Zunstable-options -Zlocation-detail=none -Zfmt-debug=none',
     },
   });
   built = join(root, "target/nightly/wasm32-unknown-unknown/release/spa_oauth.wasm");
@@ -47,7 +46,10 @@ rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", pkg, "--out-name", "spa_oauth", built]);
 const wasm = join(pkg, "spa_oauth_bg.wasm");
-run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--one-caller-inline-max-function-size", "25", "--converge", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--one-caller-inline-max-function-size", "25",
+  // Both hold for rustc's wasm: its data and stack sit above the first KB, and its memory is
+  // its own (zero-filled at instantiation), so binaryen may fold offsets and zero stores.
+  "--low-memory-unused", "--zero-filled-memory", "--converge", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
 shortenNames(wasm, join(pkg, "spa_oauth.js"));
 for (const f of readdirSync(join(root, "pkg-template"))) copyFileSync(join(root, "pkg-template", f), join(pkg, f));
 // The entry and wasm-bindgen's glue ship as one minified module: one request, and the

@@ -96,11 +96,14 @@ pub(crate) struct Server<'a> {
 }
 
 /// Builds the transaction and the authorization URL.
+/// `digest`: SHA-256 of the verifier `pkce::verifier(&random[0])` makes, which the shell
+/// computes with WebCrypto (a SHA-256 in the wasm would cost 1.3 KB gzip).
 pub(crate) fn login(
     config: &Config,
     server: &Server,
     options: &LoginOptions,
     random: &Random,
+    digest: &[u8; 32],
     now: u64,
 ) -> Result<Login> {
     let [verifier_bytes, state_bytes, nonce_bytes] = random;
@@ -110,7 +113,7 @@ pub(crate) fn login(
     let nonce = is_openid(&config.scope).then(|| Secret::new(b64url::encode(nonce_bytes)));
 
     let mut params: Vec<(&str, &str)> = Vec::with_capacity(16);
-    let challenge = pkce::challenge(&verifier);
+    let challenge = pkce::challenge(digest);
     params.push(("response_type", "code"));
     params.push(("client_id", &config.client_id));
     params.push(("redirect_uri", &config.redirect_uri));
@@ -195,6 +198,11 @@ mod tests {
 
     const RANDOM: Random = [[1; 32], [2; 32], [3; 32]];
 
+    /// What the shell's WebCrypto computes: SHA-256 of RANDOM's verifier.
+    fn digest() -> [u8; 32] {
+        pkce::tests::sha256(pkce::verifier(&RANDOM[0]).expose())
+    }
+
     #[test]
     fn fragment_mode_max_age_and_iss_promise_reach_the_request_and_transaction() {
         let c = config(r#","responseMode":"fragment""#);
@@ -204,14 +212,22 @@ mod tests {
             token_endpoint: "https://id.example/t",
             iss_required: true,
         };
-        let l = login(&c, &server, &o, &RANDOM, 0).unwrap();
+        let l = login(&c, &server, &o, &RANDOM, &digest(), 0).unwrap();
         let q = query(&l.url);
         assert_eq!(q.get("response_mode"), Some("fragment"));
         assert_eq!(q.get("max_age"), Some("300"));
         assert!(l.transaction.iss_required);
         assert_eq!(l.transaction.max_age, Some(300));
         // The default mode is not sent; bad maxAge values are refused.
-        let l = login(&config(""), &server, &LoginOptions::default(), &RANDOM, 0).unwrap();
+        let l = login(
+            &config(""),
+            &server,
+            &LoginOptions::default(),
+            &RANDOM,
+            &digest(),
+            0,
+        )
+        .unwrap();
         assert_eq!(query(&l.url).get("response_mode"), None);
         assert_eq!(query(&l.url).get("max_age"), None);
         for bad in [
@@ -239,6 +255,7 @@ mod tests {
             },
             &LoginOptions::default(),
             &RANDOM,
+            &digest(),
             100,
         )
         .unwrap();
@@ -256,7 +273,7 @@ mod tests {
         assert_eq!(tx.state.len(), 43);
         assert_eq!(
             q.get("code_challenge"),
-            Some(pkce::challenge(&tx.verifier).as_str())
+            Some(pkce::challenge(&pkce::tests::sha256(tx.verifier.expose())).as_str())
         );
         assert_eq!(q.get("nonce"), tx.nonce.as_ref().map(|n| n.expose()));
         assert_eq!(tx.created_at, 100);
@@ -287,6 +304,7 @@ mod tests {
             },
             &LoginOptions::default(),
             &RANDOM,
+            &digest(),
             0,
         )
         .unwrap()
@@ -309,6 +327,7 @@ mod tests {
             },
             &LoginOptions::default(),
             &RANDOM,
+            &digest(),
             0,
         )
         .unwrap();
@@ -332,6 +351,7 @@ mod tests {
             },
             &o,
             &RANDOM,
+            &digest(),
             0,
         )
         .unwrap();
@@ -369,6 +389,7 @@ mod tests {
             },
             &o,
             &RANDOM,
+            &digest(),
             0,
         )
         .unwrap();
@@ -420,6 +441,7 @@ mod tests {
             },
             &o,
             &RANDOM,
+            &digest(),
             0,
         )
         .unwrap();

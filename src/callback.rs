@@ -88,7 +88,9 @@ impl Callback {
             return Err(refused("The callback's state matches no login started in this tab (already used, or from another tab)."));
         };
         let Some(tx) = Transaction::decode(stored) else {
-            return Err(refused("The stored login for this state is damaged (edited or truncated); it was removed: start the login again."));
+            return Err(refused(
+                "The stored login for this state was damaged and is removed: log in again.",
+            ));
         };
         // RFC 9700 4.4.2: the transaction must be one this configuration started, sent to
         // this configuration's server, and the response must have come to the redirect URI
@@ -103,10 +105,12 @@ impl Callback {
                 .as_ref()
                 .is_none_or(|t| *t == tx.token_endpoint);
         if !same_config {
-            return Err(refused("The callback's state belongs to a login of another configuration (client, issuer or redirect URI); nothing was sent (RFC 9700 4.4.2)."));
+            return Err(refused("The callback's login is another configuration's (client, issuer or redirect URI): nothing sent (RFC 9700 4.4.2)."));
         }
         if !url::same_page(&self.href, &tx.redirect_uri) {
-            return Err(refused("The callback did not arrive at the redirect URI its login was sent with; nothing was sent (RFC 9700 4.4.2)."));
+            return Err(refused(
+                "The callback is not at its login's redirect URI: nothing sent (RFC 9700 4.4.2).",
+            ));
         }
         if tx.is_expired(now) {
             return Err(Error::code(Code::TransactionExpired));
@@ -116,9 +120,11 @@ impl Callback {
         // 4.4) must not reach the token endpoint, nor show its error as this server's.
         match (self.params.take("iss"), &tx.issuer) {
             (Some(iss), Some(expected)) if iss != *expected => {
-                return Err(Error::new(
+                return Err(Error::issuer_mismatch(
                     Code::IssuerMismatch,
-                    "The callback's iss is not the issuer this login was sent to (RFC 9207).",
+                    "The callback's iss (RFC 9207)",
+                    &iss,
+                    expected,
                 ))
             }
             (None, _) if tx.iss_required => return Err(Error::new(
@@ -356,7 +362,7 @@ mod tests {
             ),
         ] {
             assert!(
-                refusal(&ok, Some(&stored), &config).contains("another configuration"),
+                refusal(&ok, Some(&stored), &config).contains("another configuration's"),
                 "{what}"
             );
         }
@@ -380,7 +386,7 @@ mod tests {
         // Error responses too: another server's error is not shown as this one's.
         let denied = format!("https://app.example/cb?error=access_denied&state={STATE}");
         let c = other(&|c| c.client_id = "other".into());
-        assert!(refusal(&denied, Some(&stored), &c).contains("another configuration"));
+        assert!(refusal(&denied, Some(&stored), &c).contains("another configuration's"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use crate::callback::ResponseMode;
 use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
+use crate::secret::Secret;
 use crate::url;
 
 /// Where the session (tokens) is kept.
@@ -38,6 +39,11 @@ pub struct Config {
     pub response_mode: ResponseMode,
     /// How far the browser's clock may be off when checking ID-token times (seconds).
     pub clock_skew_seconds: u64,
+    /// A `client_secret` the server insists on although the client is a browser app
+    /// (Google's "Web application" clients, even with PKCE). It is no secret: every user
+    /// can read it from the app. Sent only in the code and refresh grants (RFC 6749 2.3.1,
+    /// `client_secret_post`), never stored, never elsewhere.
+    pub client_secret: Option<Secret>,
 }
 
 /// Default `clockSkewSeconds`.
@@ -88,13 +94,19 @@ pub(crate) const OWNED_PARAMS: &[&str] = &[
 
 /// `invalid_config` naming the parameter, when `params` sets one spa-oauth owns.
 pub(crate) fn check_extra_params(params: &[(String, String)]) -> Result<()> {
-    match params.iter().find(|(n, _)| OWNED_PARAMS.contains(&n.as_str())) {
+    refuse_owned(params, OWNED_PARAMS)
+}
+
+/// `invalid_config` naming the first of `params` that is in `owned` (a login's or a
+/// logout's extraParams setting a parameter spa-oauth sets or derives from its options).
+pub(crate) fn refuse_owned(params: &[(String, String)], owned: &[&str]) -> Result<()> {
+    match params.iter().find(|(n, _)| owned.contains(&n.as_str())) {
         Some((name, _)) => Err(Error::detail(
             Code::InvalidConfig,
             &[
                 "extraParams may not set ",
                 name,
-                ": spa-oauth sets it or checks what it implies (use its own option: prompt, loginHint, maxAge, audience, resource, responseMode, scope).",
+                ": spa-oauth sets it, or one of its options does (prompt, loginHint, maxAge, audience, resource, responseMode, scope, idTokenHint, postLogoutRedirectUri).",
             ],
         )),
         None => Ok(()),
@@ -121,6 +133,7 @@ pub(crate) const MEMBERS: &[&str] = &[
     "httpTimeoutMs",
     "responseMode",
     "clockSkewSeconds",
+    "clientSecret",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -208,6 +221,7 @@ impl Config {
             http_timeout_ms: DEFAULT_HTTP_TIMEOUT_MS,
             response_mode: ResponseMode::Query,
             clock_skew_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
+            client_secret: None,
         }
     }
 
@@ -383,6 +397,12 @@ impl Config {
             3600.0,
             "clockSkewSeconds must be a whole number of seconds from 0 to 3600.",
         )? as u64;
+        let client_secret = match opt_str(obj, "clientSecret", "clientSecret must be a string.")? {
+            Some(s) if s.is_empty() => {
+                return Err(invalid("clientSecret must be a non-empty string."))
+            }
+            s => s.map(Secret::new),
+        };
         let config = Config {
             client_id,
             redirect_uri,
@@ -397,6 +417,7 @@ impl Config {
             http_timeout_ms,
             response_mode,
             clock_skew_seconds,
+            client_secret,
         };
         config.validate()?;
         Ok(config)
@@ -500,7 +521,8 @@ mod tests {
         let full = json(
             r#"{"clientId":"c","redirectUri":"https://app.example/cb","issuer":"https://id.example",
                "scope":"openid","audience":"a","resource":"https://api.example","extraParams":{"x":"1"},
-               "tokenStorage":"local","httpTimeoutMs":5000,"responseMode":"fragment","clockSkewSeconds":5}"#,
+               "tokenStorage":"local","httpTimeoutMs":5000,"responseMode":"fragment","clockSkewSeconds":5,
+               "clientSecret":"not-a-secret"}"#,
         );
         Config::from_json(&Spy(full, seen.clone(), true)).unwrap();
         let mut read = seen.borrow().clone();

@@ -93,7 +93,7 @@ const TABLE: &[(Code, &str, &str)] = &[
     (
         Code::NetworkError,
         "network_error",
-        "The server could not be reached.",
+        "The server could not be reached, or it does not allow this origin (CORS).",
     ),
     (
         Code::Timeout,
@@ -346,6 +346,33 @@ impl Error {
         }
     }
 
+    /// An issuer that is not the configured one, as `code`: the description shows both (the
+    /// server's value cut to 200 bytes), and says so when they differ only in a trailing
+    /// slash (Auth0 and Authentik write one, and the check stays exact: OIDC Discovery 4.3).
+    pub(crate) fn issuer_mismatch(code: Code, what: &str, sent: &str, configured: &str) -> Error {
+        let mut cut = sent.len().min(200);
+        while !sent.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let shown = sent.get(..cut).unwrap_or("");
+        let slash = sent.trim_end_matches('/') == configured.trim_end_matches('/');
+        Error::detail(
+            code,
+            &[
+                what,
+                " is \"",
+                shown,
+                "\", not the configured issuer \"",
+                configured,
+                if slash {
+                    "\" (only a trailing slash differs: configure it as the server writes it)."
+                } else {
+                    "\"."
+                },
+            ],
+        )
+    }
+
     pub(crate) fn with_status(mut self, status: u16) -> Error {
         self.status = Some(status);
         self
@@ -457,6 +484,32 @@ mod tests {
         ] {
             assert_eq!(uri(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn issuer_mismatches_show_both_values_and_a_trailing_slash() {
+        let e = Error::issuer_mismatch(
+            Code::IssuerMismatch,
+            "The discovery document's issuer",
+            "https://tenant.auth0.com/",
+            "https://tenant.auth0.com",
+        );
+        assert_eq!(e.code, Code::IssuerMismatch);
+        assert_eq!(e.description.as_str(), "The discovery document's issuer is \"https://tenant.auth0.com/\", not the configured issuer \"https://tenant.auth0.com\" (only a trailing slash differs: configure it as the server writes it).");
+        let e = Error::issuer_mismatch(
+            Code::IssuerMismatch,
+            "iss",
+            "https://other.example",
+            "https://id.example",
+        );
+        assert_eq!(
+            e.description.as_str(),
+            "iss is \"https://other.example\", not the configured issuer \"https://id.example\"."
+        );
+        // A long (or multi-byte) value is cut, on a character boundary.
+        let long = "é".repeat(300);
+        let e = Error::issuer_mismatch(Code::IssuerMismatch, "iss", &long, "https://id.example");
+        assert!(e.description.as_str().len() < 300);
     }
 
     #[test]

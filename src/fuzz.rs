@@ -111,7 +111,18 @@ pub fn discovery(data: &[u8]) {
         assert_eq!(Metadata::decode(&m.encode()), Some(m));
     }
     if let Some(set) = Value::parse(body) {
-        for alg in [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::Ed25519] {
+        for alg in [
+            Alg::Rs256,
+            Alg::Rs384,
+            Alg::Rs512,
+            Alg::Ps256,
+            Alg::Ps384,
+            Alg::Ps512,
+            Alg::Es256,
+            Alg::Es384,
+            Alg::Es512,
+            Alg::Ed25519,
+        ] {
             let _ = jwks::select(&set, alg, None);
             let _ = jwks::select(&set, alg, Some("k1"));
         }

@@ -2,7 +2,7 @@
 //! 9-11 and 13), and section 12.2 for an ID token that comes with a refresh. The signature
 //! (step 6) is checked by the browser shell with the issuer's key before these run.
 
-use crate::error::Result;
+use crate::error::{Code, Error, Result};
 use crate::json::{self, Field, Json};
 use crate::jws::invalid;
 
@@ -84,8 +84,17 @@ fn date<J: Json>(
 /// Checks the claims; returns the `sub`.
 pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<String> {
     // Step 2: the issuer, exactly.
-    if json::string(claims, "iss").ok().as_deref() != Some(e.issuer) {
-        return Err(invalid("The ID token's iss is not the issuer."));
+    match json::string(claims, "iss") {
+        Ok(iss) if iss == e.issuer => {}
+        Ok(iss) => {
+            return Err(Error::issuer_mismatch(
+                Code::IdTokenInvalid,
+                "The ID token's iss",
+                &iss,
+                e.issuer,
+            ))
+        }
+        Err(_) => return Err(invalid("The ID token has no iss.")),
     }
     // 2 (claims): sub is required.
     let sub = json::string(claims, "sub").map_err(|_| invalid("The ID token has no sub."))?;
@@ -119,27 +128,14 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
     // audiences (no audience added since), the same azp (or none, as before), and the time
     // of the original authentication.
     if let Some(o) = e.original {
-        if o.sub != sub {
+        let same_time = match (o.auth_time, auth_time) {
+            (Some(first), Some(now_at)) => first == now_at,
+            _ => true,
+        };
+        if o.sub != sub || o.aud != audiences || o.azp != azp || !same_time {
             return Err(invalid(
-                "The refreshed ID token's sub is not the logged-in user's.",
+                "The refreshed ID token's sub, aud, azp or auth_time is not the first ID token's (OIDC Core 12.2).",
             ));
-        }
-        if o.aud != audiences {
-            return Err(invalid(
-                "The refreshed ID token's aud is not the first ID token's (OIDC Core 12.2).",
-            ));
-        }
-        if o.azp != azp {
-            return Err(invalid(
-                "The refreshed ID token's azp is not the first ID token's (OIDC Core 12.2).",
-            ));
-        }
-        if let (Some(first), Some(now_at)) = (o.auth_time, auth_time) {
-            if first != now_at {
-                return Err(invalid(
-                    "The refreshed ID token's auth_time is not the original authentication's (OIDC Core 12.2).",
-                ));
-            }
         }
     }
     let now = now as f64;
@@ -178,7 +174,7 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Code, Error, Text};
+    use crate::error::{Code, Error};
     use crate::json::native::json;
     use serde_json::{json as j, Value};
 
@@ -220,13 +216,13 @@ mod tests {
     }
 
     /// The description of the failure, which names the claim.
-    fn fails(c: &Value, e: &Expected) -> &'static str {
+    fn fails(c: &Value, e: &Expected) -> String {
         match check(c, e, NOW) {
             Err(Error {
                 code: Code::IdTokenInvalid,
-                description: Text::Fixed(d),
+                description,
                 ..
-            }) => d,
+            }) => description.as_str().to_owned(),
             other => panic!("expected id_token_invalid for {c}, got {other:?}"),
         }
     }
@@ -244,6 +240,12 @@ mod tests {
         for bad in [j!("https://evil.example"), j!("https://id.example/"), j!(1)] {
             assert!(fails(&with("iss", bad), &expected()).contains("iss"));
         }
+        // Both values shown, and the trailing slash pointed out.
+        let d = fails(&with("iss", j!("https://id.example/")), &expected());
+        assert!(
+            d.contains("\"https://id.example/\"") && d.contains("trailing slash"),
+            "{d}"
+        );
         assert!(fails(&without("iss"), &expected()).contains("iss"));
     }
 

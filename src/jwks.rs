@@ -48,8 +48,13 @@ fn key_for<J: Json>(key: &J, alg: Alg) -> Option<Jwk> {
     let kty = s("kty")?;
     let crv = s("crv");
     let (kty, names): (&'static str, &[&'static str]) = match (alg, kty.as_str(), crv.as_deref()) {
-        (Alg::Rs256 | Alg::Ps256, "RSA", _) => ("RSA", &["n", "e"]),
-        (Alg::Es256, "EC", Some("P-256")) => ("EC", &["crv", "x", "y"]),
+        (Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512, "RSA", _) => {
+            ("RSA", &["n", "e"])
+        }
+        // RFC 7518 3.4: each ES algorithm has its one curve.
+        (Alg::Es256, "EC", Some("P-256"))
+        | (Alg::Es384, "EC", Some("P-384"))
+        | (Alg::Es512, "EC", Some("P-521")) => ("EC", &["crv", "x", "y"]),
         (Alg::Ed25519, "OKP", Some("Ed25519")) => ("OKP", &["crv", "x"]),
         _ => return None,
     };
@@ -178,6 +183,36 @@ mod tests {
         assert_eq!(k.members.len(), 3);
         let k = select(&jwks, Alg::Ed25519, Some("ed")).unwrap().unwrap();
         assert_eq!(k.members.first(), Some(&("crv", "Ed25519".to_string())));
+    }
+
+    #[test]
+    fn each_es_algorithm_takes_only_its_curve() {
+        let p384 = EC.replace("P-256", "P-384");
+        let p521 = EC.replace("P-256", "P-521");
+        let jwks = set(&[EC, &p384, &p521]);
+        for (alg, crv) in [
+            (Alg::Es256, "P-256"),
+            (Alg::Es384, "P-384"),
+            (Alg::Es512, "P-521"),
+        ] {
+            // Three EC keys and no kid in the token: only the one of the right curve counts.
+            let k = select(&jwks, alg, None).unwrap().unwrap();
+            assert_eq!(k.members.first(), Some(&("crv", crv.to_string())));
+            let one = set(&[EC.replace("P-256", crv).as_str()]);
+            let k = select(&one, alg, Some("ec")).unwrap().unwrap();
+            assert_eq!(k.members.first(), Some(&("crv", crv.to_string())));
+            let other = if crv == "P-256" { &p384 } else { EC };
+            assert_eq!(
+                select(&set(&[other]), alg, Some("ec")).unwrap(),
+                None,
+                "{crv}"
+            );
+        }
+        // RSA keys serve every RS and PS algorithm.
+        let r = rsa(r#","kid":"r""#);
+        for alg in [Alg::Rs384, Alg::Rs512, Alg::Ps384, Alg::Ps512] {
+            assert!(select(&set(&[&r]), alg, Some("r")).unwrap().is_some());
+        }
     }
 
     #[test]

@@ -12,31 +12,46 @@ use crate::json::{self, Json};
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Alg {
     Rs256,
+    Rs384,
+    Rs512,
     Ps256,
+    Ps384,
+    Ps512,
     Es256,
+    Es384,
+    Es512,
     /// Ed25519 (`EdDSA` with an OKP key of curve Ed25519, or the fully-specified `Ed25519`).
     Ed25519,
 }
 
+/// Each algorithm with the `alg` names a token or a JWK restricted to it may carry. The
+/// 384 and 512 variants are what Keycloak and Authentik sign with when configured to
+/// (with P-384 and P-521 keys for ES384 and ES512); WebCrypto has them all.
+const ALGS: &[(Alg, &[&str])] = &[
+    (Alg::Rs256, &["RS256"]),
+    (Alg::Rs384, &["RS384"]),
+    (Alg::Rs512, &["RS512"]),
+    (Alg::Ps256, &["PS256"]),
+    (Alg::Ps384, &["PS384"]),
+    (Alg::Ps512, &["PS512"]),
+    (Alg::Es256, &["ES256"]),
+    (Alg::Es384, &["ES384"]),
+    (Alg::Es512, &["ES512"]),
+    (Alg::Ed25519, &["EdDSA", "Ed25519"]),
+];
+
 impl Alg {
     fn from_name(name: &str) -> Option<Alg> {
-        match name {
-            "RS256" => Some(Alg::Rs256),
-            "PS256" => Some(Alg::Ps256),
-            "ES256" => Some(Alg::Es256),
-            "EdDSA" | "Ed25519" => Some(Alg::Ed25519),
-            _ => None,
-        }
+        ALGS.iter()
+            .find(|(_, names)| names.contains(&name))
+            .map(|(a, _)| *a)
     }
 
     /// The `alg` names a JWK restricted to this algorithm may carry.
     pub(crate) fn names(self) -> &'static [&'static str] {
-        match self {
-            Alg::Rs256 => &["RS256"],
-            Alg::Ps256 => &["PS256"],
-            Alg::Es256 => &["ES256"],
-            Alg::Ed25519 => &["EdDSA", "Ed25519"],
-        }
+        ALGS.iter()
+            .find(|(a, _)| *a == self)
+            .map_or(&[], |(_, names)| names)
     }
 }
 
@@ -80,13 +95,21 @@ pub(crate) fn parse<J: Json>(token: &str) -> Result<Jws<J>> {
         ));
     };
     let (header, _) = object::<J>(h, "The ID token's header is not base64url-encoded JSON.")?;
-    let alg = match json::opt_string(&header, "alg") {
-        Ok(Some(name)) => Alg::from_name(&name),
-        _ => None,
+    let name = match json::opt_string(&header, "alg") {
+        Ok(Some(name)) => name,
+        _ => return Err(invalid("The ID token's header has no alg.")),
     };
-    let Some(alg) = alg else {
-        return Err(invalid(
-            "The ID token's alg is not one of RS256, PS256, ES256, EdDSA (none and HMAC are refused).",
+    let Some(alg) = Alg::from_name(&name) else {
+        // Named, so that the server's admin knows what to change. `none` and the HMAC
+        // algorithms prove nothing to a public client (RFC 8725 3.1, 3.2).
+        let shown = name.get(..name.len().min(16)).unwrap_or("?");
+        return Err(Error::detail(
+            Code::IdTokenInvalid,
+            &[
+                "The ID token's alg \"",
+                shown,
+                "\" is refused or unknown: sign this client's ID tokens with RS, PS or ES 256/384/512, or EdDSA.",
+            ],
         ));
     };
     // RFC 7515 4.1.11: an extension the verifier does not understand must fail it.
@@ -132,13 +155,13 @@ pub(crate) mod tests {
         t
     }
 
-    fn description(r: Result<Jws<Value>>) -> &'static str {
+    fn description(r: Result<Jws<Value>>) -> String {
         match r {
             Err(Error {
                 code: Code::IdTokenInvalid,
-                description: crate::error::Text::Fixed(d),
+                description,
                 ..
-            }) => d,
+            }) => description.as_str().to_owned(),
             Err(e) => panic!("wrong error {e:?}"),
             Ok(_) => panic!("accepted"),
         }
@@ -163,7 +186,13 @@ pub(crate) mod tests {
         );
         for (name, alg) in [
             ("RS256", Alg::Rs256),
+            ("RS384", Alg::Rs384),
+            ("RS512", Alg::Rs512),
             ("PS256", Alg::Ps256),
+            ("PS384", Alg::Ps384),
+            ("PS512", Alg::Ps512),
+            ("ES384", Alg::Es384),
+            ("ES512", Alg::Es512),
             ("EdDSA", Alg::Ed25519),
             ("Ed25519", Alg::Ed25519),
         ] {
@@ -178,7 +207,7 @@ pub(crate) mod tests {
             r#""none""#,
             r#""HS256""#,
             r#""HS512""#,
-            r#""RS512""#,
+            r#""ES256K""#,
             r#""rs256""#,
             "null",
             "256",
@@ -186,6 +215,10 @@ pub(crate) mod tests {
             let t = token(&format!(r#"{{"alg":{alg}}}"#), "{}", &[1]);
             assert!(description(parse(&t)).contains("alg"), "{alg}");
         }
+        // The refusal names what the server used and what to change.
+        let t = token(r#"{"alg":"HS256"}"#, "{}", &[1]);
+        let d = description(parse(&t));
+        assert!(d.contains("\"HS256\"") && d.contains("RS, PS or ES"), "{d}");
         let t = token(r#"{"typ":"JWT"}"#, "{}", &[1]);
         assert!(description(parse(&t)).contains("alg"));
     }

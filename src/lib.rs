@@ -79,7 +79,7 @@ pub use authorize::LoginOptions;
 pub use callback::ResponseMode;
 pub use config::{Config, TokenStorage};
 pub use error::{Code, Error, Result, Text};
-pub use logout::LogoutOptions;
+pub use logout::{LogoutOptions, LogoutResult};
 pub use secret::Secret;
 
 #[cfg(target_arch = "wasm32")]

@@ -6,6 +6,8 @@ use crate::error::{Code, Error, Result};
 use crate::form;
 use crate::json::{self, Json};
 use crate::secret::Secret;
+use crate::session::Session;
+use crate::token;
 use crate::url;
 
 /// The options of one `logout` call.
@@ -20,6 +22,23 @@ pub struct LogoutOptions {
     /// (RP-Initiated Logout 2 recommends the hint; without it the server may ask the user to
     /// confirm the logout). `false` leaves it out; `client_id` still names the client.
     pub id_token_hint: bool,
+    /// The server's logout page, when its metadata names none or another (Auth0's
+    /// `/v2/logout`, Cognito's `/logout`): used instead of `end_session_endpoint`.
+    pub end_session_endpoint: Option<String>,
+    /// More parameters for the logout URL (Cognito's `logout_uri`, Auth0's `returnTo`).
+    pub extra_params: Vec<(String, String)>,
+}
+
+/// What `logout` did at the server. The local session is gone whatever this says.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LogoutResult {
+    /// The server confirmed the revocation (or said the token was already unusable).
+    pub revoked: bool,
+    /// The browser is on its way to the server's logout page. `false`: the server has no
+    /// logout page spa-oauth knows of, and its session (its cookie) may still be alive.
+    pub server_logout: bool,
+    /// What stopped the revocation or the server's logout, when something did.
+    pub error: Option<Error>,
 }
 
 impl Default for LogoutOptions {
@@ -28,7 +47,18 @@ impl Default for LogoutOptions {
             post_logout_redirect_uri: None,
             revoke: true,
             id_token_hint: true,
+            end_session_endpoint: None,
+            extra_params: Vec::new(),
         }
+    }
+}
+
+/// A URL option: absent, or an absolute https URL (http on loopback) with no fragment.
+fn url_option<J: Json>(obj: &J, key: &str, wrong: &'static str) -> Result<Option<String>> {
+    match json::opt_string(obj, key) {
+        Ok(Some(u)) if !url::is_safe_endpoint(&u) => Err(Error::new(Code::InvalidConfig, wrong)),
+        Ok(v) => Ok(v),
+        Err(_) => Err(Error::new(Code::InvalidConfig, wrong)),
     }
 }
 
@@ -41,27 +71,70 @@ impl LogoutOptions {
         if !obj.is_object() {
             return Err(invalid("The options must be an object."));
         }
-        let post_logout_redirect_uri = json::opt_string(obj, "postLogoutRedirectUri")
-            .map_err(|_| invalid("postLogoutRedirectUri must be a string."))?;
-        if post_logout_redirect_uri
-            .as_deref()
-            .is_some_and(|u| !url::is_safe_redirect_uri(u))
-        {
-            return Err(invalid(
-                "postLogoutRedirectUri must be an absolute https URL (http only on localhost) without a fragment.",
-            ));
-        }
+        let post_logout_redirect_uri = url_option(
+            obj,
+            "postLogoutRedirectUri",
+            "postLogoutRedirectUri must be an absolute https URL (http only on localhost) without a fragment.",
+        )?;
         let revoke = json::opt_bool(obj, "revoke")
             .map_err(|_| invalid("revoke must be a boolean."))?
             .unwrap_or(true);
         let id_token_hint = json::opt_bool(obj, "idTokenHint")
             .map_err(|_| invalid("idTokenHint must be a boolean."))?
             .unwrap_or(true);
+        let end_session_endpoint = url_option(
+            obj,
+            "endSessionEndpoint",
+            "endSessionEndpoint must be an absolute https URL (http only on localhost) without a fragment.",
+        )?;
+        let extra_params = crate::config::string_map(
+            obj,
+            "extraParams",
+            "extraParams must be an object of string values.",
+        )?;
+        crate::config::refuse_owned(&extra_params, OWNED_PARAMS)?;
         Ok(LogoutOptions {
             post_logout_redirect_uri,
             revoke,
             id_token_hint,
+            end_session_endpoint,
+            extra_params,
         })
+    }
+}
+
+/// The logout-request parameters spa-oauth sets (RP-Initiated Logout 2).
+const OWNED_PARAMS: &[&str] = &[
+    "id_token_hint",
+    "client_id",
+    "post_logout_redirect_uri",
+    "state",
+];
+
+/// The one token to revoke (RFC 7009 2.1): the refresh token when there is one, since
+/// revoking it revokes the grant's access tokens too at servers that support it; the
+/// access token otherwise. One request: a second one for the access token is what Cognito
+/// refuses (`unsupported_token_type`) and Google answers with `invalid_token` once the
+/// refresh token's revocation has killed the access token.
+pub(crate) fn token_to_revoke(session: &Session) -> (&Secret, &'static str) {
+    match &session.refresh_token {
+        Some(rt) => (rt, "refresh_token"),
+        None => (&session.access_token, "access_token"),
+    }
+}
+
+/// What a revocation answer means: `None` when the token is revoked or unusable anyway. RFC
+/// 7009 2.2: any 2xx is success (204 too), whatever its body; `invalid_token` says the token
+/// is not valid (any more), and `unsupported_token_type` (2.2.1) that this server revokes
+/// no such token: nothing more a client can do. Anything else is reported.
+pub(crate) fn revocation_outcome<J: Json>(status: u16, body: &str) -> Option<Error> {
+    if (200..300).contains(&status) {
+        return None;
+    }
+    let e = token::http_error::<J>(status, body);
+    match e.error.as_deref() {
+        Some("invalid_token" | "unsupported_token_type") => None,
+        _ => Some(e),
     }
 }
 
@@ -107,6 +180,9 @@ pub(crate) fn end_session_url(
         form::push(&mut u, "post_logout_redirect_uri", p);
         form::push(&mut u, "state", state);
     }
+    for (name, value) in &options.extra_params {
+        form::push(&mut u, name, value);
+    }
     u
 }
 
@@ -147,6 +223,63 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn logout_options_for_servers_without_a_standard_logout() {
+        let o = LogoutOptions::from_json(Some(&json(
+            r#"{"endSessionEndpoint":"https://auth.example/logout","extraParams":{"logout_uri":"https://app.example/"}}"#,
+        )))
+        .unwrap();
+        assert_eq!(
+            o.end_session_endpoint.as_deref(),
+            Some("https://auth.example/logout")
+        );
+        let c = Config::from_json(&json(r#"{"clientId":"spa","redirectUri":"https://app.example/","issuer":"https://id.example"}"#)).unwrap();
+        let u = end_session_url("https://auth.example/logout", &c, None, &o, "st8");
+        assert_eq!(
+            u,
+            "https://auth.example/logout?client_id=spa&logout_uri=https%3A%2F%2Fapp.example%2F"
+        );
+        for bad in [
+            r#"{"endSessionEndpoint":"http://auth.example/logout"}"#,
+            r#"{"endSessionEndpoint":"https://auth.example/logout#x"}"#,
+            r#"{"extraParams":{"state":"x"}}"#,
+            r#"{"extraParams":{"id_token_hint":"x"}}"#,
+            r#"{"extraParams":{"a":1}}"#,
+        ] {
+            assert_eq!(
+                LogoutOptions::from_json(Some(&json(bad))).unwrap_err().code,
+                Code::InvalidConfig,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_token_is_revoked_the_refresh_token_first() {
+        let mut s = Session::decode(
+            "access_token=at&refresh_token=rt&token_endpoint=https%3A%2F%2Fid.example%2Ft&client_id=spa",
+        )
+        .unwrap();
+        assert_eq!(token_to_revoke(&s).0.expose(), "rt");
+        assert_eq!(token_to_revoke(&s).1, "refresh_token");
+        s.refresh_token = None;
+        assert_eq!(token_to_revoke(&s), (&s.access_token, "access_token"));
+    }
+
+    #[test]
+    fn revocation_answers_of_real_servers() {
+        let done = |status, body| revocation_outcome::<serde_json::Value>(status, body).is_none();
+        assert!(done(200, ""));
+        assert!(done(200, "<html>ok</html>"));
+        assert!(done(204, "")); // RFC 7009 says 200; 204 is as good
+        assert!(done(400, r#"{"error":"invalid_token"}"#)); // Google, after the refresh token's revocation
+        assert!(done(400, r#"{"error":"unsupported_token_type"}"#)); // Cognito, for an access token
+        let e = revocation_outcome::<serde_json::Value>(401, r#"{"error":"invalid_client"}"#);
+        assert_eq!(e.map(|e| e.code), Some(Code::InvalidClient));
+        let e = revocation_outcome::<serde_json::Value>(503, "");
+        assert_eq!(e.map(|e| e.code), Some(Code::ServerError));
     }
 
     #[test]

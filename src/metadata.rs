@@ -72,10 +72,12 @@ impl Metadata {
         // find it; otherwise this is another server's document (the mix-up attack).
         match json::string(&v, "issuer") {
             Ok(i) if i == issuer => {}
-            Ok(_) => {
-                return Err(Error::new(
+            Ok(sent) => {
+                return Err(Error::issuer_mismatch(
                     Code::IssuerMismatch,
-                    "The discovery document's issuer is not the configured issuer.",
+                    "The discovery document's issuer",
+                    &sent,
+                    issuer,
                 )
                 .with_status(status))
             }

@@ -3,7 +3,6 @@
 
 use crate::b64url;
 use crate::secret::Secret;
-use sha2::{Digest, Sha256};
 
 /// A code verifier from 32 random bytes: 43 characters of base64url, 256 bits of entropy
 /// (RFC 7636 4.1 recommends exactly this).
@@ -20,14 +19,21 @@ pub(crate) fn is_verifier(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-/// `code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 4.2).
-pub(crate) fn challenge(verifier: &Secret) -> String {
-    b64url::encode(&Sha256::digest(verifier.expose().as_bytes()))
+/// `code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 4.2), from
+/// the SHA-256 the shell computed with WebCrypto (`crypto.subtle.digest`).
+pub(crate) fn challenge(sha256_of_verifier: &[u8; 32]) -> String {
+    b64url::encode(sha256_of_verifier)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
+
+    /// SHA-256, natively (sha2 is a dev-dependency only): what WebCrypto gives the shell.
+    pub(crate) fn sha256(text: &str) -> [u8; 32] {
+        Sha256::digest(text.as_bytes()).into()
+    }
 
     #[test]
     fn verifier_syntax() {
@@ -48,7 +54,10 @@ mod tests {
         ];
         let v = verifier(&octets);
         assert_eq!(v.expose(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-        assert_eq!(challenge(&v), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge(&sha256(v.expose())),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]

@@ -55,8 +55,17 @@ fn login_required(description: &'static str) -> Error {
 }
 
 /// `stored`: the session as read now; `seen`: the access token the caller found too old
-/// (or wants replaced, with forceRefresh).
-pub(crate) fn start(client_id: &str, stored: Option<Session>, seen: &str, now: u64) -> Start {
+/// (or wants replaced, with forceRefresh); `requested`: the scope the configuration asks for.
+/// The grant carries the scope the server said it granted, or, when it said nothing (RFC
+/// 6749 5.1: then it granted what was asked), the requested one.
+pub(crate) fn start(
+    client_id: &str,
+    secret: Option<&Secret>,
+    requested: &str,
+    stored: Option<Session>,
+    seen: &str,
+    now: u64,
+) -> Start {
     let Some(session) = stored else {
         return Start::Fail(login_required("There is no session: log in first."));
     };
@@ -70,7 +79,12 @@ pub(crate) fn start(client_id: &str, stored: Option<Session>, seen: &str, now: u
     };
     Start::Grant(Grant {
         endpoint: session.token_endpoint.clone(),
-        body: token::refresh_grant(client_id, refresh_token),
+        body: token::refresh_grant(
+            client_id,
+            secret,
+            refresh_token,
+            session.scope.as_deref().unwrap_or(requested),
+        ),
         previous: session,
     })
 }
@@ -190,7 +204,7 @@ mod tests {
     }
 
     fn grant_of(s: Session) -> Grant {
-        match start("spa", Some(s), "old", NOW) {
+        match start("spa", None, "openid", Some(s), "old", NOW) {
             Start::Grant(g) => g,
             _ => panic!("expected a grant"),
         }
@@ -219,19 +233,41 @@ mod tests {
     fn start_sends_the_grant_with_the_stored_refresh_token() {
         let g = grant_of(session("old", Some("rt1"), Some(NOW)));
         assert_eq!(g.endpoint, "https://id.example/token");
+        // With the scope the server granted (Entra ID issues an API's token again only so).
         assert_eq!(
             g.body,
-            "grant_type=refresh_token&refresh_token=rt1&client_id=spa"
+            "grant_type=refresh_token&refresh_token=rt1&client_id=spa&scope=openid"
+        );
+        // The server said nothing of the scope: it granted the requested one (RFC 6749 5.1).
+        let silent = Session {
+            scope: None,
+            ..session("old", Some("rt1"), Some(NOW))
+        };
+        let g = match start("spa", None, "openid api://x/read", Some(silent), "old", NOW) {
+            Start::Grant(g) => g,
+            _ => panic!("expected a grant"),
+        };
+        assert!(
+            g.body.ends_with("&scope=openid+api%3A%2F%2Fx%2Fread"),
+            "{}",
+            g.body
         );
         assert!(matches!(
-            start("spa", None, "old", NOW),
+            start("spa", None, "openid", None, "old", NOW),
             Start::Fail(Error {
                 code: Code::LoginRequired,
                 ..
             })
         ));
         assert!(matches!(
-            start("spa", Some(session("old", None, Some(NOW))), "old", NOW),
+            start(
+                "spa",
+                None,
+                "openid",
+                Some(session("old", None, Some(NOW))),
+                "old",
+                NOW
+            ),
             Start::Fail(Error {
                 code: Code::LoginRequired,
                 ..
@@ -244,17 +280,17 @@ mod tests {
         // Refreshed meanwhile and good for an hour: used, no grant.
         let fresh = session("new", Some("rt2"), Some(NOW + 3600));
         assert!(
-            matches!(start("spa", Some(fresh), "old", NOW), Start::Use(t) if t.expose() == "new")
+            matches!(start("spa", None, "openid", Some(fresh), "old", NOW), Start::Use(t) if t.expose() == "new")
         );
         // Refreshed meanwhile, but with 30 s or less left (I6): not good enough, refresh it.
         let short = session("new", Some("rt2"), Some(NOW + REFRESH_MARGIN_SECS));
         assert!(
-            matches!(start("spa", Some(short), "old", NOW), Start::Grant(g) if g.body.contains("rt2"))
+            matches!(start("spa", None, "openid", Some(short), "old", NOW), Start::Grant(g) if g.body.contains("rt2"))
         );
         // The same token the caller saw (forceRefresh of a good token): refreshed.
         let same = session("old", Some("rt1"), Some(NOW + 3600));
         assert!(matches!(
-            start("spa", Some(same), "old", NOW),
+            start("spa", None, "openid", Some(same), "old", NOW),
             Start::Grant(_)
         ));
     }

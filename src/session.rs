@@ -105,6 +105,13 @@ impl Session {
         s
     }
 
+    /// Whether the login asked for `offline_access` (OIDC Core 11) and the server issued no
+    /// refresh token anyway: oidc-provider and Authentik issue one only when the user
+    /// consented to it (`prompt=consent`), so the session ends with its access token.
+    pub(crate) fn refresh_token_withheld(&self, requested_scope: &str) -> bool {
+        self.refresh_token.is_none() && requested_scope.split(' ').any(|s| s == "offline_access")
+    }
+
     /// Whether two stored texts hold the same access and refresh tokens: the second write of
     /// a refresh (the rotated session first, then with its ID token checked) is no new
     /// session change to report.
@@ -168,6 +175,15 @@ mod tests {
             "spa",
             None,
         )
+    }
+
+    #[test]
+    fn a_refresh_token_asked_for_and_not_issued_is_noticed() {
+        let none = session(Some(3600), None);
+        assert!(none.refresh_token_withheld("openid offline_access"));
+        assert!(!none.refresh_token_withheld("openid"));
+        assert!(!none.refresh_token_withheld("openid offline_accessx"));
+        assert!(!session(Some(3600), Some("rt")).refresh_token_withheld("openid offline_access"));
     }
 
     #[test]

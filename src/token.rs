@@ -19,23 +19,43 @@ const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
 /// The authorization_code grant body (RFC 6749 4.1.3, RFC 7636 4.5). `redirect_uri` and
 /// `client_id` are those of the transaction, so the request matches the one that got the
 /// code even if the app's config changed in between.
-pub(crate) fn code_grant(tx: &Transaction, code: &Secret) -> String {
+pub(crate) fn code_grant(tx: &Transaction, code: &Secret, secret: Option<&Secret>) -> String {
     let mut body = String::with_capacity(256);
     form::push(&mut body, "grant_type", "authorization_code");
     form::push(&mut body, "code", code.expose());
     form::push(&mut body, "redirect_uri", &tx.redirect_uri);
     form::push(&mut body, "client_id", &tx.client_id);
+    push_secret(&mut body, secret);
     form::push(&mut body, "code_verifier", tx.verifier.expose());
     body
 }
 
+/// `client_secret` (RFC 6749 2.3.1, in the body), for the servers that want one from a
+/// browser app (`Config::client_secret`).
+fn push_secret(body: &mut String, secret: Option<&Secret>) {
+    if let Some(s) = secret {
+        form::push(body, "client_secret", s.expose());
+    }
+}
+
 /// The refresh_token grant body (RFC 6749 section 6). A public client identifies itself with
-/// `client_id` (RFC 6749 3.2.1). No `scope`: the same scope as before is implied.
-pub(crate) fn refresh_grant(client_id: &str, refresh_token: &Secret) -> String {
+/// `client_id` (RFC 6749 3.2.1). `scope`, when not empty, is sent: RFC 6749 6 allows the
+/// scope originally granted, and Entra ID needs it to issue a token for an API scope again
+/// (without it, it answers for its default resource and the app's API refuses the token).
+pub(crate) fn refresh_grant(
+    client_id: &str,
+    secret: Option<&Secret>,
+    refresh_token: &Secret,
+    scope: &str,
+) -> String {
     let mut body = String::with_capacity(256);
     form::push(&mut body, "grant_type", "refresh_token");
     form::push(&mut body, "refresh_token", refresh_token.expose());
     form::push(&mut body, "client_id", client_id);
+    push_secret(&mut body, secret);
+    if !scope.is_empty() {
+        form::push(&mut body, "scope", scope);
+    }
     body
 }
 
@@ -86,17 +106,19 @@ pub(crate) fn json_body<J: Json>(status: u16, body: &str) -> Result<J> {
 /// a proxy's message), is `server_error` with the status.
 pub(crate) fn http_error<J: Json>(status: u16, body: &str) -> Error {
     if (400..500).contains(&status) && body.len() <= MAX_BODY_BYTES {
-        if let Some(v) = J::parse(body) {
-            if let Ok(error) = json::string(&v, "error") {
-                let description = json::opt_string(&v, "error_description").ok().flatten();
-                let uri = json::opt_string(&v, "error_uri").ok().flatten();
-                if let Some(e) = Error::from_server(error, description, uri) {
-                    return e.with_status(status);
-                }
-            }
+        if let Some(e) = J::parse(body).and_then(|v| server_error(&v, status)) {
+            return e;
         }
     }
     Error::code(Code::ServerError).with_status(status)
+}
+
+/// The server's own error, when `v` is an RFC 6749 5.2 error object.
+fn server_error<J: Json>(v: &J, status: u16) -> Option<Error> {
+    let error = json::string(v, "error").ok()?;
+    let description = json::opt_string(v, "error_description").ok().flatten();
+    let uri = json::opt_string(v, "error_uri").ok().flatten();
+    Error::from_server(error, description, uri).map(|e| e.with_status(status))
 }
 
 /// RFC 6750 2.1 `b64token`: the characters a Bearer token can hold in an Authorization
@@ -112,6 +134,12 @@ pub(crate) fn is_b64token(s: &str) -> bool {
 /// Reads a token response (RFC 6749 5.1) strictly.
 pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenResponse> {
     let v: J = json_body(status, body)?;
+    // Some servers answer a refused grant with 200 and an error object instead of 400
+    // (RFC 6749 5.2). Its `error` is what the server meant: reported as such, never read as
+    // a malformed success.
+    if let Some(e) = server_error(&v, status) {
+        return Err(e);
+    }
     let access_token = match json::string(&v, "access_token") {
         Ok(t) if is_b64token(&t) => t,
         _ => {
@@ -134,7 +162,13 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
     }
     let expires_in = match v.get("expires_in").filter(|e| !e.is_null()) {
         None => None,
-        Some(e) => match e.as_f64() {
+        // A decimal string ("3600", as Azure AD B2C and Entra ID v1 send) is the same
+        // number: digits only, so nothing but a number is ever read as one.
+        Some(e) => match e.as_f64().or_else(|| {
+            e.as_string()
+                .and_then(|s| form::parse_u64(&s))
+                .map(|n| n as f64)
+        }) {
             Some(n) if n.is_finite() && n >= 0.0 => Some((n as u64).min(MAX_EXPIRES_IN)),
             _ => {
                 return Err(invalid(
@@ -185,7 +219,7 @@ mod tests {
     fn code_grant_body_has_every_parameter_encoded() {
         let mut tx = Transaction::sample();
         tx.client_id = "my spa&co".into();
-        let body = code_grant(&tx, &Secret::new("c+d/e=".into()));
+        let body = code_grant(&tx, &Secret::new("c+d/e=".into()), None);
         let p = Pairs::parse(&body).unwrap();
         assert_eq!(p.get("grant_type"), Some("authorization_code"));
         assert_eq!(p.get("code"), Some("c+d/e="));
@@ -202,11 +236,35 @@ mod tests {
     }
 
     #[test]
+    fn a_client_secret_goes_into_both_grants() {
+        let secret = Secret::new("GOCSPX-s+t".into());
+        let rt = Secret::new("r1".into());
+        let body = refresh_grant("spa", Some(&secret), &rt, "");
+        assert_eq!(
+            body,
+            "grant_type=refresh_token&refresh_token=r1&client_id=spa&client_secret=GOCSPX-s%2Bt"
+        );
+        let tx = Transaction::sample();
+        let body = code_grant(&tx, &Secret::new("c".into()), Some(&secret));
+        assert!(body.contains("&client_secret=GOCSPX-s%2Bt&"), "{body}");
+    }
+
+    #[test]
     fn refresh_grant_body() {
-        let body = refresh_grant("spa", &Secret::new("r1".into()));
+        let body = refresh_grant("spa", None, &Secret::new("r1".into()), "");
         assert_eq!(
             body,
             "grant_type=refresh_token&refresh_token=r1&client_id=spa"
+        );
+        let body = refresh_grant(
+            "spa",
+            None,
+            &Secret::new("r1".into()),
+            "openid api://x/read",
+        );
+        assert_eq!(
+            body,
+            "grant_type=refresh_token&refresh_token=r1&client_id=spa&scope=openid+api%3A%2F%2Fx%2Fread"
         );
     }
 
@@ -241,7 +299,25 @@ mod tests {
         assert_eq!(exp("0").unwrap().expires_in, Some(0));
         assert_eq!(exp("59.9").unwrap().expires_in, Some(59));
         assert_eq!(exp("1e300").unwrap().expires_in, Some(MAX_EXPIRES_IN));
-        for bad in ["\"3600\"", "-1", "-0.5", "true", "[]", "{}"] {
+        // Azure AD B2C and Entra ID v1 send a decimal string: the same number.
+        assert_eq!(exp("\"3600\"").unwrap().expires_in, Some(3600));
+        assert_eq!(exp("\"0\"").unwrap().expires_in, Some(0));
+        for bad in [
+            "\"\"",
+            "\" 3600\"",
+            "\"3600 \"",
+            "\"+3600\"",
+            "\"-1\"",
+            "\"36.5\"",
+            "\"1e3\"",
+            "\"3600s\"",
+            "\"0x10\"",
+            "-1",
+            "-0.5",
+            "true",
+            "[]",
+            "{}",
+        ] {
             let e = exp(bad).err().unwrap();
             assert_eq!(
                 (e.code, e.status),
@@ -280,6 +356,28 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn a_200_with_an_error_object_is_the_servers_error() {
+        let e = err(
+            200,
+            r#"{"error":"invalid_grant","error_description":"refresh token expired"}"#,
+        );
+        assert_eq!((e.code, e.status), (Code::InvalidGrant, Some(200)));
+        assert_eq!(e.description.as_str(), "refresh token expired");
+        // Even beside an access token: the server said the grant failed.
+        let e = err(
+            200,
+            r#"{"error":"server_error","access_token":"a","token_type":"Bearer"}"#,
+        );
+        assert_eq!(e.code, Code::ServerError);
+        // A member that is no error code is no error object.
+        let r = parse(
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","error":7}"#,
+        );
+        assert!(r.is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Signature verification with the browser's WebCrypto (`crypto.subtle`): the issuer's key is
-//! imported from its JWK and the JWS signature checked over the signing input (RFC 7515 5.2).
+//! The browser's WebCrypto (`crypto.subtle`): SHA-256 for the PKCE challenge, and signature
+//! verification: the issuer's key is imported from its JWK and the JWS signature checked
+//! over the signing input (RFC 7515 5.2).
 //! The JWS signature formats are WebCrypto's own: RSA signatures as bytes, ECDSA as the raw
 //! `r || s` pair (RFC 7518 3.4), Ed25519 as its 64 bytes.
 
@@ -24,25 +25,64 @@ fn s(v: &str) -> JsValue {
 
 /// The `importKey` and `verify` algorithm parameters of `alg`.
 fn params(alg: Alg) -> (Object, Object) {
+    let (hash, bytes) = match alg {
+        Alg::Rs256 | Alg::Ps256 | Alg::Es256 => ("SHA-256", 32),
+        Alg::Rs384 | Alg::Ps384 | Alg::Es384 => ("SHA-384", 48),
+        Alg::Rs512 | Alg::Ps512 | Alg::Es512 => ("SHA-512", 64),
+        Alg::Ed25519 => {
+            let ed = || object(&[("name", s("Ed25519"))]);
+            return (ed(), ed());
+        }
+    };
     match alg {
-        Alg::Rs256 => (
-            object(&[("name", s("RSASSA-PKCS1-v1_5")), ("hash", s("SHA-256"))]),
+        Alg::Rs256 | Alg::Rs384 | Alg::Rs512 => (
+            object(&[("name", s("RSASSA-PKCS1-v1_5")), ("hash", s(hash))]),
             object(&[("name", s("RSASSA-PKCS1-v1_5"))]),
         ),
         // RFC 7518 3.5: the salt is as long as the hash.
-        Alg::Ps256 => (
-            object(&[("name", s("RSA-PSS")), ("hash", s("SHA-256"))]),
-            object(&[("name", s("RSA-PSS")), ("saltLength", JsValue::from(32))]),
+        Alg::Ps256 | Alg::Ps384 | Alg::Ps512 => (
+            object(&[("name", s("RSA-PSS")), ("hash", s(hash))]),
+            object(&[("name", s("RSA-PSS")), ("saltLength", JsValue::from(bytes))]),
         ),
-        Alg::Es256 => (
-            object(&[("name", s("ECDSA")), ("namedCurve", s("P-256"))]),
-            object(&[("name", s("ECDSA")), ("hash", s("SHA-256"))]),
-        ),
-        Alg::Ed25519 => (
-            object(&[("name", s("Ed25519"))]),
-            object(&[("name", s("Ed25519"))]),
-        ),
+        _ => {
+            let curve = match alg {
+                Alg::Es384 => "P-384",
+                Alg::Es512 => "P-521",
+                _ => "P-256",
+            };
+            (
+                object(&[("name", s("ECDSA")), ("namedCurve", s(curve))]),
+                object(&[("name", s("ECDSA")), ("hash", s(hash))]),
+            )
+        }
     }
+}
+
+const NO_WEBCRYPTO: &str =
+    "This browser has no WebCrypto (crypto.subtle needs https, or http on localhost).";
+
+fn subtle(code: Code) -> Result<web_sys::SubtleCrypto> {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle())
+        .ok_or_else(|| Error::new(code, NO_WEBCRYPTO))
+}
+
+/// SHA-256 of `data`, for the PKCE challenge (RFC 7636 4.2).
+pub(crate) async fn sha256(data: &[u8]) -> Result<[u8; 32]> {
+    let failed = || Error::new(Code::InvalidConfig, NO_WEBCRYPTO);
+    let subtle = subtle(Code::InvalidConfig)?;
+    let digest = subtle
+        .digest_with_str_and_u8_array("SHA-256", data)
+        .map_err(|_| failed())?;
+    let bytes = JsFuture::from(digest).await.map_err(|_| failed())?;
+    let bytes = js_sys::Uint8Array::new(&bytes);
+    let mut out = [0u8; 32];
+    if bytes.length() != 32 {
+        return Err(failed());
+    }
+    bytes.copy_to(&mut out);
+    Ok(out)
 }
 
 /// Whether `signature` is `jwk`'s signature of `signing_input` under `alg`. A key the browser
@@ -54,15 +94,7 @@ pub(crate) async fn verify(
     signing_input: &str,
     signature: &[u8],
 ) -> Result<bool> {
-    let subtle = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.subtle())
-        .ok_or_else(|| {
-            Error::new(
-                Code::IdTokenInvalid,
-                "This browser has no WebCrypto (crypto.subtle needs a secure context) to verify the ID token.",
-            )
-        })?;
+    let subtle = subtle(Code::IdTokenInvalid)?;
     let mut members = vec![("kty", s(jwk.kty))];
     for (name, value) in &jwk.members {
         members.push((name, s(value)));
@@ -116,6 +148,18 @@ mod tests {
     const PS_N: &str = "qP6A2TnJD9DW4BnPGrps7KPMrldzSQN3KlZ6l6aOj24gvBjoMR4AqQS9ZQFUfDDMBYn-jH1lnsoQhYU21l1itNFdMGWUMtoxeW_QJycCD36mC1z_xzBHSMyU_S-TLo8PSS9JfDMG-zoy_bXUfCDdBlgqR0nKlyT8Bj9TFsiMA2E3Bj2nsD4a0bgyufKRfibGLXXOLF0_hTpmZWBCUaliMqQoEuJuoSSHPrFbeaxNQEpciY8bvUkBn7EF-_SxpTVdrlcawS9moYfHS5hdwnp1fcJsRdgDXUUutuELzTlDNfO8a2C7ZNNgoM0svsuiEWNU-8__tRCwv4azm-wOZ4aDqQ";
     const PS_TOKEN: &str = "eyJhbGciOiJQUzI1NiIsImtpZCI6InBzIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.VQpbQziH-WlBLFJySiBQIPEd3S5MdYFCs7_h50oJrHHpw_CfL6zY21u94AFNTzDI2fUCUbm3frfFxTTjHp3h0LRg8qVHxVoOLyWjW9MbpNwzLAMEhYNcR9RhXxfRdUcQhfYQ1eNTULfeP1HdqA0kgBjFkK5VQreEoh3c4AOBgiszYMJddJ-jZ0npjU9M6p--RNfdCQHD84MSc7r-x2QDMx0iHdKtCbzNwmesH4whF2KHgK5qRCnPZAc545acq-8lsS2IEIa5dwJTqf0GY-Pi6K0KbKz6hvryVTlMsssL1JuJNxMqSD0km4CpzKgb3EHb9vl9tsUkUEa0bUe5lD74Mg";
     const ED_TOKEN: &str = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+
+    /// RFC 7636 Appendix B, through the browser's SHA-256: the shell's half of S256.
+    #[wasm_bindgen_test]
+    async fn pkce_challenge_of_rfc_7636_appendix_b() {
+        let digest = sha256(b"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+            .await
+            .unwrap();
+        assert_eq!(
+            crate::pkce::challenge(&digest),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
 
     fn rsa(n: &str) -> Jwk {
         Jwk {

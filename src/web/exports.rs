@@ -149,6 +149,11 @@ pub fn get_session_info(config_js: JsValue) -> Result<JsValue, JsValue> {
     set(&obj, "expiresAt", &expires);
     set(&obj, "scope", &opt(info.scope.as_deref()));
     set(&obj, "refreshable", &JsValue::from(info.refreshable));
+    set(
+        &obj,
+        "refreshTokenWithheld",
+        &JsValue::from(info.refresh_token_withheld),
+    );
     Ok(obj.into())
 }
 
@@ -195,7 +200,11 @@ pub fn logout(config_js: JsValue, options: JsValue) -> Promise {
     promise(Box::pin(async move {
         let config = config(&config_js)?;
         let options = LogoutOptions::from_json(Some(&options)).map_err(to_js)?;
-        flows::logout(&config, &options).await.map_err(to_js)?;
-        Ok(JsValue::UNDEFINED)
+        let r = flows::logout(&config, &options).await.map_err(to_js)?;
+        let obj = Object::new();
+        set(&obj, "revoked", &JsValue::from(r.revoked));
+        set(&obj, "serverLogout", &JsValue::from(r.server_logout));
+        set(&obj, "error", &r.error.map_or(JsValue::NULL, to_js));
+        Ok(obj.into())
     }))
 }

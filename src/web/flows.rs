@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{Code, Error, Result};
 use crate::id_token::Expected;
 use crate::json::{self, Json};
-use crate::logout::{self, LogoutOptions};
+use crate::logout::{self, LogoutOptions, LogoutResult};
 use crate::metadata::Metadata;
 use crate::refresh;
 use crate::secret::Secret;
@@ -110,7 +110,9 @@ pub(crate) async fn prepare_login(config: &Config, options: &LoginOptions) -> Re
         token_endpoint: &token_endpoint,
         iss_required: meta.as_ref().is_some_and(|m| m.iss_parameter_supported),
     };
-    let login = authorize::login(config, &server, options, &rnd, t)?;
+    let verifier = crate::pkce::verifier(&rnd[0]);
+    let digest = super::crypto::sha256(verifier.expose().as_bytes()).await?;
+    let login = authorize::login(config, &server, options, &rnd, &digest, t)?;
     // The issuer's keys are fetched now, while the user is still here, so that the callback
     // makes one round trip (the token request). A failure here is retried by the callback.
     if let (Some(_), Some(uri)) = (
@@ -214,7 +216,7 @@ async fn redeem(
     stored: Option<&str>,
 ) -> Result<CallbackResult> {
     let (code, tx) = cb.into_code(stored, config, now())?;
-    let body = token::code_grant(&tx, &code);
+    let body = token::code_grant(&tx, &code, config.client_secret.as_ref());
     let r = http::send(
         &tx.token_endpoint,
         Some(&body),
@@ -331,7 +333,7 @@ fn load_stored(config: &Config, key: String) -> Result<Option<(JsValue, Session)
         // that fails the checks is not used, and not left to fail again.
         expire(config);
         return Err(login_required(
-            "The stored session was damaged (edited or truncated) and has been removed: log in again.",
+            "The stored session was damaged and is removed: log in again.",
         ));
     };
     LAST_SESSION.set(Some((key, raw.clone(), session.clone())));
@@ -449,7 +451,14 @@ async fn refresh(config: &Config, seen: &str, contended: bool) -> Result<String>
         events::storage_change(&config.session_key(), refresh::STALE_READ_WAIT_MS as i32).await;
         stored = load_session(config)?;
     }
-    let grant = match refresh::start(&config.client_id, stored, seen, now()) {
+    let grant = match refresh::start(
+        &config.client_id,
+        config.client_secret.as_ref(),
+        &config.scope,
+        stored,
+        seen,
+        now(),
+    ) {
         refresh::Start::Use(token) => return Ok(token.expose().into()),
         refresh::Start::Fail(e) => return Err(e),
         refresh::Start::Grant(g) => g,
@@ -530,6 +539,10 @@ pub struct SessionInfo {
     pub scope: Option<String>,
     /// Whether a refresh token is held (the session can outlive the access token).
     pub refreshable: bool,
+    /// The login asked for `offline_access` and the server issued no refresh token (it
+    /// wants the user's consent to it, `prompt: "consent"`): the session ends with the
+    /// access token.
+    pub refresh_token_withheld: bool,
 }
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
@@ -538,6 +551,7 @@ pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
         expires_at: s.expires_at,
         scope: s.scope.clone(),
         refreshable: s.refresh_token.is_some(),
+        refresh_token_withheld: s.refresh_token_withheld(&config.scope),
     }))
 }
 
@@ -582,27 +596,31 @@ pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>
         )
         .with_status(r.status));
     }
-    let merged = js_sys::Object::new();
+    // Prototype-free: a `__proto__` member of either document stays a plain member instead
+    // of becoming the merged object's prototype (Object.assign sets, and `__proto__` has a
+    // setter on ordinary objects).
+    let merged = super::js_value::dictionary();
     js_sys::Object::assign(&merged, &claims.into());
     js_sys::Object::assign(&merged, &info.into());
     Ok(Some(merged.into()))
 }
 
-/// Ends the session: revokes the refresh token, then the access token (RFC 7009), clears the
-/// stored session, and navigates to the server's `end_session_endpoint` (RP-Initiated Logout)
-/// when it has one; otherwise resolves. A failed revocation still clears the session and is
-/// reported as the rejection, without navigating, so the app can tell the user.
-pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
+/// Ends the session: revokes one token (`logout::token_to_revoke`, RFC 7009), clears the
+/// stored session, and navigates to the server's logout page (RP-Initiated Logout) when
+/// there is one. What happened at the server is the result; a failed revocation is
+/// reported there and never keeps the browser from the logout page.
+pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<LogoutResult> {
     let session = load_session(config).ok().flatten();
-    let mut failure: Option<Error> = None;
-    // Without metadata there is neither revocation nor the server's logout: when there was a
-    // session to end, that is reported (after the local session is cleared), never passed
-    // over as if the server had been told.
+    let mut error: Option<Error> = None;
+    let mut revoked = false;
+    // Without metadata there is no revocation, and no logout page unless the options name
+    // one: when there was a session to end, that is reported, never passed over as if the
+    // server had been told.
     let meta = match &config.issuer {
         Some(issuer) => match metadata(config, issuer).await {
             Ok(m) => Some(m),
             Err(e) => {
-                failure = session.as_ref().map(|_| e);
+                error = session.as_ref().map(|_| e);
                 None
             }
         },
@@ -613,35 +631,31 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
         &session,
         meta.as_ref().and_then(|m| m.revocation_endpoint.as_deref()),
     ) {
-        // The refresh token first: revoking it usually revokes the grant's access tokens too.
-        let tokens = [
-            (s.refresh_token.as_ref(), "refresh_token"),
-            (Some(&s.access_token), "access_token"),
-        ];
-        for (token, hint) in tokens {
-            let Some(token) = token else { continue };
-            let body = logout::revocation_body(&s.client_id, token, hint);
-            // RFC 7009 2.2: a 200 is success whatever its body and content type.
-            let outcome =
-                match http::send(endpoint, Some(&body), None, config.http_timeout_ms).await {
-                    Ok(r) if r.status == 200 => None,
-                    Ok(r) => Some(token::http_error::<JsValue>(r.status, &r.body)),
-                    Err(e) => Some(e),
-                };
-            failure = failure.or(outcome);
-        }
+        let (token, hint) = logout::token_to_revoke(s);
+        let body = logout::revocation_body(&s.client_id, token, hint);
+        let failed = match http::send(endpoint, Some(&body), None, config.http_timeout_ms).await {
+            Ok(r) => logout::revocation_outcome::<JsValue>(r.status, &r.body),
+            Err(e) => Some(e),
+        };
+        revoked = failed.is_none();
+        error = error.or(failed);
     }
     let kept = clear_session(config);
     if session.is_some() {
         events::emit(&config.session_key(), SessionEventKind::Logout, kept);
     }
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    if let Some(endpoint) = meta
+    // A failed revocation never keeps the browser from the server's logout page: that is
+    // what ends the server's session (its cookie), which would otherwise log the user
+    // straight back in.
+    let endpoint = options.end_session_endpoint.as_deref().or(meta
         .as_ref()
-        .and_then(|m| m.end_session_endpoint.as_deref())
-    {
+        .and_then(|m| m.end_session_endpoint.as_deref()));
+    let mut result = LogoutResult {
+        revoked,
+        server_logout: false,
+        error,
+    };
+    if let Some(endpoint) = endpoint {
         let mut bytes = [0u8; 32];
         random(&mut bytes)?;
         let state = crate::b64url::encode(&bytes);
@@ -658,7 +672,8 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<()> {
             options,
             &state,
         );
-        return location::assign(&url);
+        location::assign(&url)?;
+        result.server_logout = true;
     }
-    Ok(())
+    Ok(result)
 }

@@ -7,8 +7,8 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCredentials,
-    RequestInit, RequestRedirect, Response as JsResponse,
+    ReadableStreamDefaultReader, RequestCredentials, RequestInit, RequestRedirect,
+    Response as JsResponse,
 };
 
 /// Status and body text of a response.
@@ -38,16 +38,24 @@ pub(crate) async fn send(
     timeout_ms: u32,
 ) -> Result<Response> {
     let init: RequestInit = super::js_value::dictionary().unchecked_into();
-    let headers = Headers::new().map_err(|e| failed(&e))?;
-    let _ = headers.set("accept", "application/json");
+    // A record of header values (Fetch's HeadersInit), prototype-free like every dictionary.
+    let headers = super::js_value::dictionary();
+    let set = |name: &str, value: &str| {
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        );
+    };
+    set("accept", "application/json");
     if let Some(token) = bearer {
         let mut value = String::from("Bearer ");
         value.push_str(token);
-        let _ = headers.set("authorization", &value);
+        set("authorization", &value);
     }
     if let Some(b) = body {
         init.set_method("POST");
-        let _ = headers.set("content-type", "application/x-www-form-urlencoded");
+        set("content-type", "application/x-www-form-urlencoded");
         init.set_body(&JsValue::from_str(b));
     }
     init.set_headers(&headers);
@@ -89,28 +97,34 @@ async fn read_body(response: &JsResponse, status: u16) -> Result<String> {
     let Some(stream) = response.body() else {
         return Ok(String::new()); // 204, or a HEAD-like empty answer.
     };
-    if declared.is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n > limit as u64)) {
-        let _ = stream.cancel();
-        return Err(token::oversized(status));
-    }
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let too_large = || {
+        let _ = reader.cancel();
+        Err(token::oversized(status))
+    };
+    // Content-Length is 1*DIGIT (RFC 9110 8.6); anything else is ignored here.
+    if declared
+        .and_then(|n| crate::form::parse_u64(&n))
+        .is_some_and(|n| n > limit as u64)
+    {
+        return too_large();
+    }
     let mut bytes = Vec::new();
     loop {
-        let chunk: ReadableStreamReadResult = JsFuture::from(reader.read())
+        let chunk = JsFuture::from(reader.read())
             .await
-            .map_err(|e| failed(&e))?
-            .unchecked_into();
-        if chunk.get_done().unwrap_or(true) {
+            .map_err(|e| failed(&e))?;
+        let member = |name: &str| Reflect::get(&chunk, &JsValue::from_str(name)).ok();
+        if member("done").and_then(|d| d.as_bool()).unwrap_or(true) {
             break;
         }
-        let Ok(part) = chunk.get_value().dyn_into::<Uint8Array>() else {
+        let Some(part) = member("value").and_then(|v| v.dyn_into::<Uint8Array>().ok()) else {
             break; // Fetch bodies are bytes; anything else ends the read.
         };
         let start = bytes.len();
         let end = start.saturating_add(part.length() as usize);
         if end > limit {
-            let _ = reader.cancel();
-            return Err(token::oversized(status));
+            return too_large();
         }
         bytes.resize(end, 0);
         if let Some(dest) = bytes.get_mut(start..end) {

@@ -291,7 +291,8 @@ async fn refused_refresh_ends_the_session() {
         .unwrap()
         .unwrap();
     let session = crate::session::Session::decode(&stored).unwrap();
-    let body = crate::token::refresh_grant("refused", session.refresh_token.as_ref().unwrap());
+    let body =
+        crate::token::refresh_grant("refused", None, session.refresh_token.as_ref().unwrap(), "");
     super::http::send(&format!("{SERVER}/token"), Some(&body), None, 5000)
         .await
         .unwrap();
@@ -397,7 +398,12 @@ fn discovered(client: &str, issuer: &str) -> Config {
 }
 
 fn store_session(c: &Config) {
-    let s = crate::session::Session::decode("access_token=at&refresh_token=rt&token_endpoint=http%3A%2F%2F127.0.0.1%3A1%2Ft&client_id=x").unwrap();
+    store_tokens(c, "rt");
+}
+
+fn store_tokens(c: &Config, refresh_token: &str) {
+    let text = format!("access_token=at&refresh_token={refresh_token}&token_endpoint=http%3A%2F%2F127.0.0.1%3A1%2Ft&client_id=x");
+    let s = crate::session::Session::decode(&text).unwrap();
     storage::set(Store::Session, &c.session_key(), &s.encode()).unwrap();
 }
 
@@ -405,18 +411,53 @@ fn store_session(c: &Config) {
 async fn logout_reports_an_unreachable_server_and_still_clears_the_session() {
     let c = discovered("logout-down", "http://127.0.0.1:1");
     store_session(&c);
-    let e = flows::logout(&c, &crate::logout::LogoutOptions::default())
+    let r = flows::logout(&c, &crate::logout::LogoutOptions::default())
         .await
-        .unwrap_err();
+        .unwrap();
     assert_eq!(
-        e.code,
-        Code::NetworkError,
+        (r.revoked, r.server_logout, r.error.map(|e| e.code)),
+        (false, false, Some(Code::NetworkError)),
         "not reported as a successful logout"
     );
     assert!(
         flows::session_info(&c).unwrap().is_none(),
         "session cleared"
     );
+}
+
+/// Issue 16.4: one revocation request, for the refresh token; the answers real servers
+/// give (204, Google's invalid_token, Cognito's unsupported_token_type) are a revocation
+/// done, and a refusal is reported without failing the logout.
+#[wasm_bindgen_test]
+async fn logout_revokes_the_refresh_token_once_and_reads_real_servers_answers() {
+    let issuer = format!("{SERVER}/revoking");
+    for (i, (rt, revoked, code)) in [
+        ("rt-204", true, None),
+        ("rt-invalid-token", true, None),
+        ("rt-unsupported", true, None),
+        ("rt-refused", false, Some(Code::InvalidClient)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = discovered(&format!("revoking-{i}"), &issuer);
+        store_tokens(&c, rt);
+        let r = flows::logout(&c, &crate::logout::LogoutOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.revoked, r.server_logout, r.error.map(|e| e.code)),
+            (revoked, false, code),
+            "{rt}"
+        );
+        assert_eq!(count(&format!("revoke:{rt}")).await, 1, "{rt}");
+        assert_eq!(
+            count("revoke:at").await,
+            0,
+            "the access token is not revoked separately"
+        );
+        assert!(flows::session_info(&c).unwrap().is_none());
+    }
 }
 
 #[wasm_bindgen_test]
@@ -556,7 +597,8 @@ fn deep_nesting_and_wrong_types_through_the_browsers_json() {
     for body in [
         format!(r#"{{"access_token":{deep},"token_type":"Bearer"}}"#),
         format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{deep}}}"#),
-        r#"{"access_token":"a","token_type":"Bearer","expires_in":"3600"}"#.into(),
+        // A decimal string is the number (Azure AD B2C); anything else in a string is not.
+        r#"{"access_token":"a","token_type":"Bearer","expires_in":"36e2"}"#.into(),
         r#"{"access_token":"a","token_type":["Bearer"]}"#.into(),
         r#"{"access_token":"a","token_type":"Bearer","scope":{"openid":true}}"#.into(),
     ] {

@@ -25,24 +25,35 @@ export function startTokenServer(port = 0) {
     };
     if (req.method === "OPTIONS") return send(204, "");
     if (url.pathname === "/count") return send(200, { count: counts.get(url.searchParams.get("key")) || 0 });
-    if (url.pathname === "/.well-known/openid-configuration") {
-      const origin = "http://" + req.headers.host;
-      return send(200, {
-        issuer: origin,
-        authorization_endpoint: origin + "/authorize",
-        token_endpoint: origin + "/token",
-        code_challenge_methods_supported: ["S256"],
-      });
-    }
+    // Metadata documents of the test servers (`more` adds or replaces members).
+    const origin = "http://" + req.headers.host;
+    const metadata = (issuerPath, more) => send(200, {
+      issuer: origin + issuerPath,
+      authorization_endpoint: origin + "/authorize",
+      token_endpoint: origin + "/token",
+      code_challenge_methods_supported: ["S256"],
+      ...more,
+    });
+    if (url.pathname === "/.well-known/openid-configuration") return metadata("");
     // A plain OAuth 2.0 server whose issuer has a path: no OpenID Connect document at
     // /plain/.well-known/openid-configuration, its RFC 8414 document at the inserted path.
     if (url.pathname === "/.well-known/oauth-authorization-server/plain") {
-      const origin = "http://" + req.headers.host;
-      return send(200, {
-        issuer: origin + "/plain",
-        authorization_endpoint: origin + "/plain-authorize",
-        token_endpoint: origin + "/token",
-      });
+      return metadata("/plain", { authorization_endpoint: origin + "/plain-authorize", code_challenge_methods_supported: undefined });
+    }
+    // A server with a revocation endpoint, answering as real servers do, by token.
+    if (url.pathname === "/revoking/.well-known/openid-configuration") {
+      return metadata("/revoking", { revocation_endpoint: origin + "/revoke" });
+    }
+    if (url.pathname === "/revoke" && req.method === "POST") {
+      let raw = "";
+      for await (const chunk of req) raw += chunk;
+      const token = new URLSearchParams(raw).get("token");
+      bump("revoke:" + token);
+      if (token === "rt-204") return send(204, "");
+      if (token === "rt-invalid-token") return send(400, { error: "invalid_token" });
+      if (token === "rt-unsupported") return send(400, { error: "unsupported_token_type" });
+      if (token === "rt-refused") return send(401, { error: "invalid_client" });
+      return send(200, "");
     }
     // Bodies over the client's 1 MB limit: one that never ends, and one whose Content-Length
     // says 50 MB and then stalls after a few bytes. The client must give up on both at once,

@@ -58,7 +58,7 @@ test("M1 mix-up: the other server's login comes back at the honest redirect URI;
     assert.deepEqual(stolen, [], "the attacker's server received nothing but public GETs");
     assert.equal(r.ok, false, JSON.stringify(r));
     assert.equal(r.code, "state_mismatch");
-    assert.match(r.description, /another configuration/);
+    assert.match(r.description, /another configuration's/);
     assert.equal(tokenRequests(env.idp).length, 0, "no token request at all");
     // The transaction was consumed: the same response again is still refused, and the
     // address bar holds no code.
