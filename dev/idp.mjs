@@ -57,6 +57,11 @@ export async function startIdp({
     post_logout_redirect_uris: uris,
     ...(alg ? { id_token_signed_response_alg: alg } : {}),
   });
+  // What a test may change while the server runs: `delays` ({ path: ms }, or a function
+  // (ctx) => ms) holds answers back, as a slow server does; `omitIss` answers as a server
+  // without RFC 9207 (no `iss` in the authorization response, none announced).
+  // `metadata(doc)` rewrites the discovery document (a server that lacks an endpoint).
+  const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false };
   const provider = new Provider(issuer, {
     clients: [client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg))],
     jwks: { keys: signing },
@@ -67,8 +72,10 @@ export async function startIdp({
     pkce: { required: () => true }, // S256 is the only method oidc-provider 9 accepts
     clientBasedCORS: (ctx, origin) => origin === appOrigin,
     // By default refresh tokens need offline_access with prompt=consent; the demo client
-    // gets them on every code grant.
-    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed("refresh_token"),
+    // gets them on every code grant, unless a test asks for the stock behaviour
+    // (`behaviour.stockRefreshTokens`), as Authentik and oidc-provider ship.
+    issueRefreshToken: async (ctx, client, source) =>
+      client.grantTypeAllowed("refresh_token") && (!behaviour.stockRefreshTokens || source.scopes.has("offline_access")),
     rotateRefreshToken: () => true,
     ttl: {
       AccessToken: accessTokenTtl,
@@ -107,11 +114,6 @@ export async function startIdp({
   provider.proxy = false;
 
   const requests = [];
-  // What a test may change while the server runs: `delays` ({ path: ms }, or a function
-  // (ctx) => ms) holds answers back, as a slow server does; `omitIss` answers as a server
-  // without RFC 9207 (no `iss` in the authorization response, none announced).
-  // `metadata(doc)` rewrites the discovery document (a server that lacks an endpoint).
-  const behaviour = { delays: {}, omitIss: false, metadata: null };
   provider.use(async (ctx, next) => {
     const entry = { method: ctx.method, path: ctx.path, origin: ctx.get("origin") || null, grantType: null };
     requests.push(entry);
