@@ -7,6 +7,7 @@
 #   - the pinned nightly toolchain (fuzz/rust-toolchain.toml) with rust-src (the release wasm
 #     rebuilds std), a C++ compiler and cargo-fuzz (the fuzz smoke in npm test)
 #   - Debian's chromium and chromium-driver (headless browser tests, end-to-end tests)
+#   - Debian's firefox-esr and geckodriver from crates.io (the browser tests' second engine)
 #   - the npm packages in package-lock.json and bench/package-lock.json (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +93,17 @@ fi
 if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
   say "installing Debian chromium and chromium-driver"
   apt_install chromium chromium-driver
+fi
+
+# --- Firefox ESR (Debian) and geckodriver (crates.io), the second engine ------------------
+if ! [ -x /usr/bin/firefox-esr ]; then
+  say "installing Debian firefox-esr"
+  apt_install firefox-esr
+fi
+gecko_want=0.37.1
+if ! geckodriver --version 2>/dev/null | head -1 | grep -q "geckodriver $gecko_want"; then
+  say "installing geckodriver $gecko_want (crates.io)"
+  cargo install geckodriver --version "$gecko_want" --locked
 fi
 
 # --- npm packages --------------------------------------------------------------------------

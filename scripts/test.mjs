@@ -1,7 +1,7 @@
 // `npm test`: the three layers, in order, stopping at the first that fails.
 //   1. native unit tests of the sans-IO core (cargo test), then a 30-second fuzz smoke:
 //      each cargo-fuzz target (fuzz/) for 7 s from the committed corpus
-//   2. browser tests of the shell in headless Chromium (wasm-pack test), against
+//   2. browser tests of the shell in headless Chromium and Firefox (wasm-pack test), against
 //      tests/browser/token-server.mjs
 //   3. end-to-end tests: playwright-core and Debian's Chromium against oidc-provider, the
 //      examples in www/ built with their own toolchains (their `npm ci` installs the
@@ -48,16 +48,26 @@ async function fuzz() {
   }
 }
 
+/** geckodriver, as scripts/setup.sh installs it (cargo install: ~/.cargo/bin). */
+function geckodriver() {
+  const home = process.env.CARGO_HOME || join(process.env.HOME || "/root", ".cargo");
+  return join(home, "bin", "geckodriver");
+}
+
 async function browser() {
   const { server, url } = await startTokenServer();
   try {
     const cache = join(root, "target", "wasm-pack-cache");
     mkdirSync(cache, { recursive: true });
-    await run("wasm-pack", ["test", "--headless", "--chrome", "--mode", "no-install", "--lib"], {
-      CHROMEDRIVER: "/usr/bin/chromedriver",
-      WASM_PACK_CACHE: cache,
-      SPA_OAUTH_TEST_SERVER: url,
-    });
+    // Both engines, the same tests (webdriver.json has each one's options).
+    // One driver variable per run: wasm-bindgen's test runner takes the first it finds
+    // (GECKODRIVER before CHROMEDRIVER), whatever wasm-pack's --chrome or --firefox says.
+    const engines = [["--chrome", { CHROMEDRIVER: "/usr/bin/chromedriver" }], ["--firefox", { GECKODRIVER: geckodriver() }]];
+    for (const [engine, driver] of engines) {
+      await fetch(url + "/reset", { method: "POST" }); // each engine starts from no requests seen
+      const env = { ...driver, WASM_PACK_CACHE: cache, SPA_OAUTH_TEST_SERVER: url };
+      await run("wasm-pack", ["test", "--headless", engine, "--mode", "no-install", "--lib"], env);
+    }
   } finally {
     server.close();
   }

@@ -24,6 +24,11 @@ export function startTokenServer(port = 0) {
       res.end(typeof body === "string" ? body : JSON.stringify(body));
     };
     if (req.method === "OPTIONS") return send(204, "");
+    if (url.pathname === "/reset" && req.method === "POST") {
+      counts.clear();
+      refreshChains.clear();
+      return send(204, "");
+    }
     if (url.pathname === "/count") return send(200, { count: counts.get(url.searchParams.get("key")) || 0 });
     // Metadata documents of the test servers (`more` adds or replaces members).
     const origin = "http://" + req.headers.host;
