@@ -60,8 +60,9 @@ export async function startIdp({
   // What a test may change while the server runs: `delays` ({ path: ms }, or a function
   // (ctx) => ms) holds answers back, as a slow server does; `omitIss` answers as a server
   // without RFC 9207 (no `iss` in the authorization response, none announced).
-  // `metadata(doc)` rewrites the discovery document (a server that lacks an endpoint).
-  const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false };
+  // `metadata(doc)` rewrites the discovery document (a server that lacks an endpoint);
+  // `after(ctx)` may rewrite any answer once the provider has made it (a server's quirk).
+  const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false, after: null };
   const provider = new Provider(issuer, {
     clients: [client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg))],
     jwks: { keys: signing },
@@ -126,11 +127,13 @@ export async function startIdp({
     }
     if (ctx.path === "/token") {
       entry.grantType = ctx.oidc?.params?.grant_type ?? null;
+      entry.scope = ctx.oidc?.params?.scope ?? null;
       // What was issued, for tests that prove no token leaks (read here, not from the
       // browser's devtools protocol, which may have dropped a streamed body).
       const b = ctx.body && typeof ctx.body === "object" ? ctx.body : {};
       entry.issued = [b.access_token, b.refresh_token, b.id_token].filter((t) => typeof t === "string");
     }
+    if (behaviour.after) await behaviour.after(ctx);
     // The built-in pages import a web font from Google; nothing may leave this machine.
     if (typeof ctx.body === "string" && ctx.type === "text/html") {
       ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, "");

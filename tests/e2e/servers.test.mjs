@@ -3,7 +3,7 @@
 // of spa-oauth sees.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { call, consent, logInThere, tokenRequests, withEnv } from "./harness.mjs";
+import { call, consent, logInThere, openPage, tokenRequests, withEnv } from "./harness.mjs";
 
 test("stock offline_access (oidc-provider, Authentik): no refresh token without consent, and getSessionInfo says so", () =>
   withEnv({}, async (env) => {
@@ -26,4 +26,137 @@ test("stock offline_access (oidc-provider, Authentik): no refresh token without 
     const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
     assert.ok(refreshed.ok, JSON.stringify(refreshed));
     assert.equal(tokenRequests(env.idp, "refresh_token").length, 1);
+  }));
+
+/** Login, the user, an API call (userinfo as the API), a forced refresh and the logout, as a user would go through them. */
+async function walk(page, env, { logout: logoutOptions = {}, navigates = false, loggedIn = false } = {}) {
+  if (!loggedIn) {
+    await logInThere(page, env);
+    const done = await call(page, "handleCallback");
+    assert.ok(done.ok, JSON.stringify(done));
+  }
+  const user = await call(page, "getUser");
+  assert.equal(user.value?.sub, "alice", JSON.stringify(user));
+  const token = await call(page, "getAccessToken");
+  const me = await fetch(env.idp.issuer + "/me", { headers: { authorization: "Bearer " + token.value } });
+  assert.equal(me.status, 200, "the API accepts the token");
+  const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
+  assert.ok(refreshed.ok, JSON.stringify(refreshed));
+  assert.notEqual(refreshed.value, token.value);
+  if (!navigates) return call(page, "logout", logoutOptions);
+  await Promise.all([page.waitForNavigation(), call(page, "logout", logoutOptions)]);
+  return page.url();
+}
+
+/** A login while the server's session is alive: no login form (maybe the consent again), back with a code. */
+async function loginAgain(page, env) {
+  await openPage(page, env);
+  await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
+  const back = (u) => u.origin === env.appOrigin && u.searchParams.has("code");
+  await Promise.race([page.waitForURL(back), page.waitForSelector('button:has-text("Continue")')]);
+  assert.equal(await page.$('input[name="login"]'), null, "no login form: the server's session is alive");
+  if (!back(new URL(page.url()))) await consent(page);
+  await page.waitForURL(back);
+  await page.waitForSelector('body[data-ready="true"]', { state: "attached" });
+}
+
+test("Azure AD B2C and Entra v1: expires_in as a decimal string is the number", () =>
+  withEnv({}, async (env) => {
+    env.idp.behaviour.after = (ctx) => {
+      if (ctx.path === "/token" && ctx.body?.expires_in !== undefined) ctx.body = { ...ctx.body, expires_in: String(ctx.body.expires_in) };
+    };
+    const page = await env.context.newPage();
+    const before = Date.now();
+    await logInThere(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    // The expiry was read (3600 s), not taken for "no expiry".
+    const info = (await call(page, "getSessionInfo")).value;
+    assert.ok(info.expiresAt > before + 3000 * 1000 && info.expiresAt < Date.now() + 3700 * 1000, JSON.stringify(info));
+    const end = await walk(page, env, { navigates: true, loggedIn: true });
+    assert.ok(end.startsWith(env.idp.issuer + "/session/end"), end);
+  }));
+
+test("Entra ID: a refresh without scope is answered for another resource; spa-oauth sends the granted scope", () =>
+  withEnv({}, async (env) => {
+    // The server's rule, made strict: a refresh grant without scope is refused.
+    env.idp.behaviour.after = (ctx) => {
+      if (ctx.path === "/token" && ctx.oidc?.params?.grant_type === "refresh_token" && !ctx.oidc.params.scope) {
+        ctx.status = 400;
+        ctx.body = { error: "invalid_scope", error_description: "AADSTS70011: scope is required" };
+      }
+    };
+    const page = await env.context.newPage();
+    const end = await walk(page, env, { navigates: true });
+    assert.ok(end.startsWith(env.idp.issuer + "/session/end"), end);
+    const grant = tokenRequests(env.idp, "refresh_token")[0];
+    for (const s of ["openid", "profile", "email"]) assert.ok(grant.scope.split(" ").includes(s), grant.scope);
+  }));
+
+test("a server that answers a refused refresh with 200 and an error object: the session ends with the server's error", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    env.idp.behaviour.after = (ctx) => {
+      if (ctx.path === "/token" && ctx.oidc?.params?.grant_type === "refresh_token") {
+        ctx.status = 200;
+        ctx.body = { error: "invalid_grant", error_description: "refresh token expired" };
+      }
+    };
+    const r = await call(page, "getAccessToken", { forceRefresh: true });
+    assert.equal(r.ok, false);
+    assert.equal(r.code, "login_required", JSON.stringify(r));
+    assert.equal(r.error, "invalid_grant");
+    assert.equal((await call(page, "isAuthenticated")).value, false);
+  }));
+
+test("revocation answered with 204, and no end_session_endpoint (Dex, Google): logout says what happened at the server", () =>
+  withEnv({}, async (env) => {
+    env.idp.behaviour.metadata = (doc) => {
+      delete doc.end_session_endpoint;
+      return doc;
+    };
+    env.idp.behaviour.after = (ctx) => {
+      if (ctx.path === "/token/revocation" && ctx.status === 200) ctx.status = 204;
+    };
+    const page = await env.context.newPage();
+    const out = await walk(page, env);
+    assert.deepEqual(out.value, { revoked: true, serverLogout: false, error: null }, JSON.stringify(out));
+    assert.equal((await call(page, "isAuthenticated")).value, false);
+    // What serverLogout: false means for the user: the server's session survived, and the
+    // next login asks for nothing.
+    await loginAgain(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    // With the logout page named (Auth0's /v2/logout, Cognito's /logout): the browser goes there.
+    await Promise.all([
+      page.waitForNavigation(),
+      call(page, "logout", { endSessionEndpoint: env.idp.issuer + "/session/end", extraParams: { logout_uri: env.appOrigin + "/" } }),
+    ]);
+    const at = new URL(page.url());
+    assert.equal(at.origin + at.pathname, env.idp.issuer + "/session/end");
+  }));
+
+test("a revocation endpoint that refuses the client (Authentik): the logout still reaches the server's logout page", () =>
+  withEnv({}, async (env) => {
+    env.idp.behaviour.after = (ctx) => {
+      if (ctx.path === "/token/revocation") {
+        ctx.status = 401;
+        ctx.body = { error: "invalid_client" };
+      }
+    };
+    const page = await env.context.newPage();
+    await logInThere(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    await Promise.all([page.waitForNavigation(), call(page, "logout")]);
+    assert.ok(page.url().startsWith(env.idp.issuer + "/session/end"), page.url());
+  }));
+
+test("an issuer written with a trailing slash the server does not write (Auth0, Authentik): the error shows both and says so", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await page.goto(`${env.appOrigin}/e2e/oidc.html?issuer=${encodeURIComponent(env.idp.issuer + "/")}`);
+    await page.waitForSelector('body[data-ready="true"]', { state: "attached" });
+    const r = await call(page, "startLogin");
+    assert.equal(r.code, "issuer_mismatch", JSON.stringify(r));
+    assert.ok(r.description.includes(`"${env.idp.issuer}"`) && r.description.includes("trailing slash"), r.description);
   }));
