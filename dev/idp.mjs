@@ -11,6 +11,9 @@ export const CLIENT_ID = "spa-demo";
  * More public clients, one per ID-token signature algorithm beyond the default RS256, so
  * the end-to-end tests verify each algorithm spa-oauth supports against a real provider.
  */
+/** A client that must send a client_secret (the Google profile). */
+export const SECRET_CLIENT = { id: "spa-with-secret", secret: "not-a-secret-in-a-browser" };
+
 export const ALG_CLIENTS = {
   "spa-ps256": "PS256", "spa-es256": "ES256", "spa-eddsa": "EdDSA",
   // What Keycloak and Authentik sign with when configured to (issue 16.7).
@@ -64,7 +67,12 @@ export async function startIdp({
   // `after(ctx)` may rewrite any answer once the provider has made it (a server's quirk).
   const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false, after: null };
   const provider = new Provider(issuer, {
-    clients: [client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg))],
+    clients: [
+      client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg)),
+      // Google's "Web application" clients: a secret required at the token endpoint even
+      // with PKCE (the secret is no secret in a browser app; spa-oauth's clientSecret).
+      { ...client(SECRET_CLIENT.id), token_endpoint_auth_method: "client_secret_post", client_secret: SECRET_CLIENT.secret },
+    ],
     jwks: { keys: signing },
     enabledJWA: {
       idTokenSigningAlgValues: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"],

@@ -3,6 +3,7 @@
 // of spa-oauth sees.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { SECRET_CLIENT } from "../../dev/idp.mjs";
 import { call, consent, logInThere, openPage, tokenRequests, withEnv } from "./harness.mjs";
 
 test("stock offline_access (oidc-provider, Authentik): no refresh token without consent, and getSessionInfo says so", () =>
@@ -29,7 +30,8 @@ test("stock offline_access (oidc-provider, Authentik): no refresh token without 
   }));
 
 /** Login, the user, an API call (userinfo as the API), a forced refresh and the logout, as a user would go through them. */
-async function walk(page, env, { logout: logoutOptions = {}, navigates = false, loggedIn = false } = {}) {
+async function walk(page, env, { logout: logoutOptions = {}, navigates = false, loggedIn = false, first } = {}) {
+  if (first) assert.ok(first.ok, JSON.stringify(first));
   if (!loggedIn) {
     await logInThere(page, env);
     const done = await call(page, "handleCallback");
@@ -159,4 +161,23 @@ test("an issuer written with a trailing slash the server does not write (Auth0, 
     const r = await call(page, "startLogin");
     assert.equal(r.code, "issuer_mismatch", JSON.stringify(r));
     assert.ok(r.description.includes(`"${env.idp.issuer}"`) && r.description.includes("trailing slash"), r.description);
+  }));
+
+test("Google's web clients: a client secret required at the token endpoint, sent with clientSecret in the code and refresh grants only", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    // Without it: the server refuses the code.
+    await logInThere(page, env, "?clientId=" + SECRET_CLIENT.id);
+    const refused = await call(page, "handleCallback");
+    assert.equal(refused.code, "invalid_client", JSON.stringify(refused));
+    // With it: login, user, API call, refresh and logout.
+    const query = `?clientId=${SECRET_CLIENT.id}&clientSecret=${SECRET_CLIENT.secret}`;
+    await openPage(page, env, query);
+    await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
+    await page.waitForURL((u) => u.origin === env.appOrigin && u.searchParams.has("code"));
+    await page.waitForSelector('body[data-ready="true"]', { state: "attached" });
+    const end = await walk(page, env, { navigates: true, loggedIn: true, first: await call(page, "handleCallback") });
+    assert.ok(end.startsWith(env.idp.issuer + "/session/end"), end);
+    // Never stored with the session.
+    assert.ok(!JSON.stringify(await page.evaluate(() => ({ ...sessionStorage }))).includes(SECRET_CLIENT.secret));
   }));
