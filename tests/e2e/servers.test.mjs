@@ -181,3 +181,32 @@ test("Google's web clients: a client secret required at the token endpoint, sent
     // Never stored with the session.
     assert.ok(!JSON.stringify(await page.evaluate(() => ({ ...sessionStorage }))).includes(SECRET_CLIENT.secret));
   }));
+
+test("Cognito: access-token revocation is unsupported_token_type, and the logout page is /logout with logout_uri", () =>
+  withEnv({}, async (env) => {
+    // No refresh token (the stock rule, no consent), so the access token is the one revoked.
+    env.idp.behaviour.stockRefreshTokens = true;
+    env.idp.behaviour.metadata = (doc) => {
+      delete doc.end_session_endpoint;
+      return doc;
+    };
+    env.idp.behaviour.after = (ctx) => {
+      if (ctx.path === "/token/revocation") {
+        ctx.status = 400;
+        ctx.body = { error: "unsupported_token_type" };
+      }
+    };
+    const page = await env.context.newPage();
+    await logInThere(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    const logoutUri = env.appOrigin + "/";
+    await Promise.all([
+      page.waitForNavigation(),
+      call(page, "logout", { endSessionEndpoint: env.idp.issuer + "/session/end", extraParams: { logout_uri: logoutUri } }),
+    ]);
+    const at = new URL(page.url());
+    assert.equal(at.origin + at.pathname, env.idp.issuer + "/session/end");
+    assert.equal(at.searchParams.get("logout_uri"), logoutUri);
+    const revocations = env.idp.requests.filter((r) => r.path === "/token/revocation");
+    assert.equal(revocations.length, 1, "one revocation request, for the access token");
+  }));
