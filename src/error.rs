@@ -410,6 +410,67 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 mod tests {
     use super::*;
 
+    /// The codes in a TypeScript union type `name` of pkg-template/index.d.ts.
+    fn union(types: &str, name: &str) -> Vec<String> {
+        let start = types
+            .find(&format!("export type {name} ="))
+            .expect("the union is in index.d.ts");
+        let body = &types[start..];
+        // The union ends at the `;` that ends a line (comments inside may hold others).
+        let body = &body[..body.find(";\n").expect("the union ends")];
+        body.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// error.rs is the one list of codes: the package's types and the README's error table
+    /// follow it, and a test fails when either drifts (a code added, renamed or removed).
+    #[test]
+    fn the_types_and_the_readme_list_exactly_these_codes() {
+        let types = include_str!("../pkg-template/index.d.ts");
+        let client = union(types, "ClientErrorCode");
+        let server = union(types, "ServerErrorCode");
+        // `internal_error` is the package entry's own (a bug or a trap, pkg-template/index.js).
+        let mut typed: Vec<&str> = client.iter().chain(&server).map(String::as_str).collect();
+        typed.retain(|c| *c != "internal_error");
+        typed.sort_unstable();
+        let mut ours: Vec<&str> = TABLE.iter().map(|r| r.1).collect();
+        ours.sort_unstable();
+        assert_eq!(
+            typed, ours,
+            "index.d.ts's AuthErrorCode and error.rs differ"
+        );
+        let readme = include_str!("../README.md");
+        let table = &readme[readme
+            .find("### Errors")
+            .expect("README has an error table")..];
+        let table = &table[..table.find("\n## ").unwrap_or(table.len())];
+        let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| `")).collect();
+        let named = |code: &str| {
+            rows.iter().any(|r| {
+                r.split('|')
+                    .nth(1)
+                    .is_some_and(|c| c.contains(&format!("`{code}`")))
+            })
+        };
+        // Every code spa-oauth raises itself has its row: the app must know what to do.
+        for code in &client {
+            assert!(named(code), "README's error table has no row for {code}");
+        }
+        // And the table names no code that does not exist.
+        for row in &rows {
+            let first = row.split('|').nth(1).unwrap_or("");
+            for code in first.split('`').skip(1).step_by(2) {
+                assert!(
+                    code == "internal_error" || TABLE.iter().any(|r| r.1 == code),
+                    "README names {code}, which error.rs does not have"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_code_has_a_row_with_a_unique_string() {
         let all = TABLE.iter().map(|r| r.0).collect::<Vec<_>>();
