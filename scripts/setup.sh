@@ -8,6 +8,7 @@
 #     rebuilds std), a C++ compiler and cargo-fuzz (the fuzz smoke in npm test)
 #   - Debian's chromium and chromium-driver (headless browser tests, end-to-end tests)
 #   - Debian's firefox-esr and geckodriver from crates.io (the browser tests' second engine)
+#   - django-oauth-toolkit from PyPI in target/dot-venv (the end-to-end tests' second server)
 #   - the npm packages in package-lock.json and bench/package-lock.json (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,6 +105,20 @@ gecko_want=0.37.1
 if ! geckodriver --version 2>/dev/null | head -1 | grep -q "geckodriver $gecko_want"; then
   say "installing geckodriver $gecko_want (crates.io)"
   cargo install geckodriver --version "$gecko_want" --locked
+fi
+
+# --- django-oauth-toolkit (PyPI), the end-to-end suite's second server -------------------
+# In a virtual environment under target/, pinned by tests/e2e/dot/requirements.txt; a copy
+# of that file in the venv tells whether it is installed as pinned.
+dot_venv=target/dot-venv
+if ! cmp -s tests/e2e/dot/requirements.txt "$dot_venv/requirements.txt" 2>/dev/null; then
+  say "installing django-oauth-toolkit into $dot_venv (pip)"
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  rm -rf "$dot_venv"
+  mkdir -p target
+  python3 -m venv "$dot_venv" || { apt_install python3-venv && python3 -m venv "$dot_venv"; }
+  "$dot_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/dot/requirements.txt
+  cp tests/e2e/dot/requirements.txt "$dot_venv/requirements.txt"
 fi
 
 # --- npm packages --------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 //      each cargo-fuzz target (fuzz/) for 7 s from the committed corpus
 //   2. browser tests of the shell in headless Chromium and Firefox (wasm-pack test), against
 //      tests/browser/token-server.mjs
-//   3. end-to-end tests: playwright-core and Debian's Chromium against oidc-provider, the
+//   3. end-to-end tests: playwright-core and Debian's Chromium against oidc-provider (and
+//      django-oauth-toolkit, an independent second server: tests/e2e/dot.test.mjs), the
 //      examples in www/ built with their own toolchains (their `npm ci` installs the
 //      just-built package), and the package itself (npm pack contents, tsc over the types)
 import { spawn } from "node:child_process";
