@@ -22,7 +22,7 @@ async function startDot(appOrigin) {
   const dir = mkdtempSync(join(tmpdir(), "spa-oauth-dot-"));
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs1" });
   const child = spawn(join(root, "target/dot-venv/bin/python"), [join(root, "tests/e2e/dot/run.py")], {
-    env: { ...process.env, DOT_DB: join(dir, "db.sqlite3"), DOT_APP_ORIGIN: appOrigin, DOT_RSA_KEY: key, DOT_CLIENT_ID: CLIENT_ID, DOT_PORT: String(port) },
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", DOT_DB: join(dir, "db.sqlite3"), DOT_APP_ORIGIN: appOrigin, DOT_RSA_KEY: key, DOT_CLIENT_ID: CLIENT_ID, DOT_PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
