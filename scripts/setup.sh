@@ -7,8 +7,8 @@
 #   - the pinned nightly toolchain (fuzz/rust-toolchain.toml) with rust-src (the release wasm
 #     rebuilds std), a C++ compiler and cargo-fuzz (the fuzz smoke in npm test)
 #   - Debian's chromium and chromium-driver (headless browser tests, end-to-end tests)
-#   - Debian's firefox-esr and geckodriver from crates.io (the browser tests' second engine)
-#   - django-oauth-toolkit from PyPI in target/dot-venv (the end-to-end tests' second server)
+#   - Debian's firefox-esr and geckodriver from crates.io (the browser tests' second engine)  [--tests]
+#   - django-oauth-toolkit from PyPI in target/dot-venv (the end-to-end tests' second server)  [--tests]
 #   - the npm packages in package-lock.json and bench/package-lock.json (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,29 +96,33 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
   apt_install chromium chromium-driver
 fi
 
-# --- Firefox ESR (Debian) and geckodriver (crates.io), the second engine ------------------
-if ! [ -x /usr/bin/firefox-esr ]; then
-  say "installing Debian firefox-esr"
-  apt_install firefox-esr
-fi
-gecko_want=0.37.1
-if ! geckodriver --version 2>/dev/null | head -1 | grep -q "geckodriver $gecko_want"; then
-  say "installing geckodriver $gecko_want (crates.io)"
-  cargo install geckodriver --version "$gecko_want" --locked
-fi
+# --- What only the tests need (`setup.sh --tests`, as `npm test` runs it): the second browser
+# engine and the second authorization server; `npm run demo` and `npm run build` skip them.
+if [ "${1:-}" = "--tests" ]; then
+  # --- Firefox ESR (Debian) and geckodriver (crates.io), the second engine ------------------
+  if ! [ -x /usr/bin/firefox-esr ]; then
+    say "installing Debian firefox-esr"
+    apt_install firefox-esr
+  fi
+  gecko_want=0.37.1
+  if ! geckodriver --version 2>/dev/null | head -1 | grep -q "geckodriver $gecko_want"; then
+    say "installing geckodriver $gecko_want (crates.io)"
+    cargo install geckodriver --version "$gecko_want" --locked
+  fi
 
-# --- django-oauth-toolkit (PyPI), the end-to-end suite's second server -------------------
-# In a virtual environment under target/, pinned by tests/e2e/dot/requirements.txt; a copy
-# of that file in the venv tells whether it is installed as pinned.
-dot_venv=target/dot-venv
-if ! cmp -s tests/e2e/dot/requirements.txt "$dot_venv/requirements.txt" 2>/dev/null; then
-  say "installing django-oauth-toolkit into $dot_venv (pip)"
-  command -v python3 >/dev/null || apt_install python3 python3-venv
-  rm -rf "$dot_venv"
-  mkdir -p target
-  python3 -m venv "$dot_venv" || { apt_install python3-venv && python3 -m venv "$dot_venv"; }
-  "$dot_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/dot/requirements.txt
-  cp tests/e2e/dot/requirements.txt "$dot_venv/requirements.txt"
+  # --- django-oauth-toolkit (PyPI), the end-to-end suite's second server -------------------
+  # In a virtual environment under target/, pinned by tests/e2e/dot/requirements.txt; a copy
+  # of that file in the venv tells whether it is installed as pinned.
+  dot_venv=target/dot-venv
+  if ! cmp -s tests/e2e/dot/requirements.txt "$dot_venv/requirements.txt" 2>/dev/null; then
+    say "installing django-oauth-toolkit into $dot_venv (pip)"
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    rm -rf "$dot_venv"
+    mkdir -p target
+    python3 -m venv "$dot_venv" || { apt_install python3-venv && python3 -m venv "$dot_venv"; }
+    "$dot_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/dot/requirements.txt
+    cp tests/e2e/dot/requirements.txt "$dot_venv/requirements.txt"
+  fi
 fi
 
 # --- npm packages --------------------------------------------------------------------------

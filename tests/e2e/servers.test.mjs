@@ -50,6 +50,16 @@ async function walk(page, env, { logout: logoutOptions = {}, navigates = false, 
   return page.url();
 }
 
+/** The server answers every revocation request with `status` and `body` (a server's quirk). */
+function answerRevocation(env, status, body) {
+  env.idp.behaviour.after = (ctx) => {
+    if (ctx.path === "/token/revocation") {
+      ctx.status = status;
+      ctx.body = body;
+    }
+  };
+}
+
 /** A login while the server's session is alive: no login form (maybe the consent again), back with a code. */
 async function loginAgain(page, env) {
   await openPage(page, env);
@@ -140,12 +150,7 @@ test("revocation answered with 204, and no end_session_endpoint (Dex, Google): l
 
 test("a revocation endpoint that refuses the client (Authentik): the logout still reaches the server's logout page", () =>
   withEnv({}, async (env) => {
-    env.idp.behaviour.after = (ctx) => {
-      if (ctx.path === "/token/revocation") {
-        ctx.status = 401;
-        ctx.body = { error: "invalid_client" };
-      }
-    };
+    answerRevocation(env, 401, { error: "invalid_client" });
     const page = await env.context.newPage();
     await logInThere(page, env);
     assert.ok((await call(page, "handleCallback")).ok);
@@ -190,12 +195,7 @@ test("Cognito: access-token revocation is unsupported_token_type, and the logout
       delete doc.end_session_endpoint;
       return doc;
     };
-    env.idp.behaviour.after = (ctx) => {
-      if (ctx.path === "/token/revocation") {
-        ctx.status = 400;
-        ctx.body = { error: "unsupported_token_type" };
-      }
-    };
+    answerRevocation(env, 400, { error: "unsupported_token_type" });
     const page = await env.context.newPage();
     await logInThere(page, env);
     assert.ok((await call(page, "handleCallback")).ok);
