@@ -14,6 +14,9 @@ export const CLIENT_ID = "spa-demo";
 /** A client that must send a client_secret (the Google profile). */
 export const SECRET_CLIENT = { id: "spa-with-secret", secret: "not-a-secret-in-a-browser" };
 
+/** A client registered for signed userinfo answers (application/jwt, OIDC Core 5.3.2). */
+export const JWT_USERINFO_CLIENT = "spa-jwt-userinfo";
+
 export const ALG_CLIENTS = {
   "spa-ps256": "PS256", "spa-es256": "ES256", "spa-eddsa": "EdDSA",
   // What Keycloak and Authentik sign with when configured to (issue 16.7).
@@ -30,6 +33,9 @@ export async function startIdp({
   port = Number(process.env.IDP_PORT || 4400),
   appOrigin = process.env.APP_ORIGIN || "http://localhost:5173",
   accessTokenTtl = Number(process.env.ACCESS_TOKEN_TTL || 3600),
+  // A path after the origin in the issuer (the routes stay at the root): Entra ID's issuers
+  // are `https://login.microsoftonline.com/<tenant>/v2.0`.
+  issuerPath = "",
 } = {}) {
   // oidc-provider 9 asks for Node 22; it works on 20 and says so once. Keep the output clean.
   const warn = console.warn;
@@ -37,7 +43,8 @@ export async function startIdp({
   const { default: Provider } = await import("oidc-provider");
   console.warn = warn;
 
-  const issuer = `http://localhost:${port}`;
+  const origin = `http://localhost:${port}`;
+  const issuer = origin + issuerPath;
   const signing = [
     generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
     generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
@@ -64,14 +71,18 @@ export async function startIdp({
   // (ctx) => ms) holds answers back, as a slow server does; `omitIss` answers as a server
   // without RFC 9207 (no `iss` in the authorization response, none announced).
   // `metadata(doc)` rewrites the discovery document (a server that lacks an endpoint);
-  // `after(ctx)` may rewrite any answer once the provider has made it (a server's quirk).
-  const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false, after: null };
+  // `after(ctx)` may rewrite any answer once the provider has made it (a server's quirk);
+  // `before(ctx)` sees each request first, and may answer it itself (set ctx.body) or route
+  // it elsewhere (set ctx.path): a server's own URLs. `tenant` puts an Entra `tid` claim
+  // into ID tokens.
+  const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false, after: null, before: null, tenant: null };
   const provider = new Provider(issuer, {
     clients: [
       client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg)),
       // Google's "Web application" clients: a secret required at the token endpoint even
       // with PKCE (the secret is no secret in a browser app; spa-oauth's clientSecret).
       { ...client(SECRET_CLIENT.id), token_endpoint_auth_method: "client_secret_post", client_secret: SECRET_CLIENT.secret },
+      { ...client(JWT_USERINFO_CLIENT), userinfo_signed_response_alg: "RS256" },
     ],
     jwks: { keys: signing },
     enabledJWA: {
@@ -95,15 +106,16 @@ export async function startIdp({
       Session: 14 * 24 * 3600,
       Grant: 14 * 24 * 3600,
     },
-    claims: { openid: ["sub"], profile: ["name", "preferred_username"], email: ["email"] },
+    claims: { openid: ["sub", "tid"], profile: ["name", "preferred_username"], email: ["email"] },
     findAccount: (ctx, sub) => ({
       accountId: sub,
-      claims: () => ({ sub, name: sub, preferred_username: sub, email: `${sub}@example.test` }),
+      claims: () => ({ sub, name: sub, preferred_username: sub, email: `${sub}@example.test`, tid: behaviour.tenant ?? undefined }),
     }),
     features: {
       devInteractions: { enabled: true }, // its own login and consent pages: any login works
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      jwtUserinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
@@ -126,6 +138,10 @@ export async function startIdp({
   provider.use(async (ctx, next) => {
     const entry = { method: ctx.method, path: ctx.path, origin: ctx.get("origin") || null, grantType: null };
     requests.push(entry);
+    if (behaviour.before) {
+      await behaviour.before(ctx);
+      if (ctx.body !== undefined) return;
+    }
     const delay = typeof behaviour.delays === "function" ? behaviour.delays(ctx) : behaviour.delays[ctx.path];
     if (delay) await new Promise((r) => setTimeout(r, delay));
     await next();
@@ -156,6 +172,7 @@ export async function startIdp({
   });
   return {
     issuer,
+    origin,
     provider,
     requests,
     behaviour,

@@ -95,6 +95,21 @@ export interface AuthConfig {
   responseMode?: "query" | "fragment";
   /** Tolerated clock difference for ID-token times (exp, iat, nbf, auth_time), in seconds. Default 60. */
   clockSkewSeconds?: number;
+  /**
+   * Where the discovery document is, when it is not at the issuer's well-known locations
+   * (Azure AD B2C: `https://<t>.b2clogin.com/<t>.onmicrosoft.com/v2.0/.well-known/openid-configuration?p=<policy>`).
+   * The document's `issuer` must still equal `issuer`. Needs `issuer`.
+   */
+  metadataUrl?: string;
+  /**
+   * Opt-in for a multi-tenant server whose document names an issuer template (Entra ID's
+   * `common` and `organizations`: `"https://login.microsoftonline.com/{tenantid}/v2.0"`).
+   * The document must name exactly this; an ID token's `iss` must be it with a tenant id
+   * (a GUID) in place of `{tenantid}`, and that tenant must be the token's `tid`. Needs `issuer`.
+   */
+  issuerTemplate?: string;
+  /** With `issuerTemplate`: the only tenants (lower-case GUIDs) whose users may log in. */
+  tenants?: string[];
 }
 
 export interface LoginOptions {

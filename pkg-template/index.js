@@ -100,7 +100,7 @@ let memo;
 // and one would get the other's token. A value JSON cannot tell apart from another
 // (a function, a symbol, an object, NaN) becomes a marker of its type: the wasm refuses
 // those, so a config holding one never matches a config that does not.
-const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret"];
+const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants"];
 const plain = (v) =>
   v === undefined || v === null || typeof v === "string" || typeof v === "boolean" || Number.isFinite(v)
     ? v ?? null
@@ -110,10 +110,11 @@ const fingerprint = (config) => {
   return JSON.stringify(
     MEMBERS.map((k) => {
       const v = own(config, k);
-      // extraParams: its own enumerable members, as the wasm's Object.entries reads them.
+      // extraParams: its own enumerable members, as the wasm's Object.entries reads them;
+      // tenants: its elements.
       return k === "extraParams" && v !== null && typeof v === "object" && !Array.isArray(v)
         ? Object.entries(v).map(([n, x]) => [n, plain(x)])
-        : plain(v);
+        : Array.isArray(v) ? v.map(plain) : plain(v);
     }),
   );
 };

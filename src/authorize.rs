@@ -6,6 +6,7 @@ use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
 use crate::form;
 use crate::json::{self, Json};
+use crate::metadata::Metadata;
 use crate::pkce;
 use crate::secret::Secret;
 use crate::transaction::Transaction;
@@ -93,6 +94,35 @@ pub(crate) struct Server<'a> {
     pub token_endpoint: &'a str,
     /// RFC 9207: the server promises `iss` in its authorization responses.
     pub iss_required: bool,
+}
+
+impl<'a> Server<'a> {
+    /// The endpoints of a login: the config's, each overriding the metadata's (`metadata`:
+    /// the server's, when there is an issuer).
+    pub(crate) fn of(config: &'a Config, metadata: Option<&'a Metadata>) -> Result<Server<'a>> {
+        let pick = |own: &'a Option<String>, found: Option<&'a str>| own.as_deref().or(found);
+        match (
+            pick(
+                &config.authorization_endpoint,
+                metadata.map(|m| m.authorization_endpoint.as_str()),
+            ),
+            pick(
+                &config.token_endpoint,
+                metadata.map(|m| m.token_endpoint.as_str()),
+            ),
+        ) {
+            (Some(authorization_endpoint), Some(token_endpoint)) => Ok(Server {
+                authorization_endpoint,
+                token_endpoint,
+                iss_required: metadata.is_some_and(|m| m.iss_parameter_supported),
+            }),
+            // Config::validate refuses this combination.
+            _ => Err(Error::new(
+                Code::InvalidConfig,
+                "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint.",
+            )),
+        }
+    }
 }
 
 /// Builds the transaction and the authorization URL.
@@ -489,6 +519,42 @@ mod tests {
         assert_eq!(
             opts(r#"{"returnTo":5}"#).err().unwrap().code,
             Code::InvalidReturnTo
+        );
+    }
+
+    #[test]
+    fn the_endpoints_of_a_login() {
+        let doc = r#"{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a","token_endpoint":"https://id.example/t","authorization_response_iss_parameter_supported":true}"#;
+        let meta = Metadata::parse::<serde_json::Value>("https://id.example", 200, doc, 0).unwrap();
+        let discovered = Config {
+            issuer: Some("https://id.example".into()),
+            ..Config::new("spa", "https://app.example/")
+        };
+        let s = Server::of(&discovered, Some(&meta)).unwrap();
+        assert_eq!(
+            (s.authorization_endpoint, s.token_endpoint, s.iss_required),
+            ("https://id.example/a", "https://id.example/t", true)
+        );
+        // The config's own endpoint overrides the discovered one.
+        let mixed = Config {
+            token_endpoint: Some("https://proxy.example/t".into()),
+            ..discovered.clone()
+        };
+        let s = Server::of(&mixed, Some(&meta)).unwrap();
+        assert_eq!(
+            (s.authorization_endpoint, s.token_endpoint),
+            ("https://id.example/a", "https://proxy.example/t")
+        );
+        // No metadata: both from the config, and no iss promised.
+        let plain = Config {
+            authorization_endpoint: Some("https://id.example/a".into()),
+            ..mixed.clone()
+        };
+        let s = Server::of(&plain, None).unwrap();
+        assert!(!s.iss_required);
+        assert_eq!(
+            Server::of(&mixed, None).err().unwrap().code,
+            Code::InvalidConfig
         );
     }
 }

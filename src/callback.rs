@@ -10,6 +10,7 @@
 use crate::config::Config;
 use crate::error::{Code, Error, Result};
 use crate::form::Pairs;
+use crate::issuer::Issuer;
 use crate::secret::Secret;
 use crate::transaction::Transaction;
 use crate::url;
@@ -118,13 +119,14 @@ impl Callback {
         // RFC 9207 2.4: `iss` is checked before anything else of the response, error
         // responses included: a response from another server (the mix-up attack, RFC 9700
         // 4.4) must not reach the token endpoint, nor show its error as this server's.
-        match (self.params.take("iss"), &tx.issuer) {
-            (Some(iss), Some(expected)) if iss != *expected => {
+        // (The transaction's issuer is the configuration's: checked above.)
+        match (self.params.take("iss"), Issuer::of(config)) {
+            (Some(iss), Some(rule)) if !rule.accepts(&iss, None) => {
                 return Err(Error::issuer_mismatch(
                     Code::IssuerMismatch,
                     "The callback's iss (RFC 9207)",
                     &iss,
-                    expected,
+                    rule.document(),
                 ))
             }
             (None, _) if tx.iss_required => return Err(Error::new(
@@ -253,6 +255,30 @@ mod tests {
         parse(href, ResponseMode::Query)?
             .into_code(Some(&tx.encode()), &config_for(tx), NOW)
             .map(|(code, _)| code.expose().to_owned())
+    }
+
+    #[test]
+    fn with_an_issuer_template_iss_is_a_tenants_issuer() {
+        let tx = Transaction::sample(); // issuer https://id.example
+        let config = Config {
+            issuer_template: Some("https://id.example/{tenantid}/v2.0".into()),
+            tenants: vec!["9188040d-6c67-4c5b-b112-36a304b66dad".into()],
+            ..config_for(&tx)
+        };
+        let at = |iss: &str| {
+            let href = format!("https://app.example/cb?code=c&state=st4te-st4te-st4te-st4te-st4te-st4te-st4te-s&iss={iss}");
+            parse(&href, ResponseMode::Query)?.into_code(Some(&tx.encode()), &config, NOW)
+        };
+        assert!(
+            at("https%3A%2F%2Fid.example%2F9188040d-6c67-4c5b-b112-36a304b66dad%2Fv2.0").is_ok()
+        );
+        for bad in [
+            "https%3A%2F%2Fid.example",
+            "https%3A%2F%2Fid.example%2F72f988bf-86f1-41af-91ab-2d7cd011db47%2Fv2.0",
+            "https%3A%2F%2Fid.example%2F%7Btenantid%7D%2Fv2.0",
+        ] {
+            assert_eq!(at(bad).unwrap_err().code, Code::IssuerMismatch, "{bad}");
+        }
     }
 
     #[test]

@@ -5,9 +5,13 @@
 
 use crate::callback::ResponseMode;
 use crate::error::{Code, Error, Result};
+use crate::issuer;
 use crate::json::{self, Json};
 use crate::secret::Secret;
 use crate::url;
+
+const TENANTS: &str =
+    "tenants must be a non-empty array of tenant ids (lower-case GUIDs), with issuerTemplate.";
 
 /// Where the session (tokens) is kept.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -44,6 +48,15 @@ pub struct Config {
     /// can read it from the app. Sent only in the code and refresh grants (RFC 6749 2.3.1,
     /// `client_secret_post`), never stored, never elsewhere.
     pub client_secret: Option<Secret>,
+    /// Where the discovery document is, when not at the issuer's well-known locations (Azure
+    /// AD B2C's policy query string). The document's `issuer` must still be `issuer`.
+    pub metadata_url: Option<String>,
+    /// Opt-in for a multi-tenant server whose document names an issuer template (Entra ID's
+    /// `common` and `organizations`: `https://login.microsoftonline.com/{tenantid}/v2.0`).
+    /// See `crate::issuer`.
+    pub issuer_template: Option<String>,
+    /// With `issuer_template`: the tenants (GUIDs) whose users may log in; empty for any.
+    pub tenants: Vec<String>,
 }
 
 /// Default `clockSkewSeconds`.
@@ -134,6 +147,9 @@ pub(crate) const MEMBERS: &[&str] = &[
     "responseMode",
     "clockSkewSeconds",
     "clientSecret",
+    "metadataUrl",
+    "issuerTemplate",
+    "tenants",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -222,6 +238,9 @@ impl Config {
             response_mode: ResponseMode::Query,
             clock_skew_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
             client_secret: None,
+            metadata_url: None,
+            issuer_template: None,
+            tenants: Vec::new(),
         }
     }
 
@@ -305,6 +324,45 @@ impl Config {
             return Err(invalid(
                 "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
             ));
+        }
+        if self.metadata_url.is_some() || self.issuer_template.is_some() {
+            let Some(issuer) = &self.issuer else {
+                return Err(invalid("metadataUrl and issuerTemplate need issuer."));
+            };
+            if self
+                .metadata_url
+                .as_deref()
+                .is_some_and(|u| !url::is_safe_endpoint(u))
+            {
+                return Err(invalid(
+                    "metadataUrl must be an https URL (http only on localhost) without a fragment.",
+                ));
+            }
+            if let Some(t) = &self.issuer_template {
+                // One placeholder, and with a tenant in it an issuer like `issuer`.
+                let one = issuer::placeholder(t).and_then(|at| {
+                    let rest = t.get(at + issuer::TENANT.len()..)?;
+                    issuer::placeholder(rest).is_none().then_some(at)
+                });
+                let mut sample = String::new();
+                if let Some(at) = one {
+                    sample.push_str(t.get(..at).unwrap_or(""));
+                    sample.push_str("00000000-0000-0000-0000-000000000000");
+                    sample.push_str(t.get(at + issuer::TENANT.len()..).unwrap_or(""));
+                }
+                if one.is_none()
+                    || !url::is_safe_endpoint(&sample)
+                    || sample.contains('?')
+                    || t == issuer
+                {
+                    return Err(invalid("issuerTemplate must be the issuer the server's document names, with {tenantid} once in place of the tenant (https, or http on localhost; no query)."));
+                }
+            }
+        }
+        if !self.tenants.is_empty()
+            && (self.issuer_template.is_none() || !self.tenants.iter().all(|t| issuer::is_guid(t)))
+        {
+            return Err(invalid(TENANTS));
         }
         if self.clock_skew_seconds > 3600 {
             return Err(invalid(
@@ -403,6 +461,13 @@ impl Config {
             }
             s => s.map(Secret::new),
         };
+        let metadata_url = opt_str(obj, "metadataUrl", "metadataUrl must be a string.")?;
+        let issuer_template = opt_str(obj, "issuerTemplate", "issuerTemplate must be a string.")?;
+        let tenants = match json::opt_strings(obj, "tenants") {
+            Ok(None) => Vec::new(),
+            Ok(Some(list)) if !list.is_empty() => list,
+            _ => return Err(invalid(TENANTS)),
+        };
         let config = Config {
             client_id,
             redirect_uri,
@@ -418,6 +483,9 @@ impl Config {
             response_mode,
             clock_skew_seconds,
             client_secret,
+            metadata_url,
+            issuer_template,
+            tenants,
         };
         config.validate()?;
         Ok(config)
@@ -448,10 +516,19 @@ impl Config {
             scope.push_str(s);
         }
         crate::form::push(&mut key, "scope", &scope);
-        for (name, value) in [("audience", &self.audience), ("resource", &self.resource)] {
+        for (name, value) in [
+            ("audience", &self.audience),
+            ("resource", &self.resource),
+            ("template", &self.issuer_template),
+        ] {
             if let Some(v) = value {
                 crate::form::push(&mut key, name, v);
             }
+        }
+        // A session made by a configuration open to every tenant is not one for a
+        // configuration that allows only some.
+        for t in &self.tenants {
+            crate::form::push(&mut key, "tenant", t);
         }
         key
     }
@@ -739,5 +816,105 @@ mod tests {
         assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":0}}"#)).starts_with("httpTimeoutMs"));
         assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":1.5}}"#)).starts_with("httpTimeoutMs"));
         assert!(err(&format!(r#"{{{MIN},"httpTimeoutMs":"10"}}"#)).starts_with("httpTimeoutMs"));
+    }
+
+    #[test]
+    fn metadata_url_issuer_template_and_tenants() {
+        const ENTRA: &str = r#""clientId":"spa","redirectUri":"https://app.example/","issuer":"https://login.microsoftonline.com/organizations/v2.0""#;
+        const T: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        const A: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        let c = cfg(&format!(
+            r#"{{{ENTRA},"issuerTemplate":"{T}","tenants":["{A}"]}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.issuer_template.as_deref(), Some(T));
+        assert_eq!(c.tenants, vec![A.to_string()]);
+        let b2c = cfg(&format!(
+            r#"{{{MIN},"metadataUrl":"https://t.b2clogin.com/t.onmicrosoft.com/v2.0/.well-known/openid-configuration?p=B2C_1_signin"}}"#
+        ))
+        .unwrap();
+        assert!(b2c.metadata_url.unwrap().ends_with("?p=B2C_1_signin"));
+        // Each needs what it refines, and is checked.
+        for (bad, starts) in [
+            (r#""metadataUrl":"http://id.example/m""#, "metadataUrl must"),
+            (
+                r#""metadataUrl":"https://id.example/m#x""#,
+                "metadataUrl must",
+            ),
+            (r#""metadataUrl":7"#, "metadataUrl must"),
+            (
+                r#""issuerTemplate":"https://id.example""#,
+                "issuerTemplate must",
+            ),
+            (
+                r#""issuerTemplate":"https://id.example/{tenantid}/{tenantid}""#,
+                "issuerTemplate must",
+            ),
+            (
+                r#""issuerTemplate":"http://id.example/{tenantid}""#,
+                "issuerTemplate must",
+            ),
+            (
+                r#""issuerTemplate":"https://id.example/{tenantid}?x=1""#,
+                "issuerTemplate must",
+            ),
+            (
+                r#""issuerTemplate":"https://id.example/{tenantid}#x""#,
+                "issuerTemplate must",
+            ),
+            (r#""issuerTemplate":"{tenantid}""#, "issuerTemplate must"),
+            (r#""issuerTemplate":["x"]"#, "issuerTemplate must"),
+            (
+                r#""tenants":["9188040d-6c67-4c5b-b112-36a304b66dad"]"#,
+                "tenants",
+            ),
+            (
+                r#""issuerTemplate":"https://id.example/{tenantid}","tenants":[]"#,
+                "tenants",
+            ),
+            (
+                r#""issuerTemplate":"https://id.example/{tenantid}","tenants":["common"]"#,
+                "tenants",
+            ),
+            (
+                r#""issuerTemplate":"https://id.example/{tenantid}","tenants":"9188040d-6c67-4c5b-b112-36a304b66dad""#,
+                "tenants",
+            ),
+            (
+                r#""issuerTemplate":"https://id.example/{tenantid}","tenants":[7]"#,
+                "tenants",
+            ),
+        ] {
+            assert!(
+                err(&format!(r#"{{{MIN},{bad}}}"#)).starts_with(starts),
+                "{bad}"
+            );
+        }
+        let plain = r#""clientId":"spa","redirectUri":"https://app.example/","authorizationEndpoint":"https://id.example/a","tokenEndpoint":"https://id.example/t""#;
+        for extra in [
+            r#""metadataUrl":"https://id.example/m""#,
+            r#""issuerTemplate":"https://id.example/{tenantid}""#,
+        ] {
+            assert!(
+                err(&format!("{{{plain},{extra}}}")).ends_with("need issuer."),
+                "{extra}"
+            );
+        }
+        // The template and the tenants are part of the session: a configuration that allows
+        // one tenant never reads a session made by one that allows any.
+        let key = |extra: &str| cfg(&format!("{{{ENTRA}{extra}}}")).unwrap().session_key();
+        let any = key(&format!(r#","issuerTemplate":"{T}""#));
+        let one = key(&format!(r#","issuerTemplate":"{T}","tenants":["{A}"]"#));
+        assert_ne!(any, one);
+        assert_ne!(any, key(""));
+        // The metadata location alone does not change which tokens these are.
+        assert_eq!(
+            cfg(&format!(
+                r#"{{{MIN},"metadataUrl":"https://id.example/m"}}"#
+            ))
+            .unwrap()
+            .session_key(),
+            cfg(&format!("{{{MIN}}}")).unwrap().session_key()
+        );
     }
 }

@@ -137,7 +137,7 @@ pub fn id_token(data: &[u8]) {
     let Some(s) = text(data) else { return };
     let _ = b64url::decode(s);
     let expected = Expected {
-        issuer: ISSUER,
+        issuer: crate::issuer::Issuer::exact(ISSUER),
         client_id: "spa",
         nonce: Some("n0nce"),
         max_age: Some(300),

@@ -2,13 +2,17 @@
 //! 9-11 and 13), and section 12.2 for an ID token that comes with a refresh. The signature
 //! (step 6) is checked by the browser shell with the issuer's key before these run.
 
+use crate::config::Config;
 use crate::error::{Code, Error, Result};
+use crate::issuer::Issuer;
 use crate::json::{self, Field, Json};
 use crate::jws::invalid;
+use crate::secret::Secret;
+use crate::transaction::Transaction;
 
 /// What the ID token must say.
 pub(crate) struct Expected<'a> {
-    pub issuer: &'a str,
+    pub issuer: Issuer<'a>,
     pub client_id: &'a str,
     /// The login's nonce; `None` for an ID token that came with a refresh, which has none
     /// to match (12.2).
@@ -26,6 +30,9 @@ pub(crate) struct Expected<'a> {
 /// What OIDC Core 12.2 compares a refreshed ID token with: the first ID token's claims.
 #[derive(Clone, PartialEq, Debug)]
 pub(crate) struct Original {
+    /// With an issuer template, the tenant's issuer: a refreshed ID token may not move the
+    /// session to another tenant.
+    iss: String,
     sub: String,
     /// Sorted: the comparison is of the sets.
     aud: Vec<String>,
@@ -38,6 +45,7 @@ impl Original {
     /// when they are not the claims of a valid ID token.
     pub(crate) fn from_claims<J: Json>(claims: &J) -> Option<Original> {
         Some(Original {
+            iss: json::string(claims, "iss").ok()?,
             sub: json::string(claims, "sub").ok()?,
             aud: audiences(claims),
             azp: json::opt_string(claims, "azp").ok()?,
@@ -63,6 +71,34 @@ fn audiences<J: Json>(claims: &J) -> Vec<String> {
     set
 }
 
+/// The ID token a login's token response must carry, with what it must say. A login with a
+/// nonce asked for OpenID Connect: the ID token is required (OIDC Core 3.1.3.3) and is
+/// validated before anything is stored (3.1.3.7). `None` for a plain OAuth login.
+pub(crate) fn for_login<'a>(
+    tx: &'a Transaction,
+    config: &'a Config,
+    id_token: Option<Secret>,
+) -> Result<Option<(Secret, Expected<'a>)>> {
+    // The transaction is this configuration's (checked by `Callback::into_code`).
+    let (Some(nonce), Some(issuer)) = (&tx.nonce, Issuer::of(config)) else {
+        return Ok(None);
+    };
+    let Some(token) = id_token else {
+        return Err(invalid(
+            "The token response has no id_token, but the login asked for openid.",
+        ));
+    };
+    let expected = Expected {
+        issuer,
+        client_id: &tx.client_id,
+        nonce: Some(nonce.expose()),
+        max_age: tx.max_age,
+        original: None,
+        skew: config.clock_skew_seconds,
+    };
+    Ok(Some((token, expected)))
+}
+
 /// A NumericDate claim (RFC 7519 2): required or optional, a JSON number either way.
 fn date<J: Json>(
     claims: &J,
@@ -83,18 +119,19 @@ fn date<J: Json>(
 
 /// Checks the claims; returns the `sub`.
 pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<String> {
-    // Step 2: the issuer, exactly.
-    match json::string(claims, "iss") {
-        Ok(iss) if iss == e.issuer => {}
-        Ok(iss) => {
-            return Err(Error::issuer_mismatch(
-                Code::IdTokenInvalid,
-                "The ID token's iss",
-                &iss,
-                e.issuer,
-            ))
-        }
-        Err(_) => return Err(invalid("The ID token has no iss.")),
+    // Step 2: the issuer, exactly (or, with an issuer template, the template with the
+    // token's own tenant: `crate::issuer`).
+    let Ok(iss) = json::string(claims, "iss") else {
+        return Err(invalid("The ID token has no iss."));
+    };
+    let tid = json::opt_string(claims, "tid").ok().flatten();
+    if !e.issuer.accepts(&iss, Some(tid.as_deref().unwrap_or(""))) {
+        return Err(Error::issuer_mismatch(
+            Code::IdTokenInvalid,
+            "The ID token's iss",
+            &iss,
+            e.issuer.document(),
+        ));
     }
     // 2 (claims): sub is required.
     let sub = json::string(claims, "sub").map_err(|_| invalid("The ID token has no sub."))?;
@@ -132,9 +169,9 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
             (Some(first), Some(now_at)) => first == now_at,
             _ => true,
         };
-        if o.sub != sub || o.aud != audiences || o.azp != azp || !same_time {
+        if o.iss != iss || o.sub != sub || o.aud != audiences || o.azp != azp || !same_time {
             return Err(invalid(
-                "The refreshed ID token's sub, aud, azp or auth_time is not the first ID token's (OIDC Core 12.2).",
+                "The refreshed ID token's iss, sub, aud, azp or auth_time is not the first ID token's (OIDC Core 12.2).",
             ));
         }
     }
@@ -194,7 +231,7 @@ mod tests {
 
     fn expected() -> Expected<'static> {
         Expected {
-            issuer: "https://id.example",
+            issuer: Issuer::exact("https://id.example"),
             client_id: "spa",
             nonce: Some("n0nce"),
             max_age: None,
@@ -400,5 +437,92 @@ mod tests {
     #[test]
     fn not_an_object() {
         assert!(fails(&json("[]"), &expected()).contains("iss"));
+    }
+
+    #[test]
+    fn with_an_issuer_template_the_iss_is_the_tenants_and_the_tid_says_which() {
+        const A: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        const B: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let config = crate::config::Config {
+            issuer: Some("https://login.example/organizations/v2.0".into()),
+            issuer_template: Some("https://login.example/{tenantid}/v2.0".into()),
+            tenants: vec![A.into()],
+            ..crate::config::Config::new("spa", "https://app.example/")
+        };
+        let e = Expected {
+            issuer: Issuer::of(&config).unwrap(),
+            ..expected()
+        };
+        let token = |iss: &str, tid: Option<&str>| {
+            let mut c = with("iss", Value::String(iss.into()));
+            if let Some(t) = tid {
+                c["tid"] = Value::String(t.into());
+            }
+            c
+        };
+        let tenant = |t: &str| format!("https://login.example/{t}/v2.0");
+        assert_eq!(
+            check(&token(&tenant(A), Some(A)), &e, NOW),
+            Ok("alice".into())
+        );
+        for (c, why) in [
+            (token(&tenant(A), None), "no tid"),
+            (token(&tenant(A), Some(B)), "another tid"),
+            (token(&tenant(B), Some(B)), "a tenant not allowed"),
+            (
+                token("https://login.example/organizations/v2.0", Some(A)),
+                "the discovery issuer",
+            ),
+            (
+                token("https://login.example/{tenantid}/v2.0", Some(A)),
+                "the template",
+            ),
+        ] {
+            let d = fails(&c, &e);
+            assert!(d.starts_with("The ID token's iss is"), "{why}: {d}");
+        }
+        // A refreshed ID token stays in the tenant of the first (OIDC Core 12.2).
+        let first = token(&tenant(A), Some(A));
+        let original = Original::from_claims(&first).unwrap();
+        let open = crate::config::Config {
+            tenants: Vec::new(),
+            ..config.clone()
+        };
+        let refresh = Expected {
+            issuer: Issuer::of(&open).unwrap(),
+            nonce: None,
+            original: Some(&original),
+            ..expected()
+        };
+        assert!(check(&first, &refresh, NOW).is_ok());
+        let moved = token(&tenant(B), Some(B));
+        assert!(fails(&moved, &refresh).contains("OIDC Core 12.2"));
+    }
+
+    #[test]
+    fn a_login_with_a_nonce_needs_an_id_token() {
+        let tx = Transaction::sample(); // with a nonce, issuer https://id.example
+        let config = crate::config::Config {
+            issuer: tx.issuer.clone(),
+            clock_skew_seconds: 5,
+            ..crate::config::Config::new(tx.client_id.clone(), tx.redirect_uri.clone())
+        };
+        let e = for_login(&tx, &config, None).err().unwrap();
+        assert_eq!(e.code, Code::IdTokenInvalid);
+        let (token, expected) = for_login(&tx, &config, Some(Secret::new("t".into())))
+            .unwrap()
+            .unwrap();
+        assert_eq!(token.expose(), "t");
+        assert_eq!(expected.nonce, tx.nonce.as_ref().map(|n| n.expose()));
+        assert_eq!(
+            (expected.client_id, expected.skew, expected.max_age),
+            (tx.client_id.as_str(), 5, tx.max_age)
+        );
+        // A plain OAuth login: no ID token needed, and one sent is not used.
+        let mut plain = Transaction::sample();
+        plain.nonce = None;
+        assert!(for_login(&plain, &config, Some(Secret::new("t".into())))
+            .unwrap()
+            .is_none());
     }
 }

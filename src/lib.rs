@@ -52,6 +52,7 @@ mod config;
 mod error;
 mod form;
 mod id_token;
+mod issuer;
 mod json;
 mod jwks;
 mod jws;
@@ -64,9 +65,11 @@ mod pkce;
 mod refresh;
 mod secret;
 mod session;
+mod session_event;
 mod token;
 mod transaction;
 mod url;
+mod userinfo;
 
 #[cfg(target_arch = "wasm32")]
 mod web;

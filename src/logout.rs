@@ -159,6 +159,34 @@ pub(crate) fn state_key(state: &str) -> String {
     k
 }
 
+/// What is stored under [`state_key`] while the browser is at the server's logout page:
+/// when the logout left (seconds since the epoch).
+pub(crate) fn state_record(now: u64) -> String {
+    let mut at = String::new();
+    form::push_u64(&mut at, now);
+    at
+}
+
+/// Whether a stored logout state is too old to be waited for (a login transaction's
+/// lifetime), or damaged: swept with the stale transactions.
+pub(crate) fn state_is_stale(stored: &str, now: u64) -> bool {
+    form::parse_u64(stored)
+        .is_none_or(|at| now.saturating_sub(at) > crate::transaction::MAX_AGE_SECS)
+}
+
+/// The server's logout page: the one the options name (Auth0's `/v2/logout`, Cognito's
+/// `/logout`), else the metadata's `end_session_endpoint`. `None`: the server has none that
+/// spa-oauth knows of (`serverLogout: false`).
+pub(crate) fn end_session_endpoint<'a>(
+    options: &'a LogoutOptions,
+    metadata: Option<&'a crate::metadata::Metadata>,
+) -> Option<&'a str> {
+    options
+        .end_session_endpoint
+        .as_deref()
+        .or(metadata.and_then(|m| m.end_session_endpoint.as_deref()))
+}
+
 /// The logout URL (RP-Initiated Logout 2): `id_token_hint` when there is an ID token and
 /// the options do not leave it out,
 /// `client_id` always (so the server can check `post_logout_redirect_uri` without one), and
@@ -335,5 +363,45 @@ mod tests {
         let t = Secret::new("a.b.c".into());
         let u = end_session_url("https://id.example/logout", &c, Some(&t), &o, "st8");
         assert_eq!(u, "https://id.example/logout?client_id=spa");
+    }
+
+    #[test]
+    fn logout_states_and_which_logout_page() {
+        let at = state_record(1_000);
+        assert!(!state_is_stale(
+            &at,
+            1_000 + crate::transaction::MAX_AGE_SECS
+        ));
+        assert!(state_is_stale(
+            &at,
+            1_001 + crate::transaction::MAX_AGE_SECS
+        ));
+        assert!(state_is_stale("x", 1_000));
+        let doc = r#"{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a","token_endpoint":"https://id.example/t","end_session_endpoint":"https://id.example/logout"}"#;
+        let meta = crate::metadata::Metadata::parse::<serde_json::Value>(
+            "https://id.example",
+            200,
+            doc,
+            0,
+        )
+        .unwrap();
+        let none = LogoutOptions::default();
+        assert_eq!(
+            end_session_endpoint(&none, Some(&meta)),
+            Some("https://id.example/logout")
+        );
+        assert_eq!(end_session_endpoint(&none, None), None);
+        let named = LogoutOptions {
+            end_session_endpoint: Some("https://id.example/v2/logout".into()),
+            ..LogoutOptions::default()
+        };
+        assert_eq!(
+            end_session_endpoint(&named, Some(&meta)),
+            Some("https://id.example/v2/logout")
+        );
+        assert_eq!(
+            end_session_endpoint(&named, None),
+            Some("https://id.example/v2/logout")
+        );
     }
 }

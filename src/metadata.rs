@@ -2,6 +2,7 @@
 //! What spa-oauth uses of it is cached in sessionStorage, so the callback and the next login
 //! make no extra round trip.
 
+use crate::config::Config;
 use crate::error::{Code, Error, Result};
 use crate::form::{self, Pairs};
 use crate::json::{self, Json};
@@ -48,10 +49,33 @@ pub(crate) fn oauth_metadata_url(issuer: &str) -> String {
     u
 }
 
-/// The sessionStorage key of the cached metadata of `issuer`.
-pub(crate) fn cache_key(issuer: &str) -> String {
+/// Where the metadata of `config` is looked for, in order: `metadataUrl` alone when the app
+/// gives one (Azure AD B2C: the policy is a query parameter); otherwise the OpenID Connect
+/// location, then, when that has no document ([`try_next`]), RFC 8414's. `None` without an
+/// issuer (a server configured by its endpoints has no metadata).
+pub(crate) fn locations(config: &Config) -> Option<(String, Option<String>)> {
+    let issuer = config.issuer.as_deref()?;
+    Some(match &config.metadata_url {
+        Some(u) => (u.clone(), None),
+        None => (discovery_url(issuer), Some(oauth_metadata_url(issuer))),
+    })
+}
+
+/// Whether the first location's answer says "no document here", so the second is tried: a
+/// 4xx, or a network error (a 404 page without CORS headers, which fetch reports as one). A
+/// timeout or a 5xx is the server's trouble, not a missing document, and is reported.
+pub(crate) fn try_next(answer: core::result::Result<u16, Code>) -> bool {
+    match answer {
+        Ok(status) => (400..500).contains(&status),
+        Err(code) => code == Code::NetworkError,
+    }
+}
+
+/// The sessionStorage key of the cached metadata found at `location` (the first of
+/// [`locations`]).
+pub(crate) fn cache_key(location: &str) -> String {
     let mut k = String::from("spa-oauth:metadata:");
-    k.push_str(issuer);
+    k.push_str(location);
     k
 }
 
@@ -374,5 +398,99 @@ mod tests {
             None
         );
         assert_eq!(Metadata::decode("issuer=x"), None);
+    }
+
+    #[test]
+    fn where_the_document_is_looked_for() {
+        let c = |extra: &str| {
+            Config::from_json(&crate::json::native::json(&format!(
+                r#"{{"clientId":"spa","redirectUri":"https://app.example/","issuer":"https://id.example/tenant"{extra}}}"#
+            )))
+            .unwrap()
+        };
+        assert_eq!(
+            locations(&c("")),
+            Some((
+                "https://id.example/tenant/.well-known/openid-configuration".into(),
+                Some("https://id.example/.well-known/oauth-authorization-server/tenant".into())
+            ))
+        );
+        // metadataUrl alone: no guessing at other locations.
+        let b2c = c(
+            r#","metadataUrl":"https://id.example/tenant/v2.0/.well-known/openid-configuration?p=B2C_1_signin""#,
+        );
+        assert_eq!(
+            locations(&b2c),
+            Some((b2c.metadata_url.clone().unwrap(), None))
+        );
+        let plain = Config::from_json(&crate::json::native::json(
+            r#"{"clientId":"spa","redirectUri":"https://app.example/","authorizationEndpoint":"https://id.example/a","tokenEndpoint":"https://id.example/t"}"#,
+        ))
+        .unwrap();
+        assert_eq!(locations(&plain), None);
+        // The second location after "no document here", not after a server in trouble.
+        assert!(try_next(Ok(404)));
+        assert!(try_next(Ok(400)));
+        assert!(try_next(Err(Code::NetworkError)));
+        assert!(!try_next(Ok(200)));
+        assert!(!try_next(Ok(500)));
+        assert!(!try_next(Ok(503)));
+        assert!(!try_next(Err(Code::Timeout)));
+    }
+
+    #[test]
+    fn an_issuer_template_is_the_documents_issuer() {
+        let template = "https://login.example/{tenantid}/v2.0";
+        let doc = DOC.replace(
+            "https://id.example\"",
+            "https://login.example/{tenantid}/v2.0\"",
+        );
+        let m = Metadata::parse::<serde_json::Value>(template, 200, &doc, 0).unwrap();
+        assert_eq!(m.issuer, template);
+        // Without the opt-in, the document is another issuer's.
+        let e = Metadata::parse::<serde_json::Value>(
+            "https://login.example/organizations/v2.0",
+            200,
+            &doc,
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, Code::IssuerMismatch);
+    }
+
+    /// docs/SERVERS.md's Supabase Auth config (its OAuth 2.1 server): valid as written, and its
+    /// documents are where Supabase publishes them (OIDC under the issuer, RFC 8414 at the
+    /// origin with the issuer's path after it), and a document of that shape is read.
+    #[test]
+    fn supabase_auths_documented_configuration() {
+        let config = Config::from_json(&crate::json::native::json(
+            r#"{"issuer":"https://abcd.supabase.co/auth/v1","clientId":"9a8b7c","redirectUri":"https://app.example/","scope":"openid email profile"}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            locations(&config),
+            Some((
+                "https://abcd.supabase.co/auth/v1/.well-known/openid-configuration".into(),
+                Some(
+                    "https://abcd.supabase.co/.well-known/oauth-authorization-server/auth/v1"
+                        .into()
+                )
+            ))
+        );
+        let doc = r#"{"issuer":"https://abcd.supabase.co/auth/v1",
+            "authorization_endpoint":"https://abcd.supabase.co/auth/v1/oauth/authorize",
+            "token_endpoint":"https://abcd.supabase.co/auth/v1/oauth/token",
+            "userinfo_endpoint":"https://abcd.supabase.co/auth/v1/oauth/userinfo",
+            "jwks_uri":"https://abcd.supabase.co/auth/v1/.well-known/jwks.json",
+            "response_types_supported":["code"],"code_challenge_methods_supported":["S256","plain"],
+            "grant_types_supported":["authorization_code","refresh_token"]}"#;
+        let m =
+            Metadata::parse::<serde_json::Value>("https://abcd.supabase.co/auth/v1", 200, doc, 0)
+                .unwrap();
+        assert_eq!(
+            m.token_endpoint,
+            "https://abcd.supabase.co/auth/v1/oauth/token"
+        );
+        assert!(m.revocation_endpoint.is_none() && m.end_session_endpoint.is_none());
     }
 }

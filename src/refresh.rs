@@ -50,8 +50,14 @@ pub(crate) enum Start {
     Fail(Error),
 }
 
-fn login_required(description: &'static str) -> Error {
-    Error::new(Code::LoginRequired, description)
+/// Whether a tab that got the refresh lock after another tab held it must first wait (at most
+/// [`STALE_READ_WAIT_MS`]) for that tab's write: the stored access token is still the one
+/// this tab found too old. The lock orders the refreshes but not what each tab reads:
+/// Chromium keeps a copy of localStorage in each renderer process and other tabs' writes
+/// reach it later (HTML 12.2.2 leaves this to the browser). Redeeming the old refresh token
+/// now would be a reuse that the server may answer by revoking the grant (RFC 9700 4.14.2).
+pub(crate) fn must_wait_for_holder(contended: bool, stored: Option<&Session>, seen: &str) -> bool {
+    contended && stored.is_some_and(|s| s.access_token.expose() == seen)
 }
 
 /// `stored`: the session as read now; `seen`: the access token the caller found too old
@@ -67,7 +73,7 @@ pub(crate) fn start(
     now: u64,
 ) -> Start {
     let Some(session) = stored else {
-        return Start::Fail(login_required("There is no session: log in first."));
+        return Start::Fail(crate::session::no_session());
     };
     // Someone else refreshed: their token is used only while it is usable by the same rule
     // as any stored token (the 30 s margin of `Session::next`).
@@ -75,7 +81,7 @@ pub(crate) fn start(
         return Start::Use(session.access_token);
     }
     let Some(refresh_token) = &session.refresh_token else {
-        return Start::Fail(login_required("There is no refresh token."));
+        return Start::Fail(crate::session::login_required("There is no refresh token."));
     };
     Start::Grant(Grant {
         endpoint: session.token_endpoint.clone(),
@@ -174,7 +180,7 @@ pub(crate) fn expected<'a>(
     original: &'a Original,
 ) -> Option<Expected<'a>> {
     Some(Expected {
-        issuer: config.issuer.as_deref()?,
+        issuer: crate::issuer::Issuer::of(config)?,
         client_id: &session.client_id,
         nonce: None,
         max_age: None,
@@ -413,10 +419,22 @@ mod tests {
         s.claims = Some(r#"{"sub":"alice","aud":"spa","iss":"https://id.example"}"#.into());
         let o = original::<serde_json::Value>(&s).unwrap();
         let e = expected(&config, &s, &o).unwrap();
-        assert_eq!(e.issuer, "https://id.example");
+        assert_eq!(e.issuer.configured, "https://id.example");
         assert_eq!(e.nonce, None);
         assert!(e.original.is_some());
         let plain = Config::new("spa", "https://app.example/cb");
         assert!(expected(&plain, &s, &o).is_none());
+    }
+
+    #[test]
+    fn a_contended_lock_waits_for_the_holders_write_only_when_nothing_changed() {
+        let old = session("old", Some("r1"), Some(NOW));
+        let new = session("new", Some("r2"), Some(NOW + 3600));
+        assert!(must_wait_for_holder(true, Some(&old), "old"));
+        // The holder's write is visible already, or there is nothing to wait for.
+        assert!(!must_wait_for_holder(true, Some(&new), "old"));
+        assert!(!must_wait_for_holder(true, None, "old"));
+        // No other tab held the lock: nothing to wait for.
+        assert!(!must_wait_for_holder(false, Some(&old), "old"));
     }
 }

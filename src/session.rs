@@ -1,6 +1,7 @@
 //! The session: the tokens of a logged-in user, how they are stored, and when the access
 //! token must be refreshed.
 
+use crate::error::{Code, Error};
 use crate::form::{self, Pairs};
 use crate::secret::Secret;
 use crate::token::TokenResponse;
@@ -35,7 +36,75 @@ pub(crate) enum Next {
     LoginRequired,
 }
 
+/// What `getAccessToken` does with a stored session, all decided here (the shell only
+/// carries it out).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Access {
+    /// Return this access token.
+    Use(Secret),
+    /// Refresh first.
+    Refresh,
+    /// The session is over without the user logging out: clear it, report `expired`, fail.
+    Expire(Error),
+    /// Fail, leaving the session as it is.
+    Fail(Error),
+}
+
+/// `login_required` with a fixed sentence.
+pub(crate) fn login_required(description: &'static str) -> Error {
+    Error::new(Code::LoginRequired, description)
+}
+
+/// The answer when there is no session at all.
+pub(crate) fn no_session() -> Error {
+    login_required("There is no session: log in first.")
+}
+
 impl Session {
+    /// What `getAccessToken` does at `now`: [`Session::next`], with its error. A forced
+    /// refresh without a refresh token fails but ends nothing (the access token may still be
+    /// good); an expired one without a refresh token ends the session.
+    pub(crate) fn access(&self, now: u64, force_refresh: bool) -> Access {
+        match self.next(now, force_refresh) {
+            Next::Use => Access::Use(self.access_token.clone()),
+            Next::Refresh => Access::Refresh,
+            Next::LoginRequired if force_refresh => Access::Fail(login_required(
+                "There is no refresh token: log in again to get a new access token.",
+            )),
+            Next::LoginRequired => Access::Expire(login_required(
+                "The access token expired and there is no refresh token.",
+            )),
+        }
+    }
+
+    /// Until when (milliseconds since the epoch, as `Date.now()`) [`Session::next`] says
+    /// `Use`: while now (whole seconds) + margin < expires_at, that is while
+    /// `Date.now() < (expires_at - margin) * 1000`. The package entry answers
+    /// `getAccessToken` from its memo until then (pkg-template/index.js).
+    pub(crate) fn usable_until_ms(&self) -> f64 {
+        self.expires_at.map_or(f64::INFINITY, |e| {
+            e.saturating_sub(REFRESH_MARGIN_SECS) as f64 * 1000.0
+        })
+    }
+
+    /// For a session that cannot be refreshed: in how many milliseconds from `now` its
+    /// access token stops being usable, so that `expired` is reported even when the app
+    /// makes no call. `None` when it can be refreshed or never expires. At most 2^31 - 1
+    /// (setTimeout's limit): a later expiry is armed again when this one fires.
+    pub(crate) fn expiry_delay_ms(&self, now: u64) -> Option<u32> {
+        if self.refresh_token.is_some() {
+            return None;
+        }
+        let due = self.expires_at?.saturating_sub(REFRESH_MARGIN_SECS);
+        // One second past the due second: `next` compares whole seconds.
+        let ms = due
+            .saturating_sub(now)
+            .saturating_add(1)
+            .saturating_mul(1000)
+            .min(0x7fff_ffff);
+        Some(ms as u32)
+    }
+
     /// The session after a token response. On a refresh (`previous`), a server that does not
     /// rotate the refresh token may omit it (RFC 6749 6): the old one stays valid and is kept;
     /// so is the ID token and the scope, which a refresh response need not repeat.
@@ -300,5 +369,88 @@ mod tests {
             assert_ne!(edited, s.encode(), "{from}");
             assert_eq!(Session::decode(&edited), None, "{from} -> {to}");
         }
+    }
+
+    fn stored(expires_at: Option<u64>, refresh: bool) -> Session {
+        Session {
+            access_token: Secret::new("at".into()),
+            expires_at,
+            refresh_token: refresh.then(|| Secret::new("rt".into())),
+            id_token: None,
+            claims: None,
+            scope: None,
+            token_endpoint: "https://id.example/token".into(),
+            client_id: "spa".into(),
+        }
+    }
+
+    #[test]
+    fn access_says_what_get_access_token_does() {
+        const NOW: u64 = 1_700_000_000;
+        let good = stored(Some(NOW + 31), false);
+        assert_eq!(
+            good.access(NOW, false),
+            Access::Use(Secret::new("at".into()))
+        );
+        // Forced, without a refresh token: fails, and the session stays.
+        match good.access(NOW, true) {
+            Access::Fail(e) => assert_eq!(e.code, Code::LoginRequired),
+            other => panic!("{other:?}"),
+        }
+        // Within the margin, without a refresh token: the session ends.
+        match stored(Some(NOW + 30), false).access(NOW, false) {
+            Access::Expire(e) => assert_eq!(e.code, Code::LoginRequired),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            stored(Some(NOW + 30), true).access(NOW, false),
+            Access::Refresh
+        );
+        assert_eq!(
+            stored(Some(NOW + 300), true).access(NOW, true),
+            Access::Refresh
+        );
+        assert_eq!(
+            stored(None, false).access(NOW, false),
+            Access::Use(Secret::new("at".into()))
+        );
+        assert_eq!(no_session().code, Code::LoginRequired);
+    }
+
+    #[test]
+    fn usable_until_is_the_last_moment_next_says_use() {
+        const NOW: u64 = 1_700_000_000;
+        let s = stored(Some(NOW + 100), true);
+        let until = s.usable_until_ms();
+        assert_eq!(until, ((NOW + 100 - REFRESH_MARGIN_SECS) * 1000) as f64);
+        // Every whole second before it is Use, the second it falls in is not.
+        let last = (until as u64) / 1000 - 1;
+        assert_eq!(s.next(last, false), Next::Use);
+        assert_eq!(s.next(last + 1, false), Next::Refresh);
+        assert_eq!(stored(None, true).usable_until_ms(), f64::INFINITY);
+        assert_eq!(stored(Some(10), true).usable_until_ms(), 0.0);
+    }
+
+    #[test]
+    fn the_expiry_timer_fires_when_next_stops_saying_use() {
+        const NOW: u64 = 1_700_000_000;
+        let s = stored(Some(NOW + 100), false);
+        let ms = s.expiry_delay_ms(NOW).unwrap() as u64;
+        assert_eq!(ms, (100 - REFRESH_MARGIN_SECS + 1) * 1000);
+        // It fires once `next` no longer says Use, whatever fraction of a second `now` had.
+        let due = NOW + 100 - REFRESH_MARGIN_SECS;
+        assert_eq!(s.next(due - 1, false), Next::Use);
+        assert_eq!(s.next(due, false), Next::LoginRequired);
+        assert!(NOW + ms / 1000 > due);
+        // Already due: a second from now.
+        assert_eq!(stored(Some(NOW), false).expiry_delay_ms(NOW), Some(1000));
+        // Far away: setTimeout's limit, armed again when it fires.
+        assert_eq!(
+            stored(Some(u64::MAX), false).expiry_delay_ms(NOW),
+            Some(0x7fff_ffff)
+        );
+        // Refreshable, or no expiry: no timer.
+        assert_eq!(stored(Some(NOW + 100), true).expiry_delay_ms(NOW), None);
+        assert_eq!(stored(None, false).expiry_delay_ms(NOW), None);
     }
 }

@@ -45,6 +45,13 @@ impl Transaction {
         k
     }
 
+    /// Whether a stored record (under [`KEY_PREFIX`]) can no longer complete a login: damaged,
+    /// or expired. Such records are swept at the next login, so abandoned logins do not pile
+    /// up in sessionStorage.
+    pub(crate) fn is_stale(stored: &str, now: u64) -> bool {
+        Transaction::decode(stored).is_none_or(|tx| tx.is_expired(now))
+    }
+
     pub(crate) fn is_expired(&self, now: u64) -> bool {
         // A clock that went backwards by more than the maximum age is as suspect as an old one.
         now.saturating_sub(self.created_at) > MAX_AGE_SECS || self.created_at > now + MAX_AGE_SECS
@@ -226,6 +233,9 @@ mod tests {
         assert!(!tx.is_expired(tx.created_at + 600));
         assert!(tx.is_expired(tx.created_at + 601));
         assert!(!tx.is_expired(tx.created_at - 10), "small clock step back");
+        assert!(!Transaction::is_stale(&tx.encode(), tx.created_at + 600));
+        assert!(Transaction::is_stale(&tx.encode(), tx.created_at + 601));
+        assert!(Transaction::is_stale("garbage", tx.created_at));
         assert!(tx.is_expired(tx.created_at - 601), "created in the future");
     }
 

@@ -6,15 +6,22 @@
 use super::storage::{self, Store};
 use super::{http, now};
 use crate::config::Config;
-use crate::error::{Code, Result};
+use crate::error::{Code, Error, Result};
+use crate::issuer::Issuer;
 use crate::json::Json;
 use crate::jwks;
 use crate::metadata::{self, Metadata};
 use wasm_bindgen::JsValue;
 
-/// The server's metadata: from the cache while fresh, else fetched and cached.
-pub(crate) async fn metadata(config: &Config, issuer: &str) -> Result<Metadata> {
-    let key = metadata::cache_key(issuer);
+/// The server's metadata: from the cache while fresh, else fetched (at the locations the
+/// core names, `metadata::locations`) and cached.
+pub(crate) async fn metadata(config: &Config) -> Result<Metadata> {
+    let (Some((first, second)), Some(rule)) = (metadata::locations(config), Issuer::of(config))
+    else {
+        return Err(Error::code(Code::InvalidConfig)); // Config::validate refuses this.
+    };
+    let issuer = rule.document();
+    let key = metadata::cache_key(&first);
     let t = now();
     if let Ok(Some(cached)) = storage::get(Store::Session, &key) {
         if let Some(m) = Metadata::decode(&cached).filter(|m| m.issuer == issuer && m.is_fresh(t)) {
@@ -22,18 +29,13 @@ pub(crate) async fn metadata(config: &Config, issuer: &str) -> Result<Metadata> 
         }
     }
     let timeout = config.http_timeout_ms;
-    let r = match http::send(&metadata::discovery_url(issuer), None, None, timeout).await {
-        // No OpenID Connect document (a 4xx, or a 404 page without CORS headers, which
-        // fetch reports as a network error): try the plain OAuth 2.0 location. A timeout or
-        // a 5xx is the server's trouble, not a missing document.
-        Ok(r) if (400..500).contains(&r.status) => {
-            http::send(&metadata::oauth_metadata_url(issuer), None, None, timeout).await?
-        }
-        Err(e) if e.code == Code::NetworkError => {
-            http::send(&metadata::oauth_metadata_url(issuer), None, None, timeout).await?
-        }
-        other => other?,
-    };
+    let mut r = http::send(&first, None, None, timeout).await;
+    if let Some(second) =
+        second.filter(|_| metadata::try_next(r.as_ref().map(|r| r.status).map_err(|e| e.code)))
+    {
+        r = http::send(&second, None, None, timeout).await;
+    }
+    let r = r?;
     let m = Metadata::parse::<JsValue>(issuer, r.status, &r.body, t)?;
     let _ = storage::set(Store::Session, &key, &m.encode());
     Ok(m)

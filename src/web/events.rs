@@ -4,36 +4,11 @@
 
 use super::storage::Store;
 use crate::config::{Config, TokenStorage};
+pub use crate::session_event::SessionEventKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-
-/// What happened to the session.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum SessionEventKind {
-    /// A login completed (here, or in another tab).
-    Login,
-    /// The tokens were refreshed.
-    Refresh,
-    /// The session was ended by `logout` (or removed by another tab).
-    Logout,
-    /// The access token expired with no refresh token, or the server refused the refresh
-    /// token: the session is gone and the user must log in again.
-    Expired,
-}
-
-impl SessionEventKind {
-    /// `"login"`, `"refresh"`, `"logout"` or `"expired"`, as JavaScript sees it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionEventKind::Login => "login",
-            SessionEventKind::Refresh => "refresh",
-            SessionEventKind::Logout => "logout",
-            SessionEventKind::Expired => "expired",
-        }
-    }
-}
 
 /// A change of the session. It carries no token: listeners read what they need with
 /// `get_session_info` or `get_user`.
@@ -142,11 +117,10 @@ fn hook_storage_event() {
         if e.storage_area() != local {
             return;
         }
-        let kind = match (e.old_value(), e.new_value()) {
-            (Some(old), Some(new)) if crate::session::Session::same_tokens(&old, &new) => return,
-            (None, Some(_)) => SessionEventKind::Login,
-            (Some(_), Some(_)) => SessionEventKind::Refresh,
-            _ => SessionEventKind::Logout,
+        let Some(kind) =
+            SessionEventKind::of_change(e.old_value().as_deref(), e.new_value().as_deref())
+        else {
+            return;
         };
         let event = SessionEvent {
             kind,

@@ -10,13 +10,12 @@ use crate::authorize::{self, LoginOptions, Server};
 use crate::callback;
 use crate::config::Config;
 use crate::error::{Code, Error, Result};
-use crate::id_token::Expected;
-use crate::json::{self, Json};
+use crate::json::Json;
 use crate::logout::{self, LogoutOptions, LogoutResult};
 use crate::metadata::Metadata;
 use crate::refresh;
 use crate::secret::Secret;
-use crate::session::{Next, Session, REFRESH_MARGIN_SECS};
+use crate::session::{Access, Session};
 use crate::token;
 use crate::transaction::{self, Transaction};
 use wasm_bindgen::{JsCast, JsValue};
@@ -44,42 +43,20 @@ thread_local! {
     static CLEANED: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The authorization and token endpoints: from the config, or discovered; with the
-/// metadata when there is an issuer (it says whether `iss` is promised, and where the keys
-/// are).
-async fn endpoints(config: &Config) -> Result<(String, String, Option<Metadata>)> {
-    match (
-        &config.authorization_endpoint,
-        &config.token_endpoint,
-        &config.issuer,
-    ) {
-        (a, t, Some(issuer)) => {
-            let m = metadata(config, issuer).await?;
-            Ok((
-                a.clone()
-                    .unwrap_or_else(|| m.authorization_endpoint.clone()),
-                t.clone().unwrap_or_else(|| m.token_endpoint.clone()),
-                Some(m),
-            ))
-        }
-        (Some(a), Some(t), None) => Ok((a.clone(), t.clone(), None)),
-        // Config::from_json refuses this combination.
-        _ => Err(Error::new(
-            Code::InvalidConfig,
-            "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint.",
-        )),
+/// The server's metadata, when the config has an issuer (a config with endpoints only has
+/// none to fetch).
+async fn metadata_if_any(config: &Config) -> Result<Option<Metadata>> {
+    match config.issuer {
+        Some(_) => metadata(config).await.map(Some),
+        None => Ok(None),
     }
 }
 
 /// Removes login transactions and logout states of this tab that are too old to be
 /// completed, so abandoned logins do not pile up in sessionStorage.
 fn sweep_transactions(t: u64) {
-    sweep(transaction::KEY_PREFIX, |v| {
-        Transaction::decode(v).is_none_or(|tx| tx.is_expired(t))
-    });
-    sweep(logout::STATE_KEY_PREFIX, |v| {
-        crate::form::parse_u64(v).is_none_or(|at| t.saturating_sub(at) > transaction::MAX_AGE_SECS)
-    });
+    sweep(transaction::KEY_PREFIX, |v| Transaction::is_stale(v, t));
+    sweep(logout::STATE_KEY_PREFIX, |v| logout::state_is_stale(v, t));
 }
 
 fn sweep(prefix: &str, stale: impl Fn(&str) -> bool) {
@@ -98,18 +75,14 @@ fn sweep(prefix: &str, stale: impl Fn(&str) -> bool) {
 /// Prepares a login: stores the transaction and returns the authorization URL, without
 /// navigating. `start_login` is this plus the navigation.
 pub(crate) async fn prepare_login(config: &Config, options: &LoginOptions) -> Result<String> {
-    let (authorization_endpoint, token_endpoint, meta) = endpoints(config).await?;
+    let meta = metadata_if_any(config).await?;
+    let server = Server::of(config, meta.as_ref())?;
     let mut rnd = [[0u8; 32]; 3];
     for r in rnd.iter_mut() {
         random(r)?;
     }
     let t = now();
     sweep_transactions(t);
-    let server = Server {
-        authorization_endpoint: &authorization_endpoint,
-        token_endpoint: &token_endpoint,
-        iss_required: meta.as_ref().is_some_and(|m| m.iss_parameter_supported),
-    };
     let verifier = crate::pkce::verifier(&rnd[0]);
     let digest = super::crypto::sha256(verifier.expose().as_bytes()).await?;
     let login = authorize::login(config, &server, options, &rnd, &digest, t)?;
@@ -225,27 +198,12 @@ async fn redeem(
     )
     .await?;
     let mut tokens = token::parse_response::<JsValue>(r.status, &r.body)?;
-    // An OpenID Connect login (the transaction has a nonce): the ID token is required
-    // (OIDC Core 3.1.3.3) and validated before anything is stored (3.1.3.7).
-    let id = match (&tx.nonce, &tx.issuer) {
-        (Some(nonce), Some(issuer)) => {
-            let Some(token) = tokens.id_token.take() else {
-                return Err(crate::jws::invalid(
-                    "The token response has no id_token, but the login asked for openid.",
-                ));
-            };
-            let expected = Expected {
-                issuer,
-                client_id: &tx.client_id,
-                nonce: Some(nonce.expose()),
-                max_age: tx.max_age,
-                original: None,
-                skew: config.clock_skew_seconds,
-            };
-            let claims = id_token::validate(config, issuer, &token, &expected).await?;
+    let id = match crate::id_token::for_login(&tx, config, tokens.id_token.take())? {
+        Some((token, expected)) => {
+            let claims = id_token::validate(config, &token, &expected).await?;
             Some((token, claims))
         }
-        _ => None,
+        None => None,
     };
     let session =
         Session::from_response(tokens, id, now(), &tx.token_endpoint, &tx.client_id, None);
@@ -270,25 +228,17 @@ fn store_session(config: &Config, session: &Session, kind: SessionEventKind) {
 /// token stops being usable, so `expired` is reported even when the app makes no call.
 pub(super) fn arm_expiry(config: &Config, session: &Session) {
     let key = config.session_key();
-    let (None, Some(expires_at), true) = (
-        &session.refresh_token,
-        session.expires_at,
-        events::has_listeners(&key),
-    ) else {
+    let Some(ms) = session
+        .expiry_delay_ms(now())
+        .filter(|_| events::has_listeners(&key))
+    else {
         return;
     };
-    let due = expires_at.saturating_sub(REFRESH_MARGIN_SECS);
-    // setTimeout takes at most 2^31 - 1 ms; a later expiry re-arms when this one fires.
-    let ms = due
-        .saturating_sub(now())
-        .saturating_add(1)
-        .saturating_mul(1000)
-        .min(0x7fff_ffff);
     let config = config.clone();
     let fire = wasm_bindgen::closure::Closure::once_into_js(move || {
         if let Ok(Some(s)) = load_session(&config) {
-            match s.next(now(), false) {
-                Next::LoginRequired => expire(&config),
+            match s.access(now(), false) {
+                Access::Expire(_) => expire(&config),
                 _ => arm_expiry(&config, &s),
             }
         }
@@ -332,7 +282,7 @@ fn load_stored(config: &Config, key: String) -> Result<Option<(JsValue, Session)
         // Storage is writable by any script of the origin and by extensions: a record
         // that fails the checks is not used, and not left to fail again.
         expire(config);
-        return Err(login_required(
+        return Err(crate::session::login_required(
             "The stored session was damaged and is removed: log in again.",
         ));
     };
@@ -357,17 +307,12 @@ pub(crate) struct Usable {
 pub(crate) fn usable_token(config: &Config) -> Option<Usable> {
     let key = config.session_key();
     let (text, session) = load_stored(config, key.clone()).ok().flatten()?;
-    if session.next(now(), false) != Next::Use {
+    let Access::Use(token) = session.access(now(), false) else {
         return None;
-    }
-    // `next` says Use while now (whole seconds) + margin < expires_at, that is while
-    // Date.now() < (expires_at - margin) * 1000.
-    let until_ms = session.expires_at.map_or(f64::INFINITY, |e| {
-        e.saturating_sub(REFRESH_MARGIN_SECS) as f64 * 1000.0
-    });
+    };
     Some(Usable {
-        token: session.access_token,
-        until_ms,
+        token,
+        until_ms: session.usable_until_ms(),
         store: storage::session_store(config.token_storage.into(), &key),
         key,
         text,
@@ -384,29 +329,19 @@ fn clear_session(config: &Config) -> Store {
     kept
 }
 
-fn login_required(description: &'static str) -> Error {
-    Error::new(Code::LoginRequired, description)
-}
-
 /// An access token valid for more than 30 seconds: the stored one, or a refreshed one.
 /// Concurrent calls in a page share one refresh request.
 pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<String> {
     let Some(session) = load_session(config)? else {
-        return Err(login_required("There is no session: log in first."));
+        return Err(crate::session::no_session());
     };
-    match session.next(now(), force_refresh) {
-        Next::Use => return Ok(session.access_token.expose().into()),
-        Next::Refresh => {}
-        Next::LoginRequired if force_refresh => {
-            return Err(login_required(
-                "There is no refresh token: log in again to get a new access token.",
-            ))
-        }
-        Next::LoginRequired => {
+    match session.access(now(), force_refresh) {
+        Access::Use(token) => return Ok(token.expose().into()),
+        Access::Refresh => {}
+        Access::Fail(e) => return Err(e),
+        Access::Expire(e) => {
             expire(config);
-            return Err(login_required(
-                "The access token expired and there is no refresh token.",
-            ));
+            return Err(e);
         }
     }
     let key = config.session_key();
@@ -437,17 +372,8 @@ async fn refresh_guarded(config: &Config, seen: String) -> Result<String> {
 /// found too old. `contended`: another tab held the refresh lock when this one asked.
 async fn refresh(config: &Config, seen: &str, contended: bool) -> Result<String> {
     let mut stored = load_session(config)?;
-    if contended
-        && stored
-            .as_ref()
-            .is_some_and(|s| s.access_token.expose() == seen)
-    {
-        // The tab that held the lock has most likely just rotated the refresh token, but
-        // the lock orders only the refreshes, not what each tab reads: Chromium keeps a
-        // copy of localStorage in each renderer process and other tabs' writes reach it
-        // later (HTML 12.2.2 leaves this to the browser). Redeeming the old refresh token
-        // now would be a reuse that the server may answer by revoking the grant (RFC 9700
-        // 4.14.2). Their write comes with a `storage` event; wait for it, bounded.
+    if refresh::must_wait_for_holder(contended, stored.as_ref(), seen) {
+        // The other tab's write comes with a `storage` event: wait for it, bounded.
         events::storage_change(&config.session_key(), refresh::STALE_READ_WAIT_MS as i32).await;
         stored = load_session(config)?;
     }
@@ -526,7 +452,7 @@ async fn refreshed_id_token(
     let Some(expected) = refresh::expected(config, session, &original) else {
         return Ok(None);
     };
-    let claims = id_token::validate(config, expected.issuer, &token, &expected).await?;
+    let claims = id_token::validate(config, &token, &expected).await?;
     Ok(Some((token, claims)))
 }
 
@@ -561,7 +487,7 @@ pub fn is_authenticated(config: &Config) -> Result<bool> {
     Ok(load_session(config)
         .ok()
         .flatten()
-        .is_some_and(|s| s.next(now(), false) != Next::LoginRequired))
+        .is_some_and(|s| matches!(s.access(now(), false), Access::Use(_) | Access::Refresh)))
 }
 
 /// The claims of the validated ID token, or `None` when logged out (or when the login was not
@@ -576,10 +502,10 @@ pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>
     else {
         return Ok(None);
     };
-    let Some(issuer) = config.issuer.as_deref().filter(|_| userinfo) else {
+    if !userinfo || config.issuer.is_none() {
         return Ok(Some(claims));
-    };
-    let Some(endpoint) = metadata(config, issuer).await?.userinfo_endpoint else {
+    }
+    let Some(endpoint) = metadata(config).await?.userinfo_endpoint else {
         return Err(Error::new(
             Code::InvalidConfig,
             "The server has no userinfo_endpoint; call getUser without userinfo.",
@@ -587,15 +513,7 @@ pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>
     };
     let token = get_access_token(config, false).await?;
     let r = http::send(&endpoint, None, Some(&token), config.http_timeout_ms).await?;
-    let info: JsValue = token::json_body(r.status, &r.body)?;
-    let sub = json::string(&claims, "sub").ok();
-    if sub.is_none() || json::string(&info, "sub").ok() != sub {
-        return Err(Error::new(
-            Code::InvalidResponse,
-            "The userinfo response's sub is not the ID token's (OIDC Core 5.3.4).",
-        )
-        .with_status(r.status));
-    }
+    let info: JsValue = crate::userinfo::parse(r.status, &r.body, &claims)?;
     // Prototype-free: a `__proto__` member of either document stays a plain member instead
     // of becoming the merged object's prototype (Object.assign sets, and `__proto__` has a
     // setter on ordinary objects).
@@ -617,7 +535,7 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<LogoutRe
     // one: when there was a session to end, that is reported, never passed over as if the
     // server had been told.
     let meta = match &config.issuer {
-        Some(issuer) => match metadata(config, issuer).await {
+        Some(_) => match metadata(config).await {
             Ok(m) => Some(m),
             Err(e) => {
                 error = session.as_ref().map(|_| e);
@@ -647,9 +565,7 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<LogoutRe
     // A failed revocation never keeps the browser from the server's logout page: that is
     // what ends the server's session (its cookie), which would otherwise log the user
     // straight back in.
-    let endpoint = options.end_session_endpoint.as_deref().or(meta
-        .as_ref()
-        .and_then(|m| m.end_session_endpoint.as_deref()));
+    let endpoint = logout::end_session_endpoint(options, meta.as_ref());
     let mut result = LogoutResult {
         revoked,
         server_logout: false,
@@ -660,10 +576,9 @@ pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<LogoutRe
         random(&mut bytes)?;
         let state = crate::b64url::encode(&bytes);
         if options.post_logout_redirect_uri.is_some() {
-            let mut at = String::new();
-            crate::form::push_u64(&mut at, now());
             // Not fatal: without it the return is only reported as a stale login response.
-            let _ = storage::set(Store::Session, &logout::state_key(&state), &at);
+            let record = logout::state_record(now());
+            let _ = storage::set(Store::Session, &logout::state_key(&state), &record);
         }
         let url = logout::end_session_url(
             endpoint,

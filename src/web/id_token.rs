@@ -11,16 +11,15 @@ use crate::jws::{self, invalid};
 use crate::secret::Secret;
 use wasm_bindgen::JsValue;
 
-/// Validates `token` (OIDC Core 3.1.3.7) from the server of `issuer`; returns its claims as
+/// Validates `token` (OIDC Core 3.1.3.7) from the server of `config`; returns its claims as
 /// JSON text.
 pub(crate) async fn validate(
     config: &Config,
-    issuer: &str,
     token: &Secret,
     expected: &Expected<'_>,
 ) -> Result<String> {
     let jws = jws::parse::<JsValue>(token.expose())?;
-    let meta = discovery::metadata(config, issuer).await?;
+    let meta = discovery::metadata(config).await?;
     let Some(uri) = meta.jwks_uri.as_deref() else {
         return Err(invalid(
             "The issuer publishes no jwks_uri, so the ID token's signature cannot be checked.",

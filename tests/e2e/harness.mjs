@@ -22,12 +22,12 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
-export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [] } = {}) {
+export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [], issuerPath } = {}) {
   const appPort = await freePort();
   const idpPort = await freePort();
   const appOrigin = `http://localhost:${appPort}`;
   const env = {};
-  const idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl });
+  const idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath });
   const web = await startStatic({
     port: appPort,
     roots: roots ?? { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
@@ -37,7 +37,7 @@ export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = 
     // needs only 'wasm-unsafe-eval' for its WebAssembly ('unsafe-inline' is for the pages'
     // own inline scripts), and connections to the server.
     headers: (path) => (path.startsWith("/e2e/") ? {
-      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${[idp.issuer, ...connectSrc].join(" ")}`,
+      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${[idp.origin, ...connectSrc].join(" ")}`,
     } : {}),
     intercept: (url) => {
       if (env.holdCallback && url.pathname === "/" && url.searchParams.has("state")) {
@@ -61,7 +61,7 @@ export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = 
       return c;
     },
     async restartIdp() {
-      env.idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl });
+      env.idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath });
       return env.idp;
     },
     async close() {

@@ -11,7 +11,7 @@ async function storedAlg(page) {
   return JSON.parse(Buffer.from(s.id_token.split(".")[0], "base64url").toString()).alg;
 }
 
-test("an OpenID Connect login verifies the ID token with RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA", () =>
+test("each ID-token algorithm, RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA: login, user, userinfo, refresh and logout", () =>
   withEnv({}, async (env) => {
     const clients = { [CLIENT_ID]: "RS256", ...ALG_CLIENTS };
     for (const [clientId, alg] of Object.entries(clients)) {
@@ -33,8 +33,19 @@ test("an OpenID Connect login verifies the ID token with RS256/384/512, PS256/38
       assert.equal(full.value.email, "alice@example.test");
       assert.equal(full.value.sub, "alice");
       assert.deepEqual(await page.evaluate(() => window.events), [{ type: "login", external: false, storage: "session" }]);
+      // A refresh: its new ID token is verified with the same algorithm and stored (OIDC
+      // Core 12.2); then the logout reaches the server's logout page.
+      const first = (await storedSession(page)).id_token;
+      const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
+      assert.ok(refreshed.ok, clientId + ": " + JSON.stringify(refreshed));
+      const renewed = (await storedSession(page)).id_token;
+      assert.notEqual(renewed, first, clientId + ": the refreshed ID token is stored");
+      assert.equal(await storedAlg(page), alg);
+      await Promise.all([page.waitForNavigation(), call(page, "logout")]);
+      assert.ok(page.url().startsWith(env.idp.issuer + "/session/end"), clientId + ": " + page.url());
     }
     assert.equal(tokenRequests(env.idp, "authorization_code").length, Object.keys(clients).length);
+    assert.equal(tokenRequests(env.idp, "refresh_token").length, Object.keys(clients).length);
   }));
 
 test("an ID token with one byte of its signature changed is refused and nothing is stored", () =>

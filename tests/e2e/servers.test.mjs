@@ -3,7 +3,7 @@
 // of spa-oauth sees.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SECRET_CLIENT } from "../../dev/idp.mjs";
+import { JWT_USERINFO_CLIENT, SECRET_CLIENT } from "../../dev/idp.mjs";
 import { call, consent, logInThere, openPage, tokenRequests, withEnv } from "./harness.mjs";
 
 test("stock offline_access (oidc-provider, Authentik): no refresh token without consent, and getSessionInfo says so", () =>
@@ -40,7 +40,7 @@ async function walk(page, env, { logout: logoutOptions = {}, navigates = false, 
   const user = await call(page, "getUser");
   assert.equal(user.value?.sub, "alice", JSON.stringify(user));
   const token = await call(page, "getAccessToken");
-  const me = await fetch(env.idp.issuer + "/me", { headers: { authorization: "Bearer " + token.value } });
+  const me = await fetch(env.idp.origin + "/me", { headers: { authorization: "Bearer " + token.value } });
   assert.equal(me.status, 200, "the API accepts the token");
   const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
   assert.ok(refreshed.ok, JSON.stringify(refreshed));
@@ -209,4 +209,80 @@ test("Cognito: access-token revocation is unsupported_token_type, and the logout
     assert.equal(at.searchParams.get("logout_uri"), logoutUri);
     const revocations = env.idp.requests.filter((r) => r.path === "/token/revocation");
     assert.equal(revocations.length, 1, "one revocation request, for the access token");
+  }));
+
+/** The test page's query for a config with these members. */
+const withConfig = (members) => "?config=" + encodeURIComponent(JSON.stringify(members));
+
+test("Entra ID multi-tenant (organizations): the document names an issuer template; with issuerTemplate the tenant's users log in, with tenants only those", () => {
+  const tenant = "9188040d-6c67-4c5b-b112-36a304b66dad";
+  return withEnv({ issuerPath: `/${tenant}/v2.0` }, async (env) => {
+    const { origin } = env.idp;
+    const template = origin + "/{tenantid}/v2.0";
+    // What login.microsoftonline.com does: /organizations/v2.0 has the discovery document, whose
+    // issuer is the template; ID tokens carry the user's tenant in iss and in tid.
+    env.idp.behaviour.tenant = tenant;
+    env.idp.behaviour.before = (ctx) => {
+      if (ctx.path === "/organizations/v2.0/.well-known/openid-configuration") ctx.path = "/.well-known/openid-configuration";
+    };
+    env.idp.behaviour.metadata = (doc) => ({ ...doc, issuer: template });
+    const issuer = origin + "/organizations/v2.0";
+    const page = await env.context.newPage();
+    // Without the opt-in: refused, and the error shows what the server sent.
+    await openPage(page, env, withConfig({ issuer }));
+    const refused = await call(page, "startLogin");
+    assert.equal(refused.code, "issuer_mismatch", JSON.stringify(refused));
+    assert.ok(refused.description.includes(template), refused.description);
+    // With it: login, user, API call, refresh (its ID token in the same tenant) and logout.
+    await logInThere(page, env, withConfig({ issuer, issuerTemplate: template, tenants: [tenant] }));
+    const done = await call(page, "handleCallback");
+    assert.ok(done.ok, JSON.stringify(done));
+    const user = (await call(page, "getUser")).value;
+    assert.deepEqual([user.iss, user.tid], [env.idp.issuer, tenant]);
+    const end = await walk(page, env, { navigates: true, loggedIn: true });
+    assert.ok(end.startsWith(origin + "/session/end"), end);
+    // A tenant that is not on the app's list: the ID token is refused, nothing is stored.
+    const other = await (await env.newContext()).newPage();
+    await logInThere(other, env, withConfig({ issuer, issuerTemplate: template, tenants: ["72f988bf-86f1-41af-91ab-2d7cd011db47"] }));
+    const stranger = await call(other, "handleCallback");
+    assert.equal(stranger.code, "id_token_invalid", JSON.stringify(stranger));
+    assert.equal((await call(other, "isAuthenticated")).value, false);
+  });
+});
+
+test("Azure AD B2C: the document only at the policy's metadata URL; metadataUrl finds it", () =>
+  withEnv({}, async (env) => {
+    const policy = "/tfp/b2c_1_signin/v2.0/.well-known/openid-configuration";
+    env.idp.behaviour.before = (ctx) => {
+      if (ctx.path === "/.well-known/openid-configuration") {
+        ctx.status = 404;
+        ctx.body = "no document here";
+      } else if (ctx.path === policy && ctx.query.p === "B2C_1_signin") {
+        ctx.path = "/.well-known/openid-configuration";
+      }
+    };
+    const page = await env.context.newPage();
+    // At the issuer's well-known locations there is nothing.
+    await openPage(page, env, withConfig({ issuer: env.idp.issuer }));
+    const lost = await call(page, "startLogin");
+    assert.equal(lost.ok, false, JSON.stringify(lost));
+    // With metadataUrl: the whole session.
+    const metadataUrl = env.idp.origin + policy + "?p=B2C_1_signin";
+    await logInThere(page, env, withConfig({ issuer: env.idp.issuer, metadataUrl }));
+    const done = await call(page, "handleCallback");
+    assert.ok(done.ok, JSON.stringify(done));
+    const end = await walk(page, env, { navigates: true, loggedIn: true });
+    assert.ok(end.startsWith(env.idp.origin + "/session/end"), end);
+  }));
+
+test("signed userinfo (userinfo_signed_response_alg): getUser({ userinfo: true }) says what to change, and the session works", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env, "?clientId=" + JWT_USERINFO_CLIENT);
+    assert.ok((await call(page, "handleCallback")).ok);
+    const signed = await call(page, "getUser", { userinfo: true });
+    assert.equal(signed.code, "invalid_response", JSON.stringify(signed));
+    assert.ok(signed.description.includes("userinfo_signed_response_alg"), signed.description);
+    const end = await walk(page, env, { navigates: true, loggedIn: true });
+    assert.ok(end.startsWith(env.idp.origin + "/session/end"), end);
   }));
