@@ -10,6 +10,10 @@ use crate::json::{self, Json};
 use crate::secret::Secret;
 use crate::url;
 
+const METADATA_URL: &str =
+    "metadataUrl must be an https URL (http only on localhost) without a fragment.";
+const ISSUER_TEMPLATE: &str =
+    "issuerTemplate must be an https issuer URL with {tenantid} once, as the server's document writes it.";
 const TENANTS: &str =
     "tenants must be a non-empty array of tenant ids (lower-case GUIDs), with issuerTemplate.";
 
@@ -326,36 +330,22 @@ impl Config {
             ));
         }
         if self.metadata_url.is_some() || self.issuer_template.is_some() {
-            let Some(issuer) = &self.issuer else {
+            if self.issuer.is_none() {
                 return Err(invalid("metadataUrl and issuerTemplate need issuer."));
-            };
+            }
             if self
                 .metadata_url
                 .as_deref()
                 .is_some_and(|u| !url::is_safe_endpoint(u))
             {
-                return Err(invalid(
-                    "metadataUrl must be an https URL (http only on localhost) without a fragment.",
-                ));
+                return Err(invalid(METADATA_URL));
             }
             if let Some(t) = &self.issuer_template {
-                // One placeholder, and with a tenant in it an issuer like `issuer`.
-                let one = issuer::placeholder(t).and_then(|at| {
-                    let rest = t.get(at + issuer::TENANT.len()..)?;
-                    issuer::placeholder(rest).is_none().then_some(at)
-                });
-                let mut sample = String::new();
-                if let Some(at) = one {
-                    sample.push_str(t.get(..at).unwrap_or(""));
-                    sample.push_str("00000000-0000-0000-0000-000000000000");
-                    sample.push_str(t.get(at + issuer::TENANT.len()..).unwrap_or(""));
-                }
-                if one.is_none()
-                    || !url::is_safe_endpoint(&sample)
-                    || sample.contains('?')
-                    || t == issuer
-                {
-                    return Err(invalid("issuerTemplate must be the issuer the server's document names, with {tenantid} once in place of the tenant (https, or http on localhost; no query)."));
+                // `{tenantid}` once, in an issuer-shaped URL (RFC 8414 2: no query).
+                let once = issuer::placeholder(t)
+                    .is_some_and(|at| t.get(at + 1..).and_then(issuer::placeholder).is_none());
+                if !once || !url::is_safe_endpoint(t) || t.contains('?') {
+                    return Err(invalid(ISSUER_TEMPLATE));
                 }
             }
         }
@@ -461,8 +451,8 @@ impl Config {
             }
             s => s.map(Secret::new),
         };
-        let metadata_url = opt_str(obj, "metadataUrl", "metadataUrl must be a string.")?;
-        let issuer_template = opt_str(obj, "issuerTemplate", "issuerTemplate must be a string.")?;
+        let metadata_url = opt_str(obj, "metadataUrl", METADATA_URL)?;
+        let issuer_template = opt_str(obj, "issuerTemplate", ISSUER_TEMPLATE)?;
         let tenants = match json::opt_strings(obj, "tenants") {
             Ok(None) => Vec::new(),
             Ok(Some(list)) if !list.is_empty() => list,

@@ -83,13 +83,12 @@ pub(crate) fn placeholder(template: &str) -> Option<usize> {
     template.as_bytes().windows(t.len()).position(|w| w == t)
 }
 
-/// A tenant id as Entra ID writes it: a GUID in lower-case hex, 8-4-4-4-12.
+/// A tenant id as Entra ID writes it: a GUID (36 characters) in lower-case hex and hyphens.
+/// Nothing else can stand there: no `/`, `.`, `?` or `%` that could move the rest of the URL.
 pub(crate) fn is_guid(s: &str) -> bool {
     s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-        })
+        && s.bytes()
+            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -163,6 +162,8 @@ mod tests {
             "9188040d+6c67-4c5b-b112-36a304b66dad",
             "9188040d-6c67-4c5b-b112-36a304b66da/",
             "9188040d-6c67-4c5b-b112/36a304b66dad",
+            "9188040d-6c67-4c5b-b112-36a304b66d.d",
+            "9188040d-6c67-4c5b-b112-36a304b66%2f",
         ] {
             assert!(!rule.accepts(&iss(tenant), Some(tenant)), "{tenant}");
         }

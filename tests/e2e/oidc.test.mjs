@@ -36,6 +36,8 @@ test("each ID-token algorithm, RS256/384/512, PS256/384/512, ES256/384/512 and E
       // A refresh: its new ID token is verified with the same algorithm and stored (OIDC
       // Core 12.2); then the logout reaches the server's logout page.
       const first = (await storedSession(page)).id_token;
+      // A second later, so that the renewed ID token differs from the first (its iat).
+      await new Promise((r) => setTimeout(r, 1000));
       const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
       assert.ok(refreshed.ok, clientId + ": " + JSON.stringify(refreshed));
       const renewed = (await storedSession(page)).id_token;

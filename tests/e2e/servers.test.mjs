@@ -221,6 +221,9 @@ test("Entra ID multi-tenant (organizations): the document names an issuer templa
     const template = origin + "/{tenantid}/v2.0";
     // What login.microsoftonline.com does: /organizations/v2.0 has the discovery document, whose
     // issuer is the template; ID tokens carry the user's tenant in iss and in tid.
+    // Entra sends no iss in its authorization responses (RFC 9207 not supported), so the
+    // ID token is where the tenant is checked.
+    env.idp.behaviour.omitIss = true;
     env.idp.behaviour.tenant = tenant;
     env.idp.behaviour.before = (ctx) => {
       if (ctx.path === "/organizations/v2.0/.well-known/openid-configuration") ctx.path = "/.well-known/openid-configuration";
@@ -246,6 +249,7 @@ test("Entra ID multi-tenant (organizations): the document names an issuer templa
     await logInThere(other, env, withConfig({ issuer, issuerTemplate: template, tenants: ["72f988bf-86f1-41af-91ab-2d7cd011db47"] }));
     const stranger = await call(other, "handleCallback");
     assert.equal(stranger.code, "id_token_invalid", JSON.stringify(stranger));
+    assert.ok(stranger.description.includes("tenant") || stranger.description.includes(template), stranger.description);
     assert.equal((await call(other, "isAuthenticated")).value, false);
   });
 });
@@ -254,7 +258,8 @@ test("Azure AD B2C: the document only at the policy's metadata URL; metadataUrl 
   withEnv({}, async (env) => {
     const policy = "/tfp/b2c_1_signin/v2.0/.well-known/openid-configuration";
     env.idp.behaviour.before = (ctx) => {
-      if (ctx.path === "/.well-known/openid-configuration") {
+      // Neither well-known location of the issuer has a document (oidc-provider serves both).
+      if (ctx.path === "/.well-known/openid-configuration" || ctx.path.startsWith("/.well-known/oauth-authorization-server")) {
         ctx.status = 404;
         ctx.body = "no document here";
       } else if (ctx.path === policy && ctx.query.p === "B2C_1_signin") {
