@@ -136,7 +136,7 @@ export async function startIdp({
 
   const requests = [];
   provider.use(async (ctx, next) => {
-    const entry = { method: ctx.method, path: ctx.path, origin: ctx.get("origin") || null, grantType: null };
+    const entry = { method: ctx.method, path: ctx.path, origin: ctx.get("origin") || null, grantType: null, start: Date.now(), end: null };
     requests.push(entry);
     if (behaviour.before) {
       await behaviour.before(ctx);
@@ -158,6 +158,7 @@ export async function startIdp({
       entry.issued = [b.access_token, b.refresh_token, b.id_token].filter((t) => typeof t === "string");
     }
     if (behaviour.after) await behaviour.after(ctx);
+    entry.end = Date.now();
     // The built-in pages import a web font from Google; nothing may leave this machine.
     if (typeof ctx.body === "string" && ctx.type === "text/html") {
       ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, "");

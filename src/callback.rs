@@ -17,6 +17,7 @@ use crate::url;
 
 /// Where the response parameters are.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum ResponseMode {
     Query,
     Fragment,

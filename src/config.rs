@@ -19,6 +19,7 @@ const TENANTS: &str =
 
 /// Where the session (tokens) is kept.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum TokenStorage {
     /// `sessionStorage`: survives reloads, not shared between tabs, gone when the tab closes.
     Session,

@@ -9,6 +9,7 @@
 
 /// The stable error codes. [`Code::as_str`] gives the string JavaScript sees.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum Code {
     // --- raised by spa-oauth itself ---
     /// The configuration or an option is missing, of the wrong type or unsafe.
@@ -289,6 +290,20 @@ pub struct Error {
     /// The HTTP status, for errors that come from an HTTP response.
     pub status: Option<u16>,
 }
+
+/// `description (code)`, as the package's `AuthError.message` reads. For Rust apps; the wasm
+/// never formats an error (no `format!` machinery is shipped), so this costs the npm package
+/// nothing.
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.description.as_str())?;
+        f.write_str(" (")?;
+        f.write_str(self.code.as_str())?;
+        f.write_str(")")
+    }
+}
+
+impl std::error::Error for Error {}
 
 /// A description: a fixed sentence from spa-oauth, one that names a value, or a server's
 /// text.
@@ -591,5 +606,13 @@ mod tests {
             e.description.as_str(),
             "The user or the server denied the request."
         );
+    }
+
+    #[test]
+    fn an_error_is_a_std_error_that_displays_as_the_packages_message() {
+        let e = Error::new(Code::StateMismatch, "No login.");
+        assert_eq!(e.to_string(), "No login. (state_mismatch)");
+        let boxed: Box<dyn std::error::Error> = Box::new(e);
+        assert!(boxed.source().is_none());
     }
 }

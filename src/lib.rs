@@ -21,13 +21,25 @@
 //! let result = handle_callback(&config, None).await?;
 //!
 //! // Before each API call: a valid access token, refreshed when needed.
-//! let token = get_access_token(&config, false).await?;
+//! let token = get_access_token(&config, &Default::default()).await?;
 //!
 //! // The validated ID-token claims (a JavaScript object), and session events.
-//! let user = spa_oauth::get_user(&config, false).await?;
+//! let user = spa_oauth::get_user(&config, &Default::default()).await?;
+//! // Session events until `subscription` is dropped.
 //! let subscription = spa_oauth::on_session_change(&config, |event| {
 //!     web_sys::console::log_1(&event.kind.as_str().into());
 //! });
+//! ```
+//!
+//! Errors implement `std::error::Error` and display as `description (code)`; the public enums
+//! are `#[non_exhaustive]`, so a match on them needs a `_` arm:
+//!
+//! ```
+//! let error = spa_oauth::Config::new("", "https://app.example/").validated().unwrap_err();
+//! match error.code {
+//!     spa_oauth::Code::LoginRequired => { /* show the login button */ }
+//!     _ => assert!(error.to_string().ends_with("(invalid_config)")),
+//! }
 //! ```
 //!
 //! Errors are [`Error`]s whose [`Code`] is the same stable code JavaScript sees
@@ -84,6 +96,8 @@ pub use config::{Config, TokenStorage};
 pub use error::{Code, Error, Result, Text};
 pub use logout::{LogoutOptions, LogoutResult};
 pub use secret::Secret;
+pub use session::TokenOptions;
+pub use userinfo::UserOptions;
 
 #[cfg(target_arch = "wasm32")]
 pub use web::{

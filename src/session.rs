@@ -50,6 +50,13 @@ pub(crate) enum Access {
     Fail(Error),
 }
 
+/// The options of `get_access_token`.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct TokenOptions {
+    /// Refresh even when the stored access token is still good (`forceRefresh`).
+    pub force_refresh: bool,
+}
+
 /// `login_required` with a fixed sentence.
 pub(crate) fn login_required(description: &'static str) -> Error {
     Error::new(Code::LoginRequired, description)

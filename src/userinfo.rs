@@ -5,6 +5,13 @@ use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
 use crate::token;
 
+/// The options of `get_user`.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct UserOptions {
+    /// Ask the userinfo endpoint and merge its claims over the ID token's (`userinfo`).
+    pub userinfo: bool,
+}
+
 /// Reads a userinfo response for the session whose ID-token claims are `id_claims`, and
 /// returns its claims. Refused: an error status (the server's error), a signed or encrypted
 /// JWT instead of JSON (5.3.2 allows one when the client is registered for it; spa-oauth

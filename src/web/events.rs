@@ -43,13 +43,33 @@ thread_local! {
 pub struct Subscription(u32);
 
 impl Subscription {
-    /// Stops the listener. Calling it again does nothing.
+    /// Stops the listener. Calling it again does nothing; dropping the subscription does
+    /// the same.
     pub fn unsubscribe(&self) {
-        LISTENERS.with_borrow_mut(|l| l.retain(|x| x.id != self.0));
+        unsubscribe(self.0);
+    }
+
+    /// Keeps the listener for the life of the page, whatever becomes of this value; returns
+    /// its id for [`unsubscribe`] (the JavaScript API's unsubscribe function, which an app
+    /// may drop without meaning to stop listening).
+    pub(crate) fn detach(self) -> u32 {
+        std::mem::ManuallyDrop::new(self).0
     }
 }
 
-/// Calls `listener` on every change of `config`'s session.
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.unsubscribe();
+    }
+}
+
+/// Stops the listener `id`.
+pub(crate) fn unsubscribe(id: u32) {
+    LISTENERS.with_borrow_mut(|l| l.retain(|x| x.id != id));
+}
+
+/// Calls `listener` on every change of `config`'s session, until the returned
+/// [`Subscription`] is dropped or unsubscribed.
 pub fn on_session_change(
     config: &Config,
     listener: impl Fn(&SessionEvent) + 'static,

@@ -8,6 +8,8 @@ use crate::config::{Config, TokenStorage};
 use crate::error::Error;
 use crate::json::{self, Json};
 use crate::logout::LogoutOptions;
+use crate::session::TokenOptions;
+use crate::userinfo::UserOptions;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -110,9 +112,14 @@ pub fn get_access_token(config_js: JsValue, options: JsValue) -> Promise {
 async fn get_access_token_job(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let config = config(&config_js)?;
     let force = bool_option(&options, "forceRefresh", "forceRefresh must be a boolean.")?;
-    let token = flows::get_access_token(&config, force)
-        .await
-        .map_err(to_js)?;
+    let token = flows::get_access_token(
+        &config,
+        &TokenOptions {
+            force_refresh: force,
+        },
+    )
+    .await
+    .map_err(to_js)?;
     let out = js_sys::Array::of1(&JsValue::from_str(&token));
     // No await since the flow ended: this is the state the token came from.
     if let Some(u) = flows::usable_token(&config).filter(|u| u.token.expose() == token) {
@@ -168,7 +175,9 @@ pub fn get_user(config_js: JsValue, options: JsValue) -> Promise {
     promise(Box::pin(async move {
         let config = config(&config_js)?;
         let userinfo = bool_option(&options, "userinfo", "userinfo must be a boolean.")?;
-        let user = flows::get_user(&config, userinfo).await.map_err(to_js)?;
+        let user = flows::get_user(&config, &UserOptions { userinfo })
+            .await
+            .map_err(to_js)?;
         Ok(user.unwrap_or(JsValue::NULL))
     }))
 }
@@ -191,7 +200,8 @@ pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValu
         // A listener that throws must not break the flow that reported the change.
         let _ = callback.call1(&JsValue::NULL, &obj);
     });
-    let unsubscribe = Closure::<dyn Fn()>::new(move || sub.unsubscribe());
+    let id = sub.detach();
+    let unsubscribe = Closure::<dyn Fn()>::new(move || events::unsubscribe(id));
     Ok(unsubscribe.into_js_value())
 }
 

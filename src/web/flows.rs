@@ -15,9 +15,10 @@ use crate::logout::{self, LogoutOptions, LogoutResult};
 use crate::metadata::Metadata;
 use crate::refresh;
 use crate::secret::Secret;
-use crate::session::{Access, Session};
+use crate::session::{Access, Session, TokenOptions};
 use crate::token;
 use crate::transaction::{self, Transaction};
+use crate::userinfo::UserOptions;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// What `handleCallback` resolves to.
@@ -86,14 +87,6 @@ pub(crate) async fn prepare_login(config: &Config, options: &LoginOptions) -> Re
     let verifier = crate::pkce::verifier(&rnd[0]);
     let digest = super::crypto::sha256(verifier.expose().as_bytes()).await?;
     let login = authorize::login(config, &server, options, &rnd, &digest, t)?;
-    // The issuer's keys are fetched now, while the user is still here, so that the callback
-    // makes one round trip (the token request). A failure here is retried by the callback.
-    if let (Some(_), Some(uri)) = (
-        &login.transaction.nonce,
-        meta.as_ref().and_then(|m| m.jwks_uri.as_deref()),
-    ) {
-        let _ = discovery::jwks(config, uri, false).await;
-    }
     // Stored before leaving: if storage fails, the error is shown here, not after a round
     // trip through the server as an inexplicable state_mismatch.
     storage::set(
@@ -190,13 +183,27 @@ async fn redeem(
 ) -> Result<CallbackResult> {
     let (code, tx) = cb.into_code(stored, config, now())?;
     let body = token::code_grant(&tx, &code, config.client_secret.as_ref());
-    let r = http::send(
+    let request = http::send(
         &tx.token_endpoint,
         Some(&body),
         None,
         config.http_timeout_ms,
-    )
-    .await?;
+    );
+    // An OpenID Connect login needs the issuer's keys for its ID token: fetched (or read from
+    // the cache) while the token request is in flight, so the callback costs one round trip
+    // and startLogin none for the keys. A failure here is retried by the ID token's check.
+    let keys = async {
+        if tx.nonce.is_some() {
+            if let Ok(Some(uri)) = metadata_if_any(config)
+                .await
+                .map(|m| m.and_then(|m| m.jwks_uri))
+            {
+                let _ = discovery::jwks(config, &uri, false).await;
+            }
+        }
+    };
+    let (r, ()) = super::join::both(request, keys).await;
+    let r = r?;
     let mut tokens = token::parse_response::<JsValue>(r.status, &r.body)?;
     let id = match crate::id_token::for_login(&tx, config, tokens.id_token.take())? {
         Some((token, expected)) => {
@@ -331,7 +338,8 @@ fn clear_session(config: &Config) -> Store {
 
 /// An access token valid for more than 30 seconds: the stored one, or a refreshed one.
 /// Concurrent calls in a page share one refresh request.
-pub async fn get_access_token(config: &Config, force_refresh: bool) -> Result<String> {
+pub async fn get_access_token(config: &Config, options: &TokenOptions) -> Result<String> {
+    let force_refresh = options.force_refresh;
     let Some(session) = load_session(config)? else {
         return Err(crate::session::no_session());
     };
@@ -493,7 +501,8 @@ pub fn is_authenticated(config: &Config) -> Result<bool> {
 /// The claims of the validated ID token, or `None` when logged out (or when the login was not
 /// OpenID Connect). With `userinfo`, the claims of the userinfo endpoint (OIDC Core 5.3) are
 /// merged over them, after checking that they are about the same `sub` (5.3.4).
-pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>> {
+pub async fn get_user(config: &Config, options: &UserOptions) -> Result<Option<JsValue>> {
+    let userinfo = options.userinfo;
     let Some(claims) = load_session(config)
         .ok()
         .flatten()
@@ -511,7 +520,7 @@ pub async fn get_user(config: &Config, userinfo: bool) -> Result<Option<JsValue>
             "The server has no userinfo_endpoint; call getUser without userinfo.",
         ));
     };
-    let token = get_access_token(config, false).await?;
+    let token = get_access_token(config, &TokenOptions::default()).await?;
     let r = http::send(&endpoint, None, Some(&token), config.http_timeout_ms).await?;
     let info: JsValue = crate::userinfo::parse(r.status, &r.body, &claims)?;
     // Prototype-free: a `__proto__` member of either document stays a plain member instead

@@ -9,6 +9,7 @@ mod flight;
 mod flows;
 mod http;
 mod id_token;
+mod join;
 mod js_value;
 mod location;
 mod lock;

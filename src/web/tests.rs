@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::error::Code;
 use crate::form::Pairs;
 use crate::json::Json;
+use crate::session::TokenOptions;
 use crate::transaction::Transaction;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -132,7 +133,9 @@ async fn callback_success_stores_a_session() {
             .is_none(),
         "transaction removed"
     );
-    let token = flows::get_access_token(&c, false).await.unwrap();
+    let token = flows::get_access_token(&c, &TokenOptions::default())
+        .await
+        .unwrap();
     assert!(token.starts_with("at-"));
     assert_eq!(count("ok-success").await, 1);
 }
@@ -154,7 +157,10 @@ async fn callback_failures_have_their_codes() {
             .unwrap_err();
         assert_eq!((e.code, e.status), (expected, status), "{code}");
         assert_eq!(
-            flows::get_access_token(&c, false).await.unwrap_err().code,
+            flows::get_access_token(&c, &TokenOptions::default())
+                .await
+                .unwrap_err()
+                .code,
             Code::LoginRequired,
             "{code}: no session"
         );
@@ -257,7 +263,11 @@ async fn concurrent_get_access_token_calls_share_one_refresh() {
         .unwrap();
     let call = || {
         let c = c.clone();
-        async move { flows::get_access_token(&c, false).await.map(JsValue::from) }
+        async move {
+            flows::get_access_token(&c, &TokenOptions::default())
+                .await
+                .map(JsValue::from)
+        }
     };
     let both = at_once(call(), call()).await;
     let (ta, tb) = (
@@ -271,10 +281,22 @@ async fn concurrent_get_access_token_calls_share_one_refresh() {
         "one refresh request"
     );
     // The new token is valid for an hour: used as is, no further request.
-    assert_eq!(flows::get_access_token(&c, false).await.unwrap(), ta);
+    assert_eq!(
+        flows::get_access_token(&c, &TokenOptions::default())
+            .await
+            .unwrap(),
+        ta
+    );
     assert_eq!(count("refresh:short-refresh").await, 1);
     // forceRefresh rotates again.
-    let forced = flows::get_access_token(&c, true).await.unwrap();
+    let forced = flows::get_access_token(
+        &c,
+        &TokenOptions {
+            force_refresh: true,
+        },
+    )
+    .await
+    .unwrap();
     assert_ne!(forced, ta);
     assert_eq!(count("refresh:short-refresh").await, 2);
 }
@@ -296,7 +318,9 @@ async fn refused_refresh_ends_the_session() {
     super::http::send(&format!("{SERVER}/token"), Some(&body), None, 5000)
         .await
         .unwrap();
-    let e = flows::get_access_token(&c, false).await.unwrap_err();
+    let e = flows::get_access_token(&c, &TokenOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.code, Code::LoginRequired);
     assert_eq!(e.error.as_deref(), Some("invalid_grant"));
     assert!(
@@ -357,7 +381,9 @@ async fn memory_and_local_token_storage() {
                 .is_none(),
             "{name}: not in sessionStorage"
         );
-        assert!(flows::get_access_token(&c, false).await.is_ok());
+        assert!(flows::get_access_token(&c, &TokenOptions::default())
+            .await
+            .is_ok());
         let _ = storage::remove(store, &c.session_key());
     }
 }
@@ -521,8 +547,17 @@ async fn session_events_for_login_refresh_logout_and_expiry() {
     flows::handle_callback(&c, Some(&callback_url("ok-events", &state)))
         .await
         .unwrap();
-    flows::get_access_token(&c, true).await.unwrap();
-    flows::get_access_token(&c, false).await.unwrap(); // no change, no event
+    flows::get_access_token(
+        &c,
+        &TokenOptions {
+            force_refresh: true,
+        },
+    )
+    .await
+    .unwrap();
+    flows::get_access_token(&c, &TokenOptions::default())
+        .await
+        .unwrap(); // no change, no event
     flows::logout(&c, &crate::logout::LogoutOptions::default())
         .await
         .unwrap();
@@ -533,18 +568,26 @@ async fn session_events_for_login_refresh_logout_and_expiry() {
         crate::form::decode(SERVER).unwrap()
     );
     storage::set(Store::Session, &c.session_key(), &expired).unwrap();
-    let e = flows::get_access_token(&c, false).await.unwrap_err();
+    let e = flows::get_access_token(&c, &TokenOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.code, Code::LoginRequired);
     assert_eq!(*seen.borrow(), ["login", "refresh", "logout", "expired"]);
     // After unsubscribing, nothing more; another client's listener heard nothing at all.
     sub.unsubscribe();
     sub.unsubscribe();
+    // A dropped subscription hears nothing either; one still held does.
+    let (dropped_seen, dropped) = record(&c);
+    drop(dropped);
+    let (kept_seen, _kept) = record(&c);
     let state = login(&c, None).await;
     flows::handle_callback(&c, Some(&callback_url("ok-events-2", &state)))
         .await
         .unwrap();
     assert_eq!(seen.borrow().len(), 4);
     assert!(other_seen.borrow().is_empty());
+    assert!(dropped_seen.borrow().is_empty());
+    assert_eq!(*kept_seen.borrow(), ["login"]);
 }
 
 #[wasm_bindgen_test]
@@ -668,14 +711,18 @@ async fn the_session_is_read_again_whenever_its_stored_text_changes() {
         .await
         .unwrap();
     let key = c.session_key();
-    let first = flows::get_access_token(&c, false).await.unwrap();
+    let first = flows::get_access_token(&c, &TokenOptions::default())
+        .await
+        .unwrap();
     let info = flows::session_info(&c).unwrap().unwrap();
     let stored = storage::get(Store::Local, &key).unwrap().unwrap();
     let edited = stored.replace(&first, "written-by-another-tab");
     assert_ne!(edited, stored);
     storage::set(Store::Local, &key, &edited).unwrap();
     assert_eq!(
-        flows::get_access_token(&c, false).await.unwrap(),
+        flows::get_access_token(&c, &TokenOptions::default())
+            .await
+            .unwrap(),
         "written-by-another-tab"
     );
     assert_eq!(flows::session_info(&c).unwrap(), Some(info));

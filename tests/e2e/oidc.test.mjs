@@ -117,19 +117,28 @@ test("tokenStorage local: another tab hears the login and the logout", () =>
     assert.equal((await call(other, "isAuthenticated")).value, false);
   }));
 
-test("keys rotated since they were cached: the JWK Set is fetched again, once", () =>
+test("one round trip each: startLogin fetches only the metadata, handleCallback the token with the JWK Set beside it; rotated keys are fetched again, once", () =>
   withEnv({}, async (env) => {
     const page = await env.context.newPage();
     await openPage(page, env);
-    // startLogin fetched the JWK Set; make the cached copy one without the signing key, as
-    // if the provider had rotated its keys since.
+    const jwksRequests = () => env.idp.requests.filter((r) => r.path === "/jwks").length;
+    const discoveries = () => env.idp.requests.filter((r) => r.path === "/.well-known/openid-configuration").length;
     await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("startLogin"))]);
+    assert.deepEqual([discoveries(), jwksRequests()], [1, 0], "startLogin: the metadata only");
     await logIn(page, "alice");
     await consent(page);
     await page.waitForURL((u) => u.origin === env.appOrigin);
     await ready(page);
-    const jwksRequests = () => env.idp.requests.filter((r) => r.path === "/jwks").length;
-    assert.equal(jwksRequests(), 1, "fetched once, by startLogin");
+    // Each answer held back, so that two requests in flight together overlap at the server.
+    env.idp.behaviour.delays = (ctx) => (ctx.method !== "OPTIONS" && ["/token", "/jwks"].includes(ctx.path) ? 300 : 0);
+    const r = await call(page, "handleCallback");
+    env.idp.behaviour.delays = {};
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual([discoveries(), jwksRequests()], [1, 1], "handleCallback: the cached metadata, the JWK Set once");
+    const [token] = tokenRequests(env.idp, "authorization_code");
+    const jwks = env.idp.requests.find((q) => q.path === "/jwks" && q.method === "GET");
+    assert.ok(jwks.start < token.end && token.start < jwks.end, "the token request and the JWK Set were in flight together");
+    // The provider rotates its keys: the cached set lacks the key of the next ID token.
     const rotated = await page.evaluate(() => {
       const key = Object.keys(sessionStorage).find((k) => k.startsWith("spa-oauth:jwks:"));
       const record = new URLSearchParams(sessionStorage.getItem(key));
@@ -140,8 +149,8 @@ test("keys rotated since they were cached: the JWK Set is fetched again, once", 
       return set.keys.length;
     });
     assert.ok(rotated > 0);
-    const r = await call(page, "handleCallback");
-    assert.ok(r.ok, JSON.stringify(r));
+    const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
+    assert.ok(refreshed.ok, JSON.stringify(refreshed));
     assert.equal(jwksRequests(), 2, "one refetch for the unknown kid");
     assert.equal((await call(page, "getUser")).value.sub, "alice");
   }));
