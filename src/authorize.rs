@@ -220,6 +220,7 @@ mod tests {
             r#"{{"clientId":"my spa&co","redirectUri":"https://app.example/cb?a=1","issuer":"https://id.example"{extra}}}"#
         )))
         .unwrap()
+        .into_inner()
     }
 
     fn opts(text: &str) -> Result<LoginOptions> {

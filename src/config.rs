@@ -64,6 +64,26 @@ pub struct Config {
     pub tenants: Vec<String>,
 }
 
+/// A [`Config`] that passed every check: what the flows take, so that a configuration that
+/// skipped validation cannot reach them. Made by [`Config::validated`] (and by the
+/// JavaScript API from its config object); read through `Deref`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ValidConfig(Config);
+
+impl ValidConfig {
+    /// The configuration, to change and validate again.
+    pub fn into_inner(self) -> Config {
+        self.0
+    }
+}
+
+impl std::ops::Deref for ValidConfig {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.0
+    }
+}
+
 /// Default `clockSkewSeconds`.
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 
@@ -251,12 +271,12 @@ impl Config {
 
     /// Checks every value (`invalid_config` naming the field). An empty `scope` becomes
     /// `"openid"` when there is an issuer.
-    pub fn validated(mut self) -> Result<Config> {
+    pub fn validated(mut self) -> Result<ValidConfig> {
         if self.scope.is_empty() && self.issuer.is_some() {
             self.scope = "openid".into();
         }
         self.validate()?;
-        Ok(self)
+        Ok(ValidConfig(self))
     }
 
     /// The value checks, shared by [`Config::validated`] and [`Config::from_json`].
@@ -364,7 +384,7 @@ impl Config {
     }
 
     /// Reads and validates a configuration object (the JavaScript API's `config`).
-    pub(crate) fn from_json<J: Json>(obj: &J) -> Result<Config> {
+    pub(crate) fn from_json<J: Json>(obj: &J) -> Result<ValidConfig> {
         if !obj.is_object() {
             return Err(invalid("The configuration must be an object."));
         }
@@ -479,7 +499,7 @@ impl Config {
             tenants,
         };
         config.validate()?;
-        Ok(config)
+        Ok(ValidConfig(config))
     }
 
     /// The storage key of this client's session: one per client and server, and per what
@@ -531,7 +551,7 @@ mod tests {
     use crate::json::native::json;
 
     fn cfg(text: &str) -> Result<Config> {
-        Config::from_json(&json(text))
+        Config::from_json(&json(text)).map(ValidConfig::into_inner)
     }
 
     /// A JSON view that records which top-level members are read.

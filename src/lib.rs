@@ -92,7 +92,7 @@ pub mod fuzz;
 
 pub use authorize::LoginOptions;
 pub use callback::ResponseMode;
-pub use config::{Config, TokenStorage};
+pub use config::{Config, TokenStorage, ValidConfig};
 pub use error::{Code, Error, Result, Text};
 pub use logout::{LogoutOptions, LogoutResult};
 pub use secret::Secret;

@@ -71,11 +71,22 @@ pub(crate) fn try_next(answer: core::result::Result<u16, Code>) -> bool {
     }
 }
 
-/// The sessionStorage key of the cached metadata found at `location` (the first of
-/// [`locations`]).
-pub(crate) fn cache_key(location: &str) -> String {
+/// The sessionStorage key of the cached metadata of `config`: by its `metadataUrl` when it
+/// has one (two policies of one B2C tenant are two documents), else by its issuer.
+pub(crate) fn cache_key_of(config: &Config) -> String {
+    cache_key(
+        config
+            .metadata_url
+            .as_deref()
+            .or(config.issuer.as_deref())
+            .unwrap_or(""),
+    )
+}
+
+/// The sessionStorage key of the cached metadata of `issuer` (or of a `metadataUrl`).
+pub(crate) fn cache_key(issuer: &str) -> String {
     let mut k = String::from("spa-oauth:metadata:");
-    k.push_str(location);
+    k.push_str(issuer);
     k
 }
 
@@ -428,6 +439,15 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(locations(&plain), None);
+        // Cached per document: by the issuer, or by the metadataUrl that names a policy's.
+        assert_eq!(
+            cache_key_of(&c("")),
+            "spa-oauth:metadata:https://id.example/tenant"
+        );
+        assert_eq!(
+            cache_key_of(&b2c),
+            "spa-oauth:metadata:https://id.example/tenant/v2.0/.well-known/openid-configuration?p=B2C_1_signin"
+        );
         // The second location after "no document here", not after a server in trouble.
         assert!(try_next(Ok(404)));
         assert!(try_next(Ok(400)));

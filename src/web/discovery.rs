@@ -21,7 +21,7 @@ pub(crate) async fn metadata(config: &Config) -> Result<Metadata> {
         return Err(Error::code(Code::InvalidConfig)); // Config::validate refuses this.
     };
     let issuer = rule.document();
-    let key = metadata::cache_key(&first);
+    let key = metadata::cache_key_of(config);
     let t = now();
     if let Ok(Some(cached)) = storage::get(Store::Session, &key) {
         if let Some(m) = Metadata::decode(&cached).filter(|m| m.issuer == issuer && m.is_fresh(t)) {

@@ -3,7 +3,7 @@
 //! reports what other tabs did to a session kept in localStorage.
 
 use super::storage::Store;
-use crate::config::{Config, TokenStorage};
+use crate::config::{TokenStorage, ValidConfig};
 pub use crate::session_event::SessionEventKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -71,7 +71,7 @@ pub(crate) fn unsubscribe(id: u32) {
 /// Calls `listener` on every change of `config`'s session, until the returned
 /// [`Subscription`] is dropped or unsubscribed.
 pub fn on_session_change(
-    config: &Config,
+    config: &ValidConfig,
     listener: impl Fn(&SessionEvent) + 'static,
 ) -> Subscription {
     hook_storage_event();

@@ -4,7 +4,7 @@
 
 use super::{events, flows, promise};
 use crate::authorize::LoginOptions;
-use crate::config::{Config, TokenStorage};
+use crate::config::{Config, TokenStorage, ValidConfig};
 use crate::error::Error;
 use crate::json::{self, Json};
 use crate::logout::LogoutOptions;
@@ -64,7 +64,7 @@ fn bool_option(options: &JsValue, key: &str, wrong: &'static str) -> Result<bool
     }
 }
 
-fn config(value: &JsValue) -> Result<Config, JsValue> {
+fn config(value: &JsValue) -> Result<ValidConfig, JsValue> {
     Config::from_json(value).map_err(to_js)
 }
 

@@ -8,7 +8,7 @@ use super::storage::{self, Store};
 use super::{http, id_token, location, now, random};
 use crate::authorize::{self, LoginOptions, Server};
 use crate::callback;
-use crate::config::Config;
+use crate::config::{Config, ValidConfig};
 use crate::error::{Code, Error, Result};
 use crate::json::Json;
 use crate::logout::{self, LogoutOptions, LogoutResult};
@@ -99,7 +99,7 @@ pub(crate) async fn prepare_login(config: &Config, options: &LoginOptions) -> Re
 
 /// Starts a login: stores the transaction in sessionStorage and navigates to the
 /// authorization endpoint. Resolves just before the page unloads.
-pub async fn start_login(config: &Config, options: &LoginOptions) -> Result<()> {
+pub async fn start_login(config: &ValidConfig, options: &LoginOptions) -> Result<()> {
     let url = prepare_login(config, options).await?;
     location::assign(&url)
 }
@@ -107,7 +107,7 @@ pub async fn start_login(config: &Config, options: &LoginOptions) -> Result<()> 
 /// Completes a login on the redirect URI: checks the response, redeems the code once, stores
 /// the session, and removes the response parameters from the address bar. `url` defaults to
 /// `location.href`.
-pub async fn handle_callback(config: &Config, url: Option<&str>) -> Result<CallbackResult> {
+pub async fn handle_callback(config: &ValidConfig, url: Option<&str>) -> Result<CallbackResult> {
     let current = location::href().ok();
     let href = match url.map(str::to_owned).or_else(|| current.clone()) {
         Some(h) => h,
@@ -338,7 +338,7 @@ fn clear_session(config: &Config) -> Store {
 
 /// An access token valid for more than 30 seconds: the stored one, or a refreshed one.
 /// Concurrent calls in a page share one refresh request.
-pub async fn get_access_token(config: &Config, options: &TokenOptions) -> Result<String> {
+pub async fn get_access_token(config: &ValidConfig, options: &TokenOptions) -> Result<String> {
     let force_refresh = options.force_refresh;
     let Some(session) = load_session(config)? else {
         return Err(crate::session::no_session());
@@ -480,7 +480,7 @@ pub struct SessionInfo {
 }
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
-pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
+pub fn session_info(config: &ValidConfig) -> Result<Option<SessionInfo>> {
     Ok(load_session(config).ok().flatten().map(|s| SessionInfo {
         expires_at: s.expires_at,
         scope: s.scope.clone(),
@@ -491,7 +491,7 @@ pub fn session_info(config: &Config) -> Result<Option<SessionInfo>> {
 
 /// Whether there is a session that can give an access token without the user: a valid
 /// access token, or a refresh token. Makes no request.
-pub fn is_authenticated(config: &Config) -> Result<bool> {
+pub fn is_authenticated(config: &ValidConfig) -> Result<bool> {
     Ok(load_session(config)
         .ok()
         .flatten()
@@ -501,7 +501,7 @@ pub fn is_authenticated(config: &Config) -> Result<bool> {
 /// The claims of the validated ID token, or `None` when logged out (or when the login was not
 /// OpenID Connect). With `userinfo`, the claims of the userinfo endpoint (OIDC Core 5.3) are
 /// merged over them, after checking that they are about the same `sub` (5.3.4).
-pub async fn get_user(config: &Config, options: &UserOptions) -> Result<Option<JsValue>> {
+pub async fn get_user(config: &ValidConfig, options: &UserOptions) -> Result<Option<JsValue>> {
     let userinfo = options.userinfo;
     let Some(claims) = load_session(config)
         .ok()
@@ -536,7 +536,7 @@ pub async fn get_user(config: &Config, options: &UserOptions) -> Result<Option<J
 /// stored session, and navigates to the server's logout page (RP-Initiated Logout) when
 /// there is one. What happened at the server is the result; a failed revocation is
 /// reported there and never keeps the browser from the logout page.
-pub async fn logout(config: &Config, options: &LogoutOptions) -> Result<LogoutResult> {
+pub async fn logout(config: &ValidConfig, options: &LogoutOptions) -> Result<LogoutResult> {
     let session = load_session(config).ok().flatten();
     let mut error: Option<Error> = None;
     let mut revoked = false;

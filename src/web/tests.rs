@@ -5,7 +5,7 @@
 use super::flows::{self, prepare_login};
 use super::storage::{self, Store};
 use crate::authorize::LoginOptions;
-use crate::config::Config;
+use crate::config::{Config, ValidConfig};
 use crate::error::Code;
 use crate::form::Pairs;
 use crate::json::Json;
@@ -24,7 +24,7 @@ const SERVER: &str = match option_env!("SPA_OAUTH_TEST_SERVER") {
     None => "http://127.0.0.1:1", // nothing listens there: every test that needs it fails
 };
 
-fn config(client: &str, extra: &str) -> Config {
+fn config(client: &str, extra: &str) -> ValidConfig {
     let text = format!(
         r#"{{"clientId":"{client}","redirectUri":"http://127.0.0.1/cb","authorizationEndpoint":"{SERVER}/authorize",
             "tokenEndpoint":"{SERVER}/token","scope":"offline_access"{extra}}}"#
@@ -336,8 +336,10 @@ async fn callback_cleans_the_address_bar_and_keeps_other_parameters() {
     // The callback is read from this page's address, so this page is the redirect URI.
     let c = Config {
         redirect_uri: this_page(),
-        ..config("clean", "")
-    };
+        ..config("clean", "").into_inner()
+    }
+    .validated()
+    .unwrap();
     let state = login(&c, None).await;
     let history = web_sys::window().unwrap().history().unwrap();
     let before = super::location::href().unwrap();
@@ -416,7 +418,7 @@ async fn errors_reach_javascript_as_plain_objects_with_code_and_description() {
         .contains("clientId"));
 }
 
-fn discovered(client: &str, issuer: &str) -> Config {
+fn discovered(client: &str, issuer: &str) -> ValidConfig {
     let text = format!(
         r#"{{"clientId":"{client}","redirectUri":"http://127.0.0.1/cb","issuer":"{issuer}"}}"#
     );
@@ -527,7 +529,7 @@ async fn sleep(ms: i32) {
 }
 
 /// Subscribes to `c`'s session events and returns the list they are recorded in.
-fn record(c: &Config) -> (Rc<RefCell<Vec<&'static str>>>, super::Subscription) {
+fn record(c: &ValidConfig) -> (Rc<RefCell<Vec<&'static str>>>, super::Subscription) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let s2 = seen.clone();
     let sub = super::on_session_change(c, move |e| {
