@@ -9,6 +9,14 @@ import initWasm, * as glue from "./spa_oauth.js";
 // properties only, so that a polluted Object.prototype adds nothing (src/web/js_value.rs).
 const own = (o, k) => (o !== null && typeof o === "object" && Object.hasOwn(o, k) ? o[k] : undefined);
 
+// The descriptions of spa-oauth's own errors (src/texts.rs). The wasm sends each as a key,
+// "\u0001" and two base-36 digits; the texts are in ./texts.js (made by scripts/build.mjs
+// from the Rust sources), loaded the first time an error is reported: an app that never
+// fails never downloads them. Without them (offline), a description is the code.
+let texts;
+const loadTexts = () => (texts ??= import("./texts.js").then((m) => m.default, () => []));
+const expand = (d, list) => d.replace(/\u0001([0-9a-z]{2})/g, (k, i) => list[parseInt(i, 36)] ?? "");
+
 /** Every error spa-oauth reports. `code` is stable; `description` is for people. */
 export class AuthError extends Error {
   constructor(code, description, details) {
@@ -47,11 +55,14 @@ export function init() {
   return load();
 }
 
-function toAuthError(e) {
+/** `e` as an AuthError; `list`: the texts (loadTexts). */
+function toAuthError(e, list) {
   if (e instanceof AuthError) return e;
   const code = own(e, "code"), description = own(e, "description");
   if (typeof code === "string" && typeof description === "string") {
-    return new AuthError(code, description, e);
+    // A server's own error_description is passed on as it came.
+    const text = own(e, "errorDescription") === description ? description : expand(description, list);
+    return new AuthError(code, text || code, e);
   }
   // Not one of spa-oauth's own errors: a bug, or the wasm trapped. Never swallow it silently.
   const err = new AuthError("internal_error", "spa-oauth failed unexpectedly: " + String(e && e.message || e));
@@ -64,7 +75,7 @@ async function call(f, args) {
   try {
     return await f(...args);
   } catch (e) {
-    throw toAuthError(e);
+    throw toAuthError(e, await loadTexts());
   }
 }
 
@@ -194,7 +205,7 @@ export function onSessionChange(config, callback) {
     if (!stopped) unsubscribe = glue.onSessionChange(config, callback);
   });
   // A bad config is reported, not left as an unhandled rejection.
-  ready.catch((e) => console.error(toAuthError(e)));
+  ready.catch(async (e) => console.error(toAuthError(e, await loadTexts())));
   return () => {
     stopped = true;
     if (unsubscribe) unsubscribe();
@@ -208,5 +219,5 @@ export function onSessionChange(config, callback) {
 export async function logout(config, options) {
   const r = await call(glue.logout, [config, options]);
   const error = own(r, "error");
-  return { revoked: own(r, "revoked"), serverLogout: own(r, "serverLogout"), error: error ? toAuthError(error) : null };
+  return { revoked: own(r, "revoked"), serverLogout: own(r, "serverLogout"), error: error ? toAuthError(error, await loadTexts()) : null };
 }

@@ -52,12 +52,14 @@ run(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "--one-caller-inline-max-f
   "--low-memory-unused", "--zero-filled-memory", "--converge", "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
 shortenNames(wasm, join(pkg, "spa_oauth.js"));
 for (const f of readdirSync(join(root, "pkg-template"))) copyFileSync(join(root, "pkg-template", f), join(pkg, f));
+fillTexts(join(pkg, "texts.js"));
 // The entry and wasm-bindgen's glue ship as one minified module: one request, and the
 // glue's unused exports (initSync) dropped. Its documentation is index.d.ts and the README;
 // the readable source is pkg-template/index.js.
 buildSync({
   entryPoints: [join(pkg, "index.js")], outfile: join(pkg, "index.js"), allowOverwrite: true,
   bundle: true, format: "esm", target: "es2022", minify: true, logLevel: "warning",
+  external: ["./texts.js"], // loaded on the first error, not with the entry
 });
 rmSync(join(pkg, "spa_oauth.js"));
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
@@ -92,8 +94,7 @@ function shortenNames(wasmFile, glueFile) {
   writeFileSync(glueFile, glue);
 }
 
-export function sizes(dir = pkg) {
-  const files = ["spa_oauth_bg.wasm", "index.js"];
+export function sizes(dir = pkg, files = ["spa_oauth_bg.wasm", "index.js"]) {
   return files.map((f) => {
     const b = readFileSync(join(dir, f));
     return {
@@ -109,5 +110,29 @@ const rows = sizes();
 const total = rows.reduce((t, r) => ({ file: "total", raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
 console.log("\nshipped size (bytes)");
 console.log("file".padEnd(20) + "raw".padStart(10) + "gzip -9".padStart(10) + "brotli".padStart(10));
-for (const r of [...rows, total]) console.log(r.file.padEnd(20) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10));
-writeFileSync(join(pkg, "sizes.json"), JSON.stringify({ files: rows, total }, null, 2) + "\n");
+// texts.js is fetched only when an error is reported (an app that never fails never loads it).
+const [onError] = sizes(pkg, ["texts.js"]);
+for (const r of [...rows, total, onError]) console.log(r.file.padEnd(20) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10) + (r === onError ? "  (on the first error)" : ""));
+writeFileSync(join(pkg, "sizes.json"), JSON.stringify({ files: rows, total, onError }, null, 2) + "\n");
+
+/**
+ * The npm wasm carries each error description as a key (src/texts.rs); texts.js gets the
+ * texts, which the entry loads on the first error, in the order build.rs numbers them: every `t!("...")` literal in src/, as written,
+ * sorted and unique (ASCII, escapes only \" and \\, which build.rs enforces).
+ */
+function fillTexts(file) {
+  const texts = new Set();
+  const scan = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) scan(path);
+      else if (e.name.endsWith(".rs")) {
+        for (const m of readFileSync(path, "utf8").matchAll(/(?<![\w])t!\(\s*"((?:[^"\\]|\\.)*)"/g)) texts.add(m[1]);
+      }
+    }
+  };
+  scan(join(root, "src"));
+  const sorted = [...texts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const list = JSON.stringify(sorted.map((t) => t.replace(/\\(["\\])/g, "$1")));
+  writeFileSync(file, "export default " + list + ";\n");
+}

@@ -38,7 +38,7 @@ impl LoginOptions {
             return Ok(LoginOptions::default());
         };
         if !obj.is_object() {
-            return Err(invalid("The options must be an object."));
+            return Err(invalid(t!("The options must be an object.")));
         }
         let return_to =
             json::opt_string(obj, "returnTo").map_err(|_| Error::code(Code::InvalidReturnTo))?;
@@ -48,20 +48,20 @@ impl LoginOptions {
             }
         }
         let prompt =
-            json::opt_string(obj, "prompt").map_err(|_| invalid("prompt must be a string."))?;
+            json::opt_string(obj, "prompt").map_err(|_| invalid(t!("prompt must be a string.")))?;
         let login_hint = json::opt_string(obj, "loginHint")
-            .map_err(|_| invalid("loginHint must be a string."))?;
+            .map_err(|_| invalid(t!("loginHint must be a string.")))?;
         let max_age = match obj.get("maxAge").filter(|v| !v.is_null()) {
             None => None,
             Some(v) => match v.as_f64() {
                 Some(s) if (0.0..=1e9).contains(&s) && s.fract() == 0.0 => Some(s as u64),
-                _ => return Err(invalid("maxAge must be a whole number of seconds.")),
+                _ => return Err(invalid(t!("maxAge must be a whole number of seconds."))),
             },
         };
         let extra_params = config::string_map(
             obj,
             "extraParams",
-            "extraParams must be an object of string values.",
+            t!("extraParams must be an object of string values."),
         )?;
         config::check_extra_params(&extra_params)?;
         Ok(LoginOptions {
@@ -81,11 +81,6 @@ pub(crate) type Random = [[u8; 32]; 3];
 pub(crate) struct Login {
     pub transaction: Transaction,
     pub url: String,
-}
-
-/// Whether `scope` asks for OpenID Connect.
-pub(crate) fn is_openid(scope: &str) -> bool {
-    scope.split(' ').any(|s| s == "openid")
 }
 
 /// Where a login goes: from the config or the server's metadata.
@@ -119,7 +114,7 @@ impl<'a> Server<'a> {
             // Config::validate refuses this combination.
             _ => Err(Error::new(
                 Code::InvalidConfig,
-                "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint.",
+                t!("Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint."),
             )),
         }
     }
@@ -140,7 +135,7 @@ pub(crate) fn login(
     let verifier = pkce::verifier(verifier_bytes);
     let state = b64url::encode(state_bytes);
     // OIDC Core 3.1.2.1: nonce binds the ID token to this login; sent whenever `openid` is.
-    let nonce = is_openid(&config.scope).then(|| Secret::new(b64url::encode(nonce_bytes)));
+    let nonce = config::is_openid(&config.scope).then(|| Secret::new(b64url::encode(nonce_bytes)));
 
     let mut params: Vec<(&str, &str)> = Vec::with_capacity(16);
     let challenge = pkce::challenge(digest);
@@ -364,7 +359,7 @@ mod tests {
         .unwrap();
         assert_eq!(query(&l.url).get("nonce"), None);
         assert!(l.transaction.nonce.is_none());
-        assert!(!is_openid("openidx profile"));
+        assert!(!config::is_openid("openidx profile"));
     }
 
     #[test]

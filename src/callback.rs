@@ -49,7 +49,7 @@ pub(crate) fn parse(href: &str, mode: ResponseMode) -> Result<Callback> {
     let parts = url::split(href).ok_or_else(|| {
         Error::new(
             Code::InvalidCallback,
-            "The callback URL is not an absolute URL.",
+            t!("The callback URL is not an absolute URL."),
         )
     })?;
     let raw = match mode {
@@ -65,7 +65,7 @@ pub(crate) fn parse(href: &str, mode: ResponseMode) -> Result<Callback> {
         }),
         _ => Err(Error::new(
             Code::StateMismatch,
-            "The callback URL has no state: it is not the answer to a login.",
+            t!("The callback URL has no state: it is not the answer to a login."),
         )),
     }
 }
@@ -87,12 +87,12 @@ impl Callback {
         now: u64,
     ) -> Result<(Secret, Transaction)> {
         let Some(stored) = stored else {
-            return Err(refused("The callback's state matches no login started in this tab (already used, or from another tab)."));
+            return Err(refused(t!("The callback's state matches no login started in this tab (already used, or from another tab).")));
         };
         let Some(tx) = Transaction::decode(stored) else {
-            return Err(refused(
-                "The stored login for this state was damaged and is removed: log in again.",
-            ));
+            return Err(refused(t!(
+                "The stored login for this state was damaged and is removed: log in again."
+            )));
         };
         // RFC 9700 4.4.2: the transaction must be one this configuration started, sent to
         // this configuration's server, and the response must have come to the redirect URI
@@ -107,12 +107,12 @@ impl Callback {
                 .as_ref()
                 .is_none_or(|t| *t == tx.token_endpoint);
         if !same_config {
-            return Err(refused("The callback's login is another configuration's (client, issuer or redirect URI): nothing sent (RFC 9700 4.4.2)."));
+            return Err(refused(t!("The callback's login is another configuration's (client, issuer or redirect URI): nothing sent (RFC 9700 4.4.2).")));
         }
         if !url::same_page(&self.href, &tx.redirect_uri) {
-            return Err(refused(
-                "The callback is not at its login's redirect URI: nothing sent (RFC 9700 4.4.2).",
-            ));
+            return Err(refused(t!(
+                "The callback is not at its login's redirect URI: nothing sent (RFC 9700 4.4.2)."
+            )));
         }
         if tx.is_expired(now) {
             return Err(Error::code(Code::TransactionExpired));
@@ -125,14 +125,14 @@ impl Callback {
             (Some(iss), Some(rule)) if !rule.accepts(&iss, None) => {
                 return Err(Error::issuer_mismatch(
                     Code::IssuerMismatch,
-                    "The callback's iss (RFC 9207)",
+                    t!("The callback's iss (RFC 9207)"),
                     &iss,
                     rule.document(),
                 ))
             }
             (None, _) if tx.iss_required => return Err(Error::new(
                 Code::IssuerMismatch,
-                "The server promises iss in its responses, but the callback has none (RFC 9207).",
+                t!("The server promises iss in its responses, but the callback has none (RFC 9207)."),
             )),
             _ => {}
         }
@@ -144,7 +144,7 @@ impl Callback {
                 Error::from_server(error, description, uri).unwrap_or_else(|| {
                     Error::new(
                         Code::InvalidCallback,
-                        "The callback's error code is not valid.",
+                        t!("The callback's error code is not valid."),
                     )
                 }),
             );
@@ -153,7 +153,7 @@ impl Callback {
             Some(code) if !code.is_empty() => Ok((Secret::new(code), tx)),
             _ => Err(Error::new(
                 Code::InvalidCallback,
-                "The callback URL has neither a code nor an error.",
+                t!("The callback URL has neither a code nor an error."),
             )),
         }
     }

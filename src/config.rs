@@ -11,11 +11,11 @@ use crate::secret::Secret;
 use crate::url;
 
 const METADATA_URL: &str =
-    "metadataUrl must be an https URL (http only on localhost) without a fragment.";
+    t!("metadataUrl must be an https URL (http only on localhost) without a fragment.");
 const ISSUER_TEMPLATE: &str =
-    "issuerTemplate must be an https issuer URL with {tenantid} once, as the server's document writes it.";
+    t!("issuerTemplate must be an https issuer URL with {tenantid} once, as the server's document writes it.");
 const TENANTS: &str =
-    "tenants must be a non-empty array of tenant ids (lower-case GUIDs), with issuerTemplate.";
+    t!("tenants must be a non-empty array of tenant ids (lower-case GUIDs), with issuerTemplate.");
 
 /// Where the session (tokens) is kept.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -84,6 +84,11 @@ impl std::ops::Deref for ValidConfig {
     }
 }
 
+/// Whether `scope` asks for OpenID Connect.
+pub(crate) fn is_openid(scope: &str) -> bool {
+    scope.split(' ').any(|s| s == "openid")
+}
+
 /// Default `clockSkewSeconds`.
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 
@@ -144,7 +149,7 @@ pub(crate) fn refuse_owned(params: &[(String, String)], owned: &[&str]) -> Resul
             &[
                 "extraParams may not set ",
                 name,
-                ": spa-oauth sets it, or one of its options does (prompt, loginHint, maxAge, audience, resource, responseMode, scope, idTokenHint, postLogoutRedirectUri).",
+                t!(": spa-oauth sets it, or one of its options does (prompt, loginHint, maxAge, audience, resource, responseMode, scope, idTokenHint, postLogoutRedirectUri)."),
             ],
         )),
         None => Ok(()),
@@ -282,19 +287,19 @@ impl Config {
     /// The value checks, shared by [`Config::validated`] and [`Config::from_json`].
     fn validate(&self) -> Result<()> {
         if self.client_id.is_empty() {
-            return Err(invalid(
-                "clientId is required and must be a non-empty string.",
-            ));
+            return Err(invalid(t!(
+                "clientId is required and must be a non-empty string."
+            )));
         }
         if !url::is_safe_redirect_uri(&self.redirect_uri) {
             return Err(invalid(
-                "redirectUri must be an absolute https URL (http only on localhost) without a fragment.",
+                t!("redirectUri must be an absolute https URL (http only on localhost) without a fragment."),
             ));
         }
         if let Some(iss) = &self.issuer {
             // RFC 8414 2: "https" scheme, no query or fragment.
             if !url::is_safe_endpoint(iss) || iss.contains('?') {
-                return Err(invalid("issuer must be an https URL (http only on localhost) without query or fragment."));
+                return Err(invalid(t!("issuer must be an https URL (http only on localhost) without query or fragment.")));
             }
         }
         for endpoint in [&self.authorization_endpoint, &self.token_endpoint]
@@ -303,16 +308,16 @@ impl Config {
         {
             if !url::is_safe_endpoint(endpoint) {
                 return Err(invalid(
-                    "authorizationEndpoint and tokenEndpoint must be https URLs (http only on localhost) without a fragment.",
+                    t!("authorizationEndpoint and tokenEndpoint must be https URLs (http only on localhost) without a fragment."),
                 ));
             }
         }
         if self.issuer.is_none()
             && (self.authorization_endpoint.is_none() || self.token_endpoint.is_none())
         {
-            return Err(invalid(
-                "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint.",
-            ));
+            return Err(invalid(t!(
+                "Give issuer (for discovery), or both authorizationEndpoint and tokenEndpoint."
+            )));
         }
         // RFC 6749 3.3: space-delimited tokens of NQCHAR (none at all: no scope parameter).
         let scope_ok = self.scope.is_empty()
@@ -322,37 +327,39 @@ impl Config {
                         .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
             });
         if !scope_ok {
-            return Err(invalid(
-                "scope must be scope tokens separated by single spaces.",
-            ));
+            return Err(invalid(t!(
+                "scope must be scope tokens separated by single spaces."
+            )));
         }
         // ID tokens are checked against the issuer (OIDC Core 3.1.3.7 step 2) and its keys:
         // without one, an `openid` login could only accept ID tokens unchecked.
-        if self.issuer.is_none() && crate::authorize::is_openid(&self.scope) {
+        if self.issuer.is_none() && is_openid(&self.scope) {
             return Err(invalid(
-                "scope openid needs issuer: ID tokens are validated against the issuer and its keys.",
+                t!("scope openid needs issuer: ID tokens are validated against the issuer and its keys."),
             ));
         }
         if let Some(r) = &self.resource {
             // RFC 8707 2: an absolute URI without a fragment.
             if !r.contains(':') || r.contains('#') {
-                return Err(invalid(
-                    "resource must be an absolute URI without a fragment.",
-                ));
+                return Err(invalid(t!(
+                    "resource must be an absolute URI without a fragment."
+                )));
             }
         }
         if self.extra_params.iter().any(|(n, _)| n.is_empty()) {
-            return Err(invalid("extraParams must be an object of string values."));
+            return Err(invalid(t!(
+                "extraParams must be an object of string values."
+            )));
         }
         check_extra_params(&self.extra_params)?;
         if !(1..=600_000).contains(&self.http_timeout_ms) {
-            return Err(invalid(
-                "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
-            ));
+            return Err(invalid(t!(
+                "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000."
+            )));
         }
         if self.metadata_url.is_some() || self.issuer_template.is_some() {
             if self.issuer.is_none() {
-                return Err(invalid("metadataUrl and issuerTemplate need issuer."));
+                return Err(invalid(t!("metadataUrl and issuerTemplate need issuer.")));
             }
             if self
                 .metadata_url
@@ -376,9 +383,9 @@ impl Config {
             return Err(invalid(TENANTS));
         }
         if self.clock_skew_seconds > 3600 {
-            return Err(invalid(
-                "clockSkewSeconds must be a whole number of seconds from 0 to 3600.",
-            ));
+            return Err(invalid(t!(
+                "clockSkewSeconds must be a whole number of seconds from 0 to 3600."
+            )));
         }
         Ok(())
     }
@@ -386,49 +393,49 @@ impl Config {
     /// Reads and validates a configuration object (the JavaScript API's `config`).
     pub(crate) fn from_json<J: Json>(obj: &J) -> Result<ValidConfig> {
         if !obj.is_object() {
-            return Err(invalid("The configuration must be an object."));
+            return Err(invalid(t!("The configuration must be an object.")));
         }
         let client_id = req_str(
             obj,
             "clientId",
-            "clientId is required and must be a non-empty string.",
+            t!("clientId is required and must be a non-empty string."),
         )?;
         let redirect_uri = req_str(
             obj,
             "redirectUri",
-            "redirectUri is required and must be a non-empty string.",
+            t!("redirectUri is required and must be a non-empty string."),
         )?;
-        let issuer = opt_str(obj, "issuer", "issuer must be a string.")?;
+        let issuer = opt_str(obj, "issuer", t!("issuer must be a string."))?;
         let authorization_endpoint = opt_str(
             obj,
             "authorizationEndpoint",
-            "authorizationEndpoint must be a string.",
+            t!("authorizationEndpoint must be a string."),
         )?;
-        let token_endpoint = opt_str(obj, "tokenEndpoint", "tokenEndpoint must be a string.")?;
-        let scope = match opt_str(obj, "scope", "scope must be a string.")? {
+        let token_endpoint = opt_str(obj, "tokenEndpoint", t!("tokenEndpoint must be a string."))?;
+        let scope = match opt_str(obj, "scope", t!("scope must be a string."))? {
             // OpenID Connect by default when there is an issuer to validate ID tokens
             // against; a plain OAuth server configured by its endpoints gets no scope
             // parameter (RFC 6749 3.3: the server's default applies).
             None if issuer.is_some() => "openid".into(),
             None => String::new(),
             Some(s) if s.is_empty() => {
-                return Err(invalid(
-                    "scope must be scope tokens separated by single spaces.",
-                ))
+                return Err(invalid(t!(
+                    "scope must be scope tokens separated by single spaces."
+                )))
             }
             Some(s) => s,
         };
-        let audience = opt_str(obj, "audience", "audience must be a string.")?;
-        let resource = opt_str(obj, "resource", "resource must be a string.")?;
+        let audience = opt_str(obj, "audience", t!("audience must be a string."))?;
+        let resource = opt_str(obj, "resource", t!("resource must be a string."))?;
         let extra_params = string_map(
             obj,
             "extraParams",
-            "extraParams must be an object of string values.",
+            t!("extraParams must be an object of string values."),
         )?;
         let token_storage = match opt_str(
             obj,
             "tokenStorage",
-            "tokenStorage must be \"session\", \"local\" or \"memory\".",
+            t!("tokenStorage must be \"session\", \"local\" or \"memory\"."),
         )?
         .as_deref()
         {
@@ -436,9 +443,9 @@ impl Config {
             Some("local") => TokenStorage::Local,
             Some("memory") => TokenStorage::Memory,
             Some(_) => {
-                return Err(invalid(
-                    "tokenStorage must be \"session\", \"local\" or \"memory\".",
-                ))
+                return Err(invalid(t!(
+                    "tokenStorage must be \"session\", \"local\" or \"memory\"."
+                )))
             }
         };
         let http_timeout_ms = whole(
@@ -446,32 +453,37 @@ impl Config {
             "httpTimeoutMs",
             DEFAULT_HTTP_TIMEOUT_MS as f64,
             600_000.0,
-            "httpTimeoutMs must be a whole number of milliseconds from 1 to 600000.",
+            t!("httpTimeoutMs must be a whole number of milliseconds from 1 to 600000."),
         )? as u32;
         let response_mode = match opt_str(
             obj,
             "responseMode",
-            "responseMode must be \"query\" or \"fragment\".",
+            t!("responseMode must be \"query\" or \"fragment\"."),
         )?
         .as_deref()
         {
             None | Some("query") => ResponseMode::Query,
             Some("fragment") => ResponseMode::Fragment,
-            Some(_) => return Err(invalid("responseMode must be \"query\" or \"fragment\".")),
+            Some(_) => {
+                return Err(invalid(t!(
+                    "responseMode must be \"query\" or \"fragment\"."
+                )))
+            }
         };
         let clock_skew_seconds = whole(
             obj,
             "clockSkewSeconds",
             DEFAULT_CLOCK_SKEW_SECONDS as f64,
             3600.0,
-            "clockSkewSeconds must be a whole number of seconds from 0 to 3600.",
+            t!("clockSkewSeconds must be a whole number of seconds from 0 to 3600."),
         )? as u64;
-        let client_secret = match opt_str(obj, "clientSecret", "clientSecret must be a string.")? {
-            Some(s) if s.is_empty() => {
-                return Err(invalid("clientSecret must be a non-empty string."))
-            }
-            s => s.map(Secret::new),
-        };
+        let client_secret =
+            match opt_str(obj, "clientSecret", t!("clientSecret must be a string."))? {
+                Some(s) if s.is_empty() => {
+                    return Err(invalid(t!("clientSecret must be a non-empty string.")))
+                }
+                s => s.map(Secret::new),
+            };
         let metadata_url = opt_str(obj, "metadataUrl", METADATA_URL)?;
         let issuer_template = opt_str(obj, "issuerTemplate", ISSUER_TEMPLATE)?;
         let tenants = match json::opt_strings(obj, "tenants") {

@@ -69,162 +69,162 @@ const TABLE: &[(Code, &str, &str)] = &[
     (
         Code::InvalidConfig,
         "invalid_config",
-        "The configuration is invalid.",
+        t!("The configuration is invalid."),
     ),
     (
         Code::StateMismatch,
         "state_mismatch",
-        "The callback's state matches no login started in this tab.",
+        t!("The callback's state matches no login started in this tab."),
     ),
     (
         Code::TransactionExpired,
         "transaction_expired",
-        "The login took longer than ten minutes; start it again.",
+        t!("The login took longer than ten minutes; start it again."),
     ),
     (
         Code::InvalidCallback,
         "invalid_callback",
-        "The callback URL is not a valid authorization response.",
+        t!("The callback URL is not a valid authorization response."),
     ),
     (
         Code::InvalidResponse,
         "invalid_response",
-        "The server's response is not valid.",
+        t!("The server's response is not valid."),
     ),
     (
         Code::NetworkError,
         "network_error",
-        "The server could not be reached, or it does not allow this origin (CORS).",
+        t!("The server could not be reached, or it does not allow this origin (CORS)."),
     ),
     (
         Code::Timeout,
         "timeout",
-        "The server did not answer in time.",
+        t!("The server did not answer in time."),
     ),
     (
         Code::IssuerMismatch,
         "issuer_mismatch",
-        "The issuer is not the configured one.",
+        t!("The issuer is not the configured one."),
     ),
     (
         Code::IdTokenInvalid,
         "id_token_invalid",
-        "The ID token is not valid.",
+        t!("The ID token is not valid."),
     ),
     (
         Code::StorageUnavailable,
         "storage_unavailable",
-        "Browser storage is not available.",
+        t!("Browser storage is not available."),
     ),
     (
         Code::InvalidReturnTo,
         "invalid_return_to",
-        "returnTo must be a path on this origin.",
+        t!("returnTo must be a path on this origin."),
     ),
     (
         Code::InvalidRequest,
         "invalid_request",
-        "The server rejected the request as invalid.",
+        t!("The server rejected the request as invalid."),
     ),
     (
         Code::UnauthorizedClient,
         "unauthorized_client",
-        "The client is not allowed to use this grant.",
+        t!("The client is not allowed to use this grant."),
     ),
     (
         Code::AccessDenied,
         "access_denied",
-        "The user or the server denied the request.",
+        t!("The user or the server denied the request."),
     ),
     (
         Code::UnsupportedResponseType,
         "unsupported_response_type",
-        "The server does not support response_type=code.",
+        t!("The server does not support response_type=code."),
     ),
     (
         Code::InvalidScope,
         "invalid_scope",
-        "The requested scope is invalid.",
+        t!("The requested scope is invalid."),
     ),
     (
         Code::ServerError,
         "server_error",
-        "The server failed to answer the request.",
+        t!("The server failed to answer the request."),
     ),
     (
         Code::TemporarilyUnavailable,
         "temporarily_unavailable",
-        "The server is temporarily unavailable.",
+        t!("The server is temporarily unavailable."),
     ),
     (
         Code::InvalidClient,
         "invalid_client",
-        "The server does not accept this client.",
+        t!("The server does not accept this client."),
     ),
     (
         Code::InvalidGrant,
         "invalid_grant",
-        "The authorization code or refresh token was refused.",
+        t!("The authorization code or refresh token was refused."),
     ),
     (
         Code::UnsupportedGrantType,
         "unsupported_grant_type",
-        "The server does not support this grant.",
+        t!("The server does not support this grant."),
     ),
     (
         Code::InteractionRequired,
         "interaction_required",
-        "The user must interact with the server.",
+        t!("The user must interact with the server."),
     ),
     (
         Code::LoginRequired,
         "login_required",
-        "The user must log in.",
+        t!("The user must log in."),
     ),
     (
         Code::AccountSelectionRequired,
         "account_selection_required",
-        "The user must select an account.",
+        t!("The user must select an account."),
     ),
     (
         Code::ConsentRequired,
         "consent_required",
-        "The user must consent.",
+        t!("The user must consent."),
     ),
     (
         Code::InvalidRequestUri,
         "invalid_request_uri",
-        "The request_uri is invalid.",
+        t!("The request_uri is invalid."),
     ),
     (
         Code::InvalidRequestObject,
         "invalid_request_object",
-        "The request object is invalid.",
+        t!("The request object is invalid."),
     ),
     (
         Code::RequestNotSupported,
         "request_not_supported",
-        "The server does not support request objects.",
+        t!("The server does not support request objects."),
     ),
     (
         Code::RequestUriNotSupported,
         "request_uri_not_supported",
-        "The server does not support request_uri.",
+        t!("The server does not support request_uri."),
     ),
     (
         Code::RegistrationNotSupported,
         "registration_not_supported",
-        "The server does not support registration.",
+        t!("The server does not support registration."),
     ),
     (
         Code::InvalidTarget,
         "invalid_target",
-        "The requested resource is invalid.",
+        t!("The requested resource is invalid."),
     ),
     (
         Code::OauthError,
         "oauth_error",
-        "The server returned an error.",
+        t!("The server returned an error."),
     ),
 ];
 
@@ -377,10 +377,10 @@ impl Error {
                 what,
                 " is \"",
                 shown,
-                "\", not the configured issuer \"",
+                t!("\", not the configured issuer \""),
                 configured,
                 if slash {
-                    "\" (only a trailing slash differs: configure it as the server writes it)."
+                    t!("\" (only a trailing slash differs: configure it as the server writes it).")
                 } else {
                     "\"."
                 },

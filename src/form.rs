@@ -84,7 +84,7 @@ impl Pairs {
             let bad = || {
                 Error::new(
                     Code::InvalidCallback,
-                    "A parameter is not validly percent-encoded.",
+                    t!("A parameter is not validly percent-encoded."),
                 )
             };
             let name = decode(name).ok_or_else(bad)?;
@@ -92,7 +92,7 @@ impl Pairs {
             if pairs.iter().any(|(n, _)| *n == name) {
                 return Err(Error::new(
                     Code::InvalidCallback,
-                    "A parameter appears more than once.",
+                    t!("A parameter appears more than once."),
                 ));
             }
             pairs.push((name, value));

@@ -11,6 +11,7 @@ use crate::json::Json;
 use crate::jwks;
 use crate::jws::{self, Alg};
 use crate::metadata::Metadata;
+use crate::response;
 use crate::session::Session;
 use crate::token;
 use crate::transaction::Transaction;
@@ -84,7 +85,7 @@ pub fn token_response(data: &[u8]) {
         _ => return,
     };
     let Some(body) = text(body) else { return };
-    let _ = token::http_error::<Value>(status, body);
+    let _ = response::http_error::<Value>(status, body);
     let Ok(tokens) = token::parse_response::<Value>(status, body) else {
         return;
     };

@@ -6,9 +6,14 @@ use crate::config::Config;
 use crate::error::{Code, Error, Result};
 use crate::issuer::Issuer;
 use crate::json::{self, Field, Json};
-use crate::jws::invalid;
 use crate::secret::Secret;
 use crate::transaction::Transaction;
+
+/// `id_token_invalid`: the ID token (or its JWS encoding, `crate::jws`) fails a check named
+/// by the description.
+pub(crate) fn invalid(description: &'static str) -> Error {
+    Error::new(Code::IdTokenInvalid, description)
+}
 
 /// What the ID token must say.
 pub(crate) struct Expected<'a> {
@@ -84,9 +89,9 @@ pub(crate) fn for_login<'a>(
         return Ok(None);
     };
     let Some(token) = id_token else {
-        return Err(invalid(
-            "The token response has no id_token, but the login asked for openid.",
-        ));
+        return Err(invalid(t!(
+            "The token response has no id_token, but the login asked for openid."
+        )));
     };
     let expected = Expected {
         issuer,
@@ -122,7 +127,7 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
     // Step 2: the issuer, exactly (or, with an issuer template, the template with the
     // token's own tenant: `crate::issuer`).
     let Ok(iss) = json::string(claims, "iss") else {
-        return Err(invalid("The ID token has no iss."));
+        return Err(invalid(t!("The ID token has no iss.")));
     };
     let tid = json::opt_string(claims, "tid").ok().flatten();
     if !e.issuer.accepts(&iss, Some(tid.as_deref().unwrap_or(""))) {
@@ -134,24 +139,26 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
         ));
     }
     // 2 (claims): sub is required.
-    let sub = json::string(claims, "sub").map_err(|_| invalid("The ID token has no sub."))?;
+    let sub = json::string(claims, "sub").map_err(|_| invalid(t!("The ID token has no sub.")))?;
     // Step 3: aud contains client_id (a string, or an array of strings).
     let audiences = audiences(claims);
     if !audiences.iter().any(|a| a == e.client_id) {
-        return Err(invalid(
-            "The ID token's aud does not contain the client_id.",
-        ));
+        return Err(invalid(t!(
+            "The ID token's aud does not contain the client_id."
+        )));
     }
     // Steps 4-5 (of the 2014 text; 3.1.3.7 and 2 since errata 2): with several audiences,
     // azp names the party the token was issued to, and that must be this client.
     let azp = json::opt_string(claims, "azp")
-        .map_err(|_| invalid("The ID token's azp is not a string."))?;
+        .map_err(|_| invalid(t!("The ID token's azp is not a string.")))?;
     match &azp {
         Some(a) if a != e.client_id => {
-            return Err(invalid("The ID token's azp is not the client_id."))
+            return Err(invalid(t!("The ID token's azp is not the client_id.")))
         }
         None if audiences.len() > 1 => {
-            return Err(invalid("The ID token has several audiences but no azp."))
+            return Err(invalid(t!(
+                "The ID token has several audiences but no azp."
+            )))
         }
         _ => {}
     }
@@ -159,7 +166,7 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
         claims,
         "auth_time",
         e.max_age.is_some(),
-        "The ID token has no numeric auth_time, but maxAge was asked.",
+        t!("The ID token has no numeric auth_time, but maxAge was asked."),
     )?;
     // 12.2: a refreshed ID token is the first one renewed: the same user, the same
     // audiences (no audience added since), the same azp (or none, as before), and the time
@@ -171,38 +178,49 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
         };
         if o.iss != iss || o.sub != sub || o.aud != audiences || o.azp != azp || !same_time {
             return Err(invalid(
-                "The refreshed ID token's iss, sub, aud, azp or auth_time is not the first ID token's (OIDC Core 12.2).",
+                t!("The refreshed ID token's iss, sub, aud, azp or auth_time is not the first ID token's (OIDC Core 12.2)."),
             ));
         }
     }
     let now = now as f64;
     let skew = e.skew as f64;
     // Step 9: not expired.
-    let exp = date(claims, "exp", true, "The ID token has no numeric exp.")?.unwrap_or_default();
+    let exp =
+        date(claims, "exp", true, t!("The ID token has no numeric exp."))?.unwrap_or_default();
     if now >= exp + skew {
-        return Err(invalid("The ID token has expired (exp)."));
+        return Err(invalid(t!("The ID token has expired (exp).")));
     }
     // Step 10: issued now, not in the future (beyond the tolerance).
-    let iat = date(claims, "iat", true, "The ID token has no numeric iat.")?.unwrap_or_default();
+    let iat =
+        date(claims, "iat", true, t!("The ID token has no numeric iat."))?.unwrap_or_default();
     if iat > now + skew {
-        return Err(invalid("The ID token's iat is in the future."));
+        return Err(invalid(t!("The ID token's iat is in the future.")));
     }
     // RFC 7519 4.1.5.
-    if let Some(nbf) = date(claims, "nbf", false, "The ID token's nbf is not a number.")? {
+    if let Some(nbf) = date(
+        claims,
+        "nbf",
+        false,
+        t!("The ID token's nbf is not a number."),
+    )? {
         if nbf > now + skew {
-            return Err(invalid("The ID token is not valid yet (nbf)."));
+            return Err(invalid(t!("The ID token is not valid yet (nbf).")));
         }
     }
     // Step 11: the nonce of this login (replay defence).
     if let Some(nonce) = e.nonce {
         if json::opt_string(claims, "nonce").ok().flatten().as_deref() != Some(nonce) {
-            return Err(invalid("The ID token's nonce does not match the login's."));
+            return Err(invalid(t!(
+                "The ID token's nonce does not match the login's."
+            )));
         }
     }
     // Step 13: with max_age, auth_time is required (read above) and must be recent enough.
     if let (Some(max_age), Some(at)) = (e.max_age, auth_time) {
         if now > at + max_age as f64 + skew {
-            return Err(invalid("The ID token's auth_time is older than maxAge."));
+            return Err(invalid(t!(
+                "The ID token's auth_time is older than maxAge."
+            )));
         }
     }
     Ok(sub)

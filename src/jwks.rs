@@ -3,8 +3,9 @@
 //! `alg` can never make the import fail or widen what the key may do.
 
 use crate::error::{Code, Error, Result};
+use crate::id_token::invalid;
 use crate::json::{self, Json};
-use crate::jws::{invalid, Alg};
+use crate::jws::Alg;
 
 /// A public key, reduced to the members `crypto.subtle.importKey("jwk", ...)` reads.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -97,7 +98,7 @@ pub(crate) fn select<J: Json>(jwks: &J, alg: Alg, kid: Option<&str>) -> Result<O
     let keys = jwks.get("keys").and_then(|k| k.elements()).ok_or_else(|| {
         Error::new(
             Code::InvalidResponse,
-            "The issuer's jwks_uri did not return a JWK Set.",
+            t!("The issuer's jwks_uri did not return a JWK Set."),
         )
     })?;
     let mut found: Option<Jwk> = None;
@@ -112,9 +113,9 @@ pub(crate) fn select<J: Json>(jwks: &J, alg: Alg, kid: Option<&str>) -> Result<O
         };
         if found.is_some() {
             if kid.is_none() {
-                return Err(invalid(
-                    "The ID token has no kid and the issuer has several keys for its alg.",
-                ));
+                return Err(invalid(t!(
+                    "The ID token has no kid and the issuer has several keys for its alg."
+                )));
             }
             // Two keys under one kid: the first one wins, as a kid names one key.
             continue;

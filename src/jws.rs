@@ -4,6 +4,7 @@
 
 use crate::b64url;
 use crate::error::{Code, Error, Result};
+use crate::id_token::invalid;
 use crate::json::{self, Json};
 
 /// The signature algorithms spa-oauth verifies (RFC 7518 3.3-3.5, RFC 8037 3.1). `none` and
@@ -68,10 +69,6 @@ pub(crate) struct Jws<J> {
     pub signature: Vec<u8>,
 }
 
-pub(crate) fn invalid(description: &'static str) -> Error {
-    Error::new(Code::IdTokenInvalid, description)
-}
-
 /// Decodes a base64url part into a JSON object.
 fn object<J: Json>(part: &str, what: &'static str) -> Result<(J, String)> {
     let text = b64url::decode(part)
@@ -91,13 +88,16 @@ pub(crate) fn parse<J: Json>(token: &str) -> Result<Jws<J>> {
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(invalid(
-            "The ID token is not a signed JWT (three base64url parts); encrypted ID tokens are not supported.",
+            t!("The ID token is not a signed JWT (three base64url parts); encrypted ID tokens are not supported."),
         ));
     };
-    let (header, _) = object::<J>(h, "The ID token's header is not base64url-encoded JSON.")?;
+    let (header, _) = object::<J>(
+        h,
+        t!("The ID token's header is not base64url-encoded JSON."),
+    )?;
     let name = match json::opt_string(&header, "alg") {
         Ok(Some(name)) => name,
-        _ => return Err(invalid("The ID token's header has no alg.")),
+        _ => return Err(invalid(t!("The ID token's header has no alg."))),
     };
     let Some(alg) = Alg::from_name(&name) else {
         // Named, so that the server's admin knows what to change. `none` and the HMAC
@@ -108,23 +108,25 @@ pub(crate) fn parse<J: Json>(token: &str) -> Result<Jws<J>> {
             &[
                 "The ID token's alg \"",
                 shown,
-                "\" is refused or unknown: sign this client's ID tokens with RS, PS or ES 256/384/512, or EdDSA.",
+                t!("\" is refused or unknown: sign this client's ID tokens with RS, PS or ES 256/384/512, or EdDSA."),
             ],
         ));
     };
     // RFC 7515 4.1.11: an extension the verifier does not understand must fail it.
     if header.get("crit").is_some() {
-        return Err(invalid(
-            "The ID token's header has crit extensions: refused.",
-        ));
+        return Err(invalid(t!(
+            "The ID token's header has crit extensions: refused."
+        )));
     }
     let kid = json::opt_string(&header, "kid")
-        .map_err(|_| invalid("The ID token's kid is not a string."))?;
-    let (payload, payload_text) =
-        object::<J>(p, "The ID token's payload is not base64url-encoded JSON.")?;
+        .map_err(|_| invalid(t!("The ID token's kid is not a string.")))?;
+    let (payload, payload_text) = object::<J>(
+        p,
+        t!("The ID token's payload is not base64url-encoded JSON."),
+    )?;
     let signature = b64url::decode(s)
         .filter(|sig| !sig.is_empty())
-        .ok_or_else(|| invalid("The ID token's signature is not base64url."))?;
+        .ok_or_else(|| invalid(t!("The ID token's signature is not base64url.")))?;
     let signing_input = token
         .get(..h.len() + 1 + p.len())
         .unwrap_or_default()

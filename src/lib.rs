@@ -57,6 +57,9 @@
 // Natively only the core is built (for its tests); its callers are the wasm shell.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+#[macro_use]
+mod texts;
+
 mod authorize;
 mod b64url;
 mod callback;
@@ -75,6 +78,7 @@ mod metadata;
 mod npm_alloc;
 mod pkce;
 mod refresh;
+mod response;
 mod secret;
 mod session;
 mod session_event;

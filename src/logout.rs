@@ -5,9 +5,9 @@ use crate::config::Config;
 use crate::error::{Code, Error, Result};
 use crate::form;
 use crate::json::{self, Json};
+use crate::response;
 use crate::secret::Secret;
 use crate::session::Session;
-use crate::token;
 use crate::url;
 
 /// The options of one `logout` call.
@@ -69,28 +69,28 @@ impl LogoutOptions {
         };
         let invalid = |d| Error::new(Code::InvalidConfig, d);
         if !obj.is_object() {
-            return Err(invalid("The options must be an object."));
+            return Err(invalid(t!("The options must be an object.")));
         }
         let post_logout_redirect_uri = url_option(
             obj,
             "postLogoutRedirectUri",
-            "postLogoutRedirectUri must be an absolute https URL (http only on localhost) without a fragment.",
+            t!("postLogoutRedirectUri must be an absolute https URL (http only on localhost) without a fragment."),
         )?;
         let revoke = json::opt_bool(obj, "revoke")
-            .map_err(|_| invalid("revoke must be a boolean."))?
+            .map_err(|_| invalid(t!("revoke must be a boolean.")))?
             .unwrap_or(true);
         let id_token_hint = json::opt_bool(obj, "idTokenHint")
-            .map_err(|_| invalid("idTokenHint must be a boolean."))?
+            .map_err(|_| invalid(t!("idTokenHint must be a boolean.")))?
             .unwrap_or(true);
         let end_session_endpoint = url_option(
             obj,
             "endSessionEndpoint",
-            "endSessionEndpoint must be an absolute https URL (http only on localhost) without a fragment.",
+            t!("endSessionEndpoint must be an absolute https URL (http only on localhost) without a fragment."),
         )?;
         let extra_params = crate::config::string_map(
             obj,
             "extraParams",
-            "extraParams must be an object of string values.",
+            t!("extraParams must be an object of string values."),
         )?;
         crate::config::refuse_owned(&extra_params, OWNED_PARAMS)?;
         Ok(LogoutOptions {
@@ -131,7 +131,7 @@ pub(crate) fn revocation_outcome<J: Json>(status: u16, body: &str) -> Option<Err
     if (200..300).contains(&status) {
         return None;
     }
-    let e = token::http_error::<J>(status, body);
+    let e = response::http_error::<J>(status, body);
     match e.error.as_deref() {
         Some("invalid_token" | "unsupported_token_type") => None,
         _ => Some(e),

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::{Code, Error, Result};
 use crate::form::{self, Pairs};
 use crate::json::{self, Json};
-use crate::token;
+use crate::response;
 use crate::url;
 
 /// A cached document is used for this long (seconds); after that it is fetched again.
@@ -102,7 +102,7 @@ impl Metadata {
         body: &str,
         now: u64,
     ) -> Result<Metadata> {
-        let v: J = token::json_body(status, body)?;
+        let v: J = response::json_body(status, body)?;
         // Discovery 4.3: the issuer in the document MUST be identical to the one used to
         // find it; otherwise this is another server's document (the mix-up attack).
         match json::string(&v, "issuer") {
@@ -116,7 +116,7 @@ impl Metadata {
                 )
                 .with_status(status))
             }
-            Err(_) => return Err(invalid("The discovery document has no issuer.", status)),
+            Err(_) => return Err(invalid(t!("The discovery document has no issuer."), status)),
         }
         let endpoint = |key: &str, required: bool, what: &'static str| -> Result<Option<String>> {
             match json::opt_string(&v, key) {
@@ -128,32 +128,32 @@ impl Metadata {
         let authorization_endpoint = endpoint(
             "authorization_endpoint",
             true,
-            "The discovery document's authorization_endpoint is missing or not an https URL.",
+            t!("The discovery document's authorization_endpoint is missing or not an https URL."),
         )?;
         let token_endpoint = endpoint(
             "token_endpoint",
             true,
-            "The discovery document's token_endpoint is missing or not an https URL.",
+            t!("The discovery document's token_endpoint is missing or not an https URL."),
         )?;
         let userinfo_endpoint = endpoint(
             "userinfo_endpoint",
             false,
-            "The discovery document's userinfo_endpoint is not an https URL.",
+            t!("The discovery document's userinfo_endpoint is not an https URL."),
         )?;
         let revocation_endpoint = endpoint(
             "revocation_endpoint",
             false,
-            "The discovery document's revocation_endpoint is not an https URL.",
+            t!("The discovery document's revocation_endpoint is not an https URL."),
         )?;
         let end_session_endpoint = endpoint(
             "end_session_endpoint",
             false,
-            "The discovery document's end_session_endpoint is not an https URL.",
+            t!("The discovery document's end_session_endpoint is not an https URL."),
         )?;
         let jwks_uri = endpoint(
             "jwks_uri",
             false,
-            "The discovery document's jwks_uri is not an https URL.",
+            t!("The discovery document's jwks_uri is not an https URL."),
         )?;
         // RFC 8414 2: when the server lists its PKCE methods, S256 must be among them;
         // otherwise it would ignore or refuse the challenge spa-oauth always sends.
@@ -162,7 +162,7 @@ impl Metadata {
             Ok(Some(methods)) if methods.iter().any(|m| m == "S256") => {}
             _ => {
                 return Err(invalid(
-                    "The server does not support PKCE with S256.",
+                    t!("The server does not support PKCE with S256."),
                     status,
                 ))
             }
@@ -171,7 +171,7 @@ impl Metadata {
             json::opt_bool(&v, "authorization_response_iss_parameter_supported")
                 .map_err(|_| {
                     invalid(
-                        "authorization_response_iss_parameter_supported is not a boolean.",
+                        t!("authorization_response_iss_parameter_supported is not a boolean."),
                         status,
                     )
                 })?

@@ -81,7 +81,9 @@ pub(crate) fn start(
         return Start::Use(session.access_token);
     }
     let Some(refresh_token) = &session.refresh_token else {
-        return Start::Fail(crate::session::login_required("There is no refresh token."));
+        return Start::Fail(crate::session::login_required(t!(
+            "There is no refresh token."
+        )));
     };
     Start::Grant(Grant {
         endpoint: session.token_endpoint.clone(),

@@ -64,7 +64,7 @@ pub(crate) fn login_required(description: &'static str) -> Error {
 
 /// The answer when there is no session at all.
 pub(crate) fn no_session() -> Error {
-    login_required("There is no session: log in first.")
+    login_required(t!("There is no session: log in first."))
 }
 
 impl Session {
@@ -75,12 +75,12 @@ impl Session {
         match self.next(now, force_refresh) {
             Next::Use => Access::Use(self.access_token.clone()),
             Next::Refresh => Access::Refresh,
-            Next::LoginRequired if force_refresh => Access::Fail(login_required(
-                "There is no refresh token: log in again to get a new access token.",
-            )),
-            Next::LoginRequired => Access::Expire(login_required(
-                "The access token expired and there is no refresh token.",
-            )),
+            Next::LoginRequired if force_refresh => Access::Fail(login_required(t!(
+                "There is no refresh token: log in again to get a new access token."
+            ))),
+            Next::LoginRequired => Access::Expire(login_required(t!(
+                "The access token expired and there is no refresh token."
+            ))),
         }
     }
 

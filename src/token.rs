@@ -2,15 +2,11 @@
 //! (authorization_code, 4.1.3 with RFC 7636 4.5; refresh_token, section 6), and the strict
 //! reading of what comes back (5.1 success, 5.2 error).
 
-use crate::error::{Code, Error, Result};
+use crate::error::Result;
 use crate::form;
 use crate::json::{self, Json};
 use crate::secret::Secret;
 use crate::transaction::Transaction;
-
-/// The largest response body spa-oauth reads: no token response or metadata document comes
-/// near it, and a larger one is a misbehaving or hostile server.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// The longest lifetime believed (ten years); a larger `expires_in` is clamped to it, so a
 /// huge value cannot overflow the expiry time.
@@ -71,55 +67,7 @@ pub(crate) struct TokenResponse {
     pub scope: Option<String>,
 }
 
-fn invalid(description: &'static str, status: u16) -> Error {
-    Error::new(Code::InvalidResponse, description).with_status(status)
-}
-
-/// What a response whose body is over `MAX_BODY_BYTES` is: for a 2xx, `invalid_response`
-/// (no token response or document is that large); otherwise the server's failure, as for an
-/// error page that is not JSON. The shell stops reading at the limit and asks this.
-pub(crate) fn oversized(status: u16) -> Error {
-    if (200..300).contains(&status) {
-        invalid("The response body is larger than 1 MB.", status)
-    } else {
-        Error::code(Code::ServerError).with_status(status)
-    }
-}
-
-/// Reads a JSON object body of a 2xx response. Anything else is the error the server meant,
-/// or `invalid_response`.
-pub(crate) fn json_body<J: Json>(status: u16, body: &str) -> Result<J> {
-    if !(200..300).contains(&status) {
-        return Err(http_error::<J>(status, body));
-    }
-    if body.len() > MAX_BODY_BYTES {
-        return Err(oversized(status));
-    }
-    match J::parse(body) {
-        Some(v) if v.is_object() => Ok(v),
-        _ => Err(invalid("The response is not a JSON object.", status)),
-    }
-}
-
-/// The error for a non-2xx response. A 4xx with a JSON `{"error": ...}` body (RFC 6749 5.2)
-/// is the server's own code; a 5xx, or an answer that is not such JSON (an HTML error page,
-/// a proxy's message), is `server_error` with the status.
-pub(crate) fn http_error<J: Json>(status: u16, body: &str) -> Error {
-    if (400..500).contains(&status) && body.len() <= MAX_BODY_BYTES {
-        if let Some(e) = J::parse(body).and_then(|v| server_error(&v, status)) {
-            return e;
-        }
-    }
-    Error::code(Code::ServerError).with_status(status)
-}
-
-/// The server's own error, when `v` is an RFC 6749 5.2 error object.
-fn server_error<J: Json>(v: &J, status: u16) -> Option<Error> {
-    let error = json::string(v, "error").ok()?;
-    let description = json::opt_string(v, "error_description").ok().flatten();
-    let uri = json::opt_string(v, "error_uri").ok().flatten();
-    Error::from_server(error, description, uri).map(|e| e.with_status(status))
-}
+use crate::response::{invalid, json_body, server_error};
 
 /// RFC 6750 2.1 `b64token`: the characters a Bearer token can hold in an Authorization
 /// header. Anything else would be refused by `fetch`, or worse, reinterpreted.
@@ -144,7 +92,7 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
         Ok(t) if is_b64token(&t) => t,
         _ => {
             return Err(invalid(
-                "The token response has no valid access_token.",
+                t!("The token response has no valid access_token."),
                 status,
             ))
         }
@@ -155,7 +103,7 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
         Ok(t) if t.eq_ignore_ascii_case("bearer") => {}
         _ => {
             return Err(invalid(
-                "The token response's token_type is not Bearer.",
+                t!("The token response's token_type is not Bearer."),
                 status,
             ))
         }
@@ -172,7 +120,7 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
             Some(n) if n.is_finite() && n >= 0.0 => Some((n as u64).min(MAX_EXPIRES_IN)),
             _ => {
                 return Err(invalid(
-                    "The token response's expires_in is not a non-negative number.",
+                    t!("The token response's expires_in is not a non-negative number."),
                     status,
                 ))
             }
@@ -185,13 +133,16 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
     };
     let refresh_token = optional(
         "refresh_token",
-        "The token response's refresh_token is not a string.",
+        t!("The token response's refresh_token is not a string."),
     )?
     .map(Secret::new);
-    let id_token =
-        optional("id_token", "The token response's id_token is not a string.")?.map(Secret::new);
+    let id_token = optional(
+        "id_token",
+        t!("The token response's id_token is not a string."),
+    )?
+    .map(Secret::new);
     let scope = json::opt_string(&v, "scope")
-        .map_err(|_| invalid("The token response's scope is not a string.", status))?;
+        .map_err(|_| invalid(t!("The token response's scope is not a string."), status))?;
     Ok(TokenResponse {
         access_token: Secret::new(access_token),
         expires_in,
@@ -204,7 +155,9 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{Code, Error};
     use crate::form::Pairs;
+    use crate::response::{oversized, MAX_BODY_BYTES};
     use serde_json::Value;
 
     fn parse(status: u16, body: &str) -> Result<TokenResponse> {

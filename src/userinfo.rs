@@ -3,7 +3,7 @@
 
 use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
-use crate::token;
+use crate::response;
 
 /// The options of `get_user`.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
@@ -22,16 +22,16 @@ pub(crate) fn parse<J: Json>(status: u16, body: &str, id_claims: &J) -> Result<J
     if (200..300).contains(&status) && looks_like_jwt(body) {
         return Err(Error::new(
             Code::InvalidResponse,
-            "The userinfo answer is a JWT (OIDC Core 5.3.2), not JSON: register the client without userinfo_signed_response_alg.",
+            t!("The userinfo answer is a JWT (OIDC Core 5.3.2), not JSON: register the client without userinfo_signed_response_alg."),
         )
         .with_status(status));
     }
-    let info: J = token::json_body(status, body)?;
+    let info: J = response::json_body(status, body)?;
     let sub = json::string(id_claims, "sub").ok();
     if sub.is_none() || json::string(&info, "sub").ok() != sub {
         return Err(Error::new(
             Code::InvalidResponse,
-            "The userinfo response's sub is not the ID token's (OIDC Core 5.3.4).",
+            t!("The userinfo response's sub is not the ID token's (OIDC Core 5.3.4)."),
         )
         .with_status(status));
     }

@@ -5,8 +5,9 @@
 //! `r || s` pair (RFC 7518 3.4), Ed25519 as its 64 bytes.
 
 use crate::error::{Code, Error, Result};
+use crate::id_token::invalid;
 use crate::jwks::Jwk;
-use crate::jws::{invalid, Alg};
+use crate::jws::Alg;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -59,7 +60,7 @@ fn params(alg: Alg) -> (Object, Object) {
 }
 
 const NO_WEBCRYPTO: &str =
-    "This browser has no WebCrypto (crypto.subtle needs https, or http on localhost).";
+    t!("This browser has no WebCrypto (crypto.subtle needs https, or http on localhost).");
 
 fn subtle(code: Code) -> Result<web_sys::SubtleCrypto> {
     web_sys::window()
@@ -103,7 +104,7 @@ pub(crate) async fn verify(
     let (import, check) = params(alg);
     let usages = Array::of1(&s("verify"));
     let cannot_import = || {
-        invalid("The issuer's key for the ID token could not be imported (or this browser lacks its algorithm).")
+        invalid(t!("The issuer's key for the ID token could not be imported (or this browser lacks its algorithm)."))
     };
     let key = subtle
         .import_key_with_object("jwk", &key_data, &import, false, &usages)

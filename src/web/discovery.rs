@@ -13,6 +13,13 @@ use crate::jwks;
 use crate::metadata::{self, Metadata};
 use wasm_bindgen::JsValue;
 
+/// The server's metadata as cached by this tab, while fresh; no request.
+pub(crate) fn cached(config: &Config) -> Option<Metadata> {
+    let issuer = Issuer::of(config)?;
+    let cached = storage::get(Store::Session, &metadata::cache_key_of(config)).ok()??;
+    Metadata::decode(&cached).filter(|m| m.issuer == issuer.document() && m.is_fresh(now()))
+}
+
 /// The server's metadata: from the cache while fresh, else fetched (at the locations the
 /// core names, `metadata::locations`) and cached.
 pub(crate) async fn metadata(config: &Config) -> Result<Metadata> {
@@ -20,14 +27,12 @@ pub(crate) async fn metadata(config: &Config) -> Result<Metadata> {
     else {
         return Err(Error::code(Code::InvalidConfig)); // Config::validate refuses this.
     };
+    if let Some(m) = cached(config) {
+        return Ok(m);
+    }
     let issuer = rule.document();
     let key = metadata::cache_key_of(config);
     let t = now();
-    if let Ok(Some(cached)) = storage::get(Store::Session, &key) {
-        if let Some(m) = Metadata::decode(&cached).filter(|m| m.issuer == issuer && m.is_fresh(t)) {
-            return Ok(m);
-        }
-    }
     let timeout = config.http_timeout_ms;
     let mut r = http::send(&first, None, None, timeout).await;
     if let Some(second) =
@@ -55,7 +60,7 @@ pub(crate) async fn jwks(config: &Config, jwks_uri: &str, fresh: bool) -> Result
         }
     }
     let r = http::send(jwks_uri, None, None, config.http_timeout_ms).await?;
-    let set: JsValue = crate::token::json_body(r.status, &r.body)?;
+    let set: JsValue = crate::response::json_body(r.status, &r.body)?;
     let _ = storage::set(Store::Session, &key, &jwks::encode_cache(&r.body, now()));
     Ok((set, true))
 }

@@ -88,7 +88,7 @@ async fn handle_callback_job(config_js: JsValue, options: JsValue) -> Result<JsV
     let url = json::opt_string(&options, "url").map_err(|_| {
         to_js(Error::new(
             crate::error::Code::InvalidConfig,
-            "url must be a string.",
+            t!("url must be a string."),
         ))
     })?;
     let r = flows::handle_callback(&config, url.as_deref())
@@ -111,7 +111,11 @@ pub fn get_access_token(config_js: JsValue, options: JsValue) -> Promise {
 
 async fn get_access_token_job(config_js: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let config = config(&config_js)?;
-    let force = bool_option(&options, "forceRefresh", "forceRefresh must be a boolean.")?;
+    let force = bool_option(
+        &options,
+        "forceRefresh",
+        t!("forceRefresh must be a boolean."),
+    )?;
     let token = flows::get_access_token(
         &config,
         &TokenOptions {
@@ -174,7 +178,7 @@ pub fn is_authenticated(config_js: JsValue) -> Result<bool, JsValue> {
 pub fn get_user(config_js: JsValue, options: JsValue) -> Promise {
     promise(Box::pin(async move {
         let config = config(&config_js)?;
-        let userinfo = bool_option(&options, "userinfo", "userinfo must be a boolean.")?;
+        let userinfo = bool_option(&options, "userinfo", t!("userinfo must be a boolean."))?;
         let user = flows::get_user(&config, &UserOptions { userinfo })
             .await
             .map_err(to_js)?;
@@ -189,7 +193,7 @@ pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValu
     let callback: js_sys::Function = callback.dyn_into().map_err(|_| {
         to_js(Error::new(
             crate::error::Code::InvalidConfig,
-            "onSessionChange needs a callback function.",
+            t!("onSessionChange needs a callback function."),
         ))
     })?;
     let sub = events::on_session_change(&config, move |e| {

@@ -114,7 +114,7 @@ pub async fn handle_callback(config: &ValidConfig, url: Option<&str>) -> Result<
         None => {
             return Err(Error::new(
                 Code::InvalidCallback,
-                "There is no URL to read the callback from.",
+                t!("There is no URL to read the callback from."),
             ))
         }
     };
@@ -191,15 +191,14 @@ async fn redeem(
     );
     // An OpenID Connect login needs the issuer's keys for its ID token: fetched (or read from
     // the cache) while the token request is in flight, so the callback costs one round trip
-    // and startLogin none for the keys. A failure here is retried by the ID token's check.
+    // and startLogin none for the keys. Their address comes from the metadata this tab cached
+    // at startLogin; without it (or when this fails) the ID token's check fetches both.
+    let jwks_uri = discovery::cached(config)
+        .and_then(|m| m.jwks_uri)
+        .filter(|_| tx.nonce.is_some());
     let keys = async {
-        if tx.nonce.is_some() {
-            if let Ok(Some(uri)) = metadata_if_any(config)
-                .await
-                .map(|m| m.and_then(|m| m.jwks_uri))
-            {
-                let _ = discovery::jwks(config, &uri, false).await;
-            }
+        if let Some(uri) = &jwks_uri {
+            let _ = discovery::jwks(config, uri, false).await;
         }
     };
     let (r, ()) = super::join::both(request, keys).await;
@@ -289,9 +288,9 @@ fn load_stored(config: &Config, key: String) -> Result<Option<(JsValue, Session)
         // Storage is writable by any script of the origin and by extensions: a record
         // that fails the checks is not used, and not left to fail again.
         expire(config);
-        return Err(crate::session::login_required(
-            "The stored session was damaged and is removed: log in again.",
-        ));
+        return Err(crate::session::login_required(t!(
+            "The stored session was damaged and is removed: log in again."
+        )));
     };
     LAST_SESSION.set(Some((key, raw.clone(), session.clone())));
     Ok(Some((raw, session)))
@@ -517,7 +516,7 @@ pub async fn get_user(config: &ValidConfig, options: &UserOptions) -> Result<Opt
     let Some(endpoint) = metadata(config).await?.userinfo_endpoint else {
         return Err(Error::new(
             Code::InvalidConfig,
-            "The server has no userinfo_endpoint; call getUser without userinfo.",
+            t!("The server has no userinfo_endpoint; call getUser without userinfo."),
         ));
     };
     let token = get_access_token(config, &TokenOptions::default()).await?;

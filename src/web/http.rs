@@ -2,7 +2,7 @@
 //! discovery, keys and userinfo, each with a timeout, no cookies, and no redirects followed.
 
 use crate::error::{Code, Error, Result};
-use crate::token;
+use crate::response;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -80,19 +80,19 @@ pub(crate) async fn send(
     if status == 0 {
         return Err(Error::new(
             Code::InvalidResponse,
-            "The server answered with a redirect; OAuth requests do not follow redirects (RFC 9700 4.12).",
+            t!("The server answered with a redirect; OAuth requests do not follow redirects (RFC 9700 4.12)."),
         ));
     }
     let body = read_body(&response, status).await?;
     Ok(Response { status, body })
 }
 
-/// The body as text, read no further than `token::MAX_BODY_BYTES`: a server (or whatever
+/// The body as text, read no further than `response::MAX_BODY_BYTES`: a server (or whatever
 /// answers in its place) that sends more gets the stream cancelled and the core's answer for
 /// an oversized body, before more than the limit is held in memory. A `Content-Length` over
 /// the limit is refused before reading anything, so a stalled body is not waited for.
 async fn read_body(response: &JsResponse, status: u16) -> Result<String> {
-    let limit = token::MAX_BODY_BYTES;
+    let limit = response::MAX_BODY_BYTES;
     let declared = response.headers().get("content-length").ok().flatten();
     let Some(stream) = response.body() else {
         return Ok(String::new()); // 204, or a HEAD-like empty answer.
@@ -100,7 +100,7 @@ async fn read_body(response: &JsResponse, status: u16) -> Result<String> {
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let too_large = || {
         let _ = reader.cancel();
-        Err(token::oversized(status))
+        Err(response::oversized(status))
     };
     // Content-Length is 1*DIGIT (RFC 9110 8.6); anything else is ignored here.
     if declared

@@ -5,9 +5,10 @@
 use super::{crypto, discovery, now};
 use crate::config::Config;
 use crate::error::Result;
+use crate::id_token::invalid;
 use crate::id_token::{self, Expected};
 use crate::jwks;
-use crate::jws::{self, invalid};
+use crate::jws;
 use crate::secret::Secret;
 use wasm_bindgen::JsValue;
 
@@ -21,9 +22,9 @@ pub(crate) async fn validate(
     let jws = jws::parse::<JsValue>(token.expose())?;
     let meta = discovery::metadata(config).await?;
     let Some(uri) = meta.jwks_uri.as_deref() else {
-        return Err(invalid(
-            "The issuer publishes no jwks_uri, so the ID token's signature cannot be checked.",
-        ));
+        return Err(invalid(t!(
+            "The issuer publishes no jwks_uri, so the ID token's signature cannot be checked."
+        )));
     };
     let mut key = None;
     let mut fresh = false;
@@ -36,14 +37,14 @@ pub(crate) async fn validate(
         fresh = true;
     }
     let Some(key) = key else {
-        return Err(invalid(
-            "No key of the issuer matches the ID token's kid and alg.",
-        ));
+        return Err(invalid(t!(
+            "No key of the issuer matches the ID token's kid and alg."
+        )));
     };
     if !crypto::verify(&key, jws.alg, &jws.signing_input, &jws.signature).await? {
-        return Err(invalid(
-            "The ID token's signature does not verify with the issuer's key.",
-        ));
+        return Err(invalid(t!(
+            "The ID token's signature does not verify with the issuer's key."
+        )));
     }
     id_token::check(&jws.payload, expected, now())?;
     Ok(jws.payload_text)

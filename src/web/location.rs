@@ -5,7 +5,7 @@ use crate::error::{Code, Error, Result};
 
 fn window() -> Result<web_sys::Window> {
     web_sys::window()
-        .ok_or_else(|| Error::new(Code::InvalidConfig, "spa-oauth needs a browser window."))
+        .ok_or_else(|| Error::new(Code::InvalidConfig, t!("spa-oauth needs a browser window.")))
 }
 
 /// `location.href`.
@@ -13,7 +13,7 @@ pub(crate) fn href() -> Result<String> {
     window()?
         .location()
         .href()
-        .map_err(|_| Error::new(Code::InvalidCallback, "location.href cannot be read."))
+        .map_err(|_| Error::new(Code::InvalidCallback, t!("location.href cannot be read.")))
 }
 
 /// `location.assign(url)`: leaves the page for the authorization server.
@@ -21,7 +21,7 @@ pub(crate) fn assign(url: &str) -> Result<()> {
     window()?.location().assign(url).map_err(|_| {
         Error::new(
             Code::InvalidConfig,
-            "The browser refused to navigate to the authorization endpoint.",
+            t!("The browser refused to navigate to the authorization endpoint."),
         )
     })
 }

@@ -43,7 +43,7 @@ pub(crate) fn random(buf: &mut [u8]) -> Result<()> {
     getrandom::fill(buf).map_err(|_| {
         Error::new(
             Code::InvalidConfig,
-            "This environment has no crypto.getRandomValues.",
+            t!("This environment has no crypto.getRandomValues."),
         )
     })
 }

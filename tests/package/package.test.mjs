@@ -12,7 +12,7 @@ const pkg = join(root, "pkg");
 
 const SHIPPED = [
   "LICENSE", "README.md", "index.d.ts", "index.js", "package.json",
-  "react.d.ts", "react.js", "session-state.js", "spa_oauth_bg.wasm", "vue.d.ts", "vue.js",
+  "react.d.ts", "react.js", "session-state.js", "spa_oauth_bg.wasm", "texts.js", "vue.d.ts", "vue.js",
 ];
 
 test("the tarball holds the wasm, the JS, the types, README and LICENSE, and nothing else", () => {
@@ -50,4 +50,20 @@ test("the shipped size stays within the recorded budget (a ratchet towards 15 KB
   const budget = JSON.parse(readFileSync(join(root, "bench/size-budget.json"), "utf8"));
   const { total } = JSON.parse(readFileSync(join(pkg, "sizes.json"), "utf8"));
   assert.ok(total.gzip <= budget.gzip, `shipped ${total.gzip} B gzip, budget ${budget.gzip} B`);
+});
+
+test("error texts: none in the wasm or the entry, all in texts.js, which the entry loads on the first error", () => {
+  const wasm = readFileSync(join(pkg, "spa_oauth_bg.wasm"));
+  const entry = readFileSync(join(pkg, "index.js"), "utf8");
+  const texts = readFileSync(join(pkg, "texts.js"), "utf8");
+  for (const sentence of [
+    "The callback's state matches no login started in this tab",
+    "The ID token's signature does not verify with the issuer's key.",
+    "clientId is required and must be a non-empty string.",
+  ]) {
+    assert.equal(wasm.includes(sentence), false, sentence);
+    assert.equal(entry.includes(sentence), false, sentence);
+    assert.ok(texts.includes(sentence), sentence);
+  }
+  assert.ok(entry.includes('import("./texts.js")'), "the entry loads texts.js itself");
 });
