@@ -65,6 +65,7 @@ mod b64url;
 mod callback;
 mod config;
 mod error;
+mod flow;
 mod form;
 mod id_token;
 mod issuer;

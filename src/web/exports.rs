@@ -143,7 +143,7 @@ async fn get_access_token_job(config_js: JsValue, options: JsValue) -> Result<Js
 /// `storage::writes()`: changes whenever this page writes or removes a session.
 #[wasm_bindgen(js_name = sessionWrites)]
 pub fn session_writes() -> u32 {
-    super::storage::writes()
+    flows::writes()
 }
 
 #[wasm_bindgen(js_name = getSessionInfo)]

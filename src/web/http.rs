@@ -11,11 +11,7 @@ use web_sys::{
     Response as JsResponse,
 };
 
-/// Status and body text of a response.
-pub(crate) struct Response {
-    pub status: u16,
-    pub body: String,
-}
+pub(crate) use crate::flow::Response;
 
 fn failed(err: &JsValue) -> Error {
     // AbortSignal.timeout() rejects with a DOMException named "TimeoutError".

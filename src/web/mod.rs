@@ -2,17 +2,14 @@
 //! the clock, the flows that drive the core with them, and the JavaScript exports.
 
 mod crypto;
-mod discovery;
 mod events;
 mod exports;
-mod flight;
 mod flows;
 mod http;
-mod id_token;
-mod join;
 mod js_value;
 mod location;
 mod lock;
+mod platform;
 mod storage;
 
 pub use events::{on_session_change, SessionEvent, SessionEventKind, Subscription};

@@ -1,26 +1,26 @@
-//! ID-token validation with the browser's I/O: the issuer's key from its JWK Set (refetched
-//! once when the token names a key the cached set lacks: the issuer rotated its keys, OIDC
-//! Core 10.1.1), the signature by WebCrypto, then the claims rules of the core.
+//! ID-token validation with the platform's I/O: the issuer's key from its JWK Set (fetched
+//! again once when the token names a key the cached set lacks: the issuer rotated its keys,
+//! OIDC Core 10.1.1), the signature by the platform's crypto, then the claims rules of the
+//! core (`crate::id_token`).
 
-use super::{crypto, discovery, now};
+use super::{discovery, Platform};
 use crate::config::Config;
 use crate::error::Result;
-use crate::id_token::invalid;
-use crate::id_token::{self, Expected};
+use crate::id_token::{self, invalid, Expected};
 use crate::jwks;
 use crate::jws;
 use crate::secret::Secret;
-use wasm_bindgen::JsValue;
 
 /// Validates `token` (OIDC Core 3.1.3.7) from the server of `config`; returns its claims as
 /// JSON text.
-pub(crate) async fn validate(
+pub(crate) async fn validate<P: Platform>(
+    p: &P,
     config: &Config,
     token: &Secret,
     expected: &Expected<'_>,
 ) -> Result<String> {
-    let jws = jws::parse::<JsValue>(token.expose())?;
-    let meta = discovery::metadata(config).await?;
+    let jws = jws::parse::<P::Json>(token.expose())?;
+    let meta = discovery::metadata(p, config).await?;
     let Some(uri) = meta.jwks_uri.as_deref() else {
         return Err(invalid(t!(
             "The issuer publishes no jwks_uri, so the ID token's signature cannot be checked."
@@ -29,7 +29,7 @@ pub(crate) async fn validate(
     let mut key = None;
     let mut fresh = false;
     while key.is_none() {
-        let (set, fetched) = discovery::jwks(config, uri, fresh).await?;
+        let (set, fetched) = discovery::jwks(p, config, uri, fresh).await?;
         key = jwks::select(&set, jws.alg, jws.kid.as_deref())?;
         if fetched {
             break;
@@ -41,11 +41,14 @@ pub(crate) async fn validate(
             "No key of the issuer matches the ID token's kid and alg."
         )));
     };
-    if !crypto::verify(&key, jws.alg, &jws.signing_input, &jws.signature).await? {
+    if !p
+        .verify(&key, jws.alg, &jws.signing_input, &jws.signature)
+        .await?
+    {
         return Err(invalid(t!(
             "The ID token's signature does not verify with the issuer's key."
         )));
     }
-    id_token::check(&jws.payload, expected, now())?;
+    id_token::check(&jws.payload, expected, p.now())?;
     Ok(jws.payload_text)
 }

@@ -1,0 +1,187 @@
+//! `getAccessToken` and what reads the session without a request (`getSessionInfo`,
+//! `isAuthenticated`): the stored token while usable, else a refresh (RFC 6749 6) with
+//! rotation, one per page at a time and, for a session all tabs share, one per origin.
+
+use super::{sessions, verify, Platform};
+use crate::config::{Config, TokenStorage};
+use crate::error::Result;
+use crate::refresh;
+use crate::secret::Secret;
+use crate::session::{Access, Session, TokenOptions};
+use crate::session_event::SessionEventKind;
+use crate::token;
+
+/// An access token valid for more than 30 seconds: the stored one, or a refreshed one.
+/// Concurrent calls in a page share one refresh request.
+pub(crate) async fn get_access_token<P: Platform>(
+    p: &P,
+    config: &Config,
+    options: &TokenOptions,
+) -> Result<String> {
+    let Some(session) = sessions::load(p, config)? else {
+        return Err(crate::session::no_session());
+    };
+    match session.access(p.now(), options.force_refresh) {
+        Access::Use(token) => return Ok(token.expose().into()),
+        Access::Refresh => {}
+        Access::Fail(e) => return Err(e),
+        Access::Expire(e) => {
+            sessions::expire(p, config);
+            return Err(e);
+        }
+    }
+    let key = config.session_key();
+    let flights = p.state().refreshes.clone();
+    let seen = session.access_token.expose().to_owned();
+    flights.run(&key, || refresh_guarded(p, config, seen)).await
+}
+
+/// A refresh, in one tab at a time when the session is shared by all tabs (localStorage):
+/// under the cross-tab lock, the session is read again and the grant skipped when another
+/// tab refreshed meanwhile. A lock held longer than a live holder can need (a frozen tab) is
+/// taken: see `refresh::lock_steal_ms`.
+async fn refresh_guarded<P: Platform>(p: &P, config: &Config, seen: String) -> Result<String> {
+    if config.token_storage != TokenStorage::Local {
+        return refresh(p, config, &seen, false).await;
+    }
+    let mut name = String::from("spa-oauth:refresh:");
+    name.push_str(&config.session_key());
+    let wait = refresh::lock_steal_ms(config.http_timeout_ms);
+    let (owned, p2) = (config.clone(), p.clone());
+    p.with_lock(&name, wait, move |contended| async move {
+        refresh(&p2, &owned, &seen, contended).await
+    })
+    .await
+}
+
+/// Carries out the core's refresh (`crate::refresh`). `seen`: the access token the caller
+/// found too old. `contended`: another tab held the refresh lock when this one asked.
+async fn refresh<P: Platform>(
+    p: &P,
+    config: &Config,
+    seen: &str,
+    contended: bool,
+) -> Result<String> {
+    let mut stored = sessions::load(p, config)?;
+    if refresh::must_wait_for_holder(contended, stored.as_ref(), seen) {
+        // The other tab's write comes with a `storage` event: wait for it, bounded.
+        p.storage_change(&config.session_key(), refresh::STALE_READ_WAIT_MS)
+            .await;
+        stored = sessions::load(p, config)?;
+    }
+    let grant = match refresh::start(
+        &config.client_id,
+        config.client_secret.as_ref(),
+        &config.scope,
+        stored,
+        seen,
+        p.now(),
+    ) {
+        refresh::Start::Use(token) => return Ok(token.expose().into()),
+        refresh::Start::Fail(e) => return Err(e),
+        refresh::Start::Grant(g) => g,
+    };
+    let answer = p
+        .send(
+            &grant.endpoint,
+            Some(&grant.body),
+            None,
+            config.http_timeout_ms,
+        )
+        .await
+        .and_then(|r| token::parse_response::<P::Json>(r.status, &r.body));
+    let now_stored = sessions::load(p, config).ok().flatten();
+    match refresh::outcome(answer, &grant, now_stored, p.now()) {
+        refresh::Outcome::Use(token) => Ok(token.expose().into()),
+        refresh::Outcome::Keep(e) => Err(e),
+        refresh::Outcome::End(e) => {
+            sessions::expire(p, config);
+            Err(e)
+        }
+        refresh::Outcome::Store(next, id_token) => {
+            // Stored before anything slow: from here on no tab can redeem the rotated-away
+            // refresh token, whether the lock is released or taken.
+            sessions::store(p, config, &next, SessionEventKind::Refresh);
+            let token: String = next.access_token.expose().into();
+            let Some(id_token) = id_token else {
+                return Ok(token);
+            };
+            match refreshed_id_token(p, config, &next, id_token).await {
+                Ok(Some((t, claims))) => {
+                    let checked = Session {
+                        id_token: Some(t),
+                        claims: Some(claims),
+                        ..next
+                    };
+                    // The same tokens, now with the checked ID token: reported already.
+                    let key = config.session_key();
+                    sessions::write(p, config.token_storage.into(), &key, &checked.encode());
+                    Ok(token)
+                }
+                Ok(None) => Ok(token),
+                // A refreshed ID token that fails the checks ends the session: whoever
+                // answered is not the server, or not about the same user (OIDC Core 12.2).
+                Err(e) => {
+                    sessions::expire(p, config);
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// An ID token that came with a refresh, validated as OIDC Core 12.2 asks. Kept only in a
+/// session that began with OpenID Connect; a server that sends one to a plain OAuth session
+/// has it ignored.
+async fn refreshed_id_token<P: Platform>(
+    p: &P,
+    config: &Config,
+    session: &Session,
+    token: Secret,
+) -> Result<Option<(Secret, String)>> {
+    let Some(original) = refresh::original::<P::Json>(session) else {
+        return Ok(None);
+    };
+    let Some(expected) = refresh::expected(config, session, &original) else {
+        return Ok(None);
+    };
+    let claims = verify::validate(p, config, &token, &expected).await?;
+    Ok(Some((token, claims)))
+}
+
+/// What an app may show about the session, without the tokens themselves.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SessionInfo {
+    /// When the access token expires (seconds since the epoch), when the server said.
+    pub expires_at: Option<u64>,
+    /// The granted scope, when the server said.
+    pub scope: Option<String>,
+    /// Whether a refresh token is held (the session can outlive the access token).
+    pub refreshable: bool,
+    /// The login asked for `offline_access` and the server issued no refresh token (it
+    /// wants the user's consent to it, `prompt: "consent"`): the session ends with the
+    /// access token.
+    pub refresh_token_withheld: bool,
+}
+
+/// The stored session's metadata, or `None` when logged out. Makes no request.
+pub(crate) fn session_info<P: Platform>(p: &P, config: &Config) -> Result<Option<SessionInfo>> {
+    Ok(sessions::load(p, config)
+        .ok()
+        .flatten()
+        .map(|s| SessionInfo {
+            expires_at: s.expires_at,
+            scope: s.scope.clone(),
+            refreshable: s.refresh_token.is_some(),
+            refresh_token_withheld: s.refresh_token_withheld(&config.scope),
+        }))
+}
+
+/// Whether there is a session that can give an access token without the user: a valid
+/// access token, or a refresh token. Makes no request.
+pub(crate) fn is_authenticated<P: Platform>(p: &P, config: &Config) -> Result<bool> {
+    Ok(sessions::load(p, config)
+        .ok()
+        .flatten()
+        .is_some_and(|s| matches!(s.access(p.now(), false), Access::Use(_) | Access::Refresh)))
+}

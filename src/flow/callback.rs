@@ -1,0 +1,147 @@
+//! `handleCallback`: the authorization response checked (`crate::callback`), the code
+//! redeemed once, the ID token validated, the session stored, the address bar cleaned.
+
+use super::{discovery, join, sessions, verify, Platform, Store};
+use crate::callback;
+use crate::config::Config;
+use crate::error::{Code, Error, Result};
+use crate::logout;
+use crate::session::Session;
+use crate::session_event::SessionEventKind;
+use crate::token;
+use crate::transaction::Transaction;
+
+/// What `handleCallback` resolves to.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CallbackResult {
+    /// The `returnTo` given to `startLogin`, if any: a same-origin path.
+    pub return_to: Option<String>,
+    /// The scope the server granted, when it said (it may be narrower than the one asked).
+    pub scope: Option<String>,
+    /// The page was reached on the way back from the server's logout page (the `state` of
+    /// a `logout` call), not from a login: there is no new session.
+    pub logged_out: bool,
+}
+
+/// Completes a login on the redirect URI: checks the response, redeems the code once, stores
+/// the session, and removes the response parameters from the address bar. `url` defaults to
+/// the page's address.
+pub(crate) async fn handle_callback<P: Platform>(
+    p: &P,
+    config: &Config,
+    url: Option<&str>,
+) -> Result<CallbackResult> {
+    let current = p.href();
+    let Some(href) = url.map(str::to_owned).or_else(|| current.clone()) else {
+        return Err(Error::new(
+            Code::InvalidCallback,
+            t!("There is no URL to read the callback from."),
+        ));
+    };
+    let mode = config.response_mode;
+    let flights = p.state().callbacks.clone();
+    let cb = match callback::parse(&href, mode) {
+        Ok(cb) => cb,
+        Err(e) => {
+            // The same page calling again after the first call cleaned the URL.
+            let again = p
+                .state()
+                .cleaned
+                .borrow()
+                .as_ref()
+                .filter(|(u, _)| *u == href)
+                .map(|(_, s)| s.clone());
+            return match again {
+                Some(state) if flights.has(&state) => {
+                    flights.run(&state, || async { Err(e) }).await
+                }
+                _ => Err(e),
+            };
+        }
+    };
+    let state = cb.state.clone();
+    let clean = current.as_deref() == Some(href.as_str());
+    // The way back from the server's logout page (RP-Initiated Logout 3): its state is one
+    // this tab sent with `logout`, and there is nothing to redeem.
+    if let Ok(Some(_)) = take(p, &logout::state_key(&state)) {
+        if let Some(cleaned) = callback::cleaned_url(&href, mode).filter(|_| clean) {
+            p.replace(&cleaned);
+        }
+        return Ok(CallbackResult {
+            return_to: None,
+            scope: None,
+            logged_out: true,
+        });
+    }
+    flights
+        .run(&state.clone(), || async move {
+            // Taken out of storage before the first await: whatever happens next, this
+            // code is redeemed at most once (RFC 6749 4.1.2: codes are single-use).
+            let stored = take(p, &Transaction::key(&cb.state))?;
+            // The address bar is cleaned before the first request, so that nothing else
+            // that runs meanwhile (an analytics snippet, an error reporter) reads the code
+            // from it (RFC 9700 4.2.4). The transaction is consumed already: a reload now
+            // could not redeem the code anyway.
+            if let Some(cleaned) = callback::cleaned_url(&href, mode).filter(|_| clean) {
+                p.replace(&cleaned);
+                *p.state().cleaned.borrow_mut() = Some((cleaned, state));
+            }
+            redeem(p, config, cb, stored.as_deref()).await
+        })
+        .await
+}
+
+/// Reads and removes a sessionStorage value.
+fn take<P: Platform>(p: &P, key: &str) -> Result<Option<String>> {
+    let v = p.get(Store::Session, key)?;
+    if v.is_some() {
+        p.remove(Store::Session, key)?;
+    }
+    Ok(v)
+}
+
+async fn redeem<P: Platform>(
+    p: &P,
+    config: &Config,
+    cb: callback::Callback,
+    stored: Option<&str>,
+) -> Result<CallbackResult> {
+    let (code, tx) = cb.into_code(stored, config, p.now())?;
+    let body = token::code_grant(&tx, &code, config.client_secret.as_ref());
+    let request = p.send(
+        &tx.token_endpoint,
+        Some(&body),
+        None,
+        config.http_timeout_ms,
+    );
+    // An OpenID Connect login needs the issuer's keys for its ID token: fetched (or read from
+    // the cache) while the token request is in flight, so the callback costs one round trip
+    // and startLogin none for the keys. Their address comes from the metadata this tab cached
+    // at startLogin; without it (or when this fails) the ID token's check fetches both.
+    let jwks_uri = discovery::cached(p, config)
+        .and_then(|m| m.jwks_uri)
+        .filter(|_| tx.nonce.is_some());
+    let keys = async {
+        if let Some(uri) = &jwks_uri {
+            let _ = discovery::jwks(p, config, uri, false).await;
+        }
+    };
+    let (r, ()) = join::both(request, keys).await;
+    let r = r?;
+    let mut tokens = token::parse_response::<P::Json>(r.status, &r.body)?;
+    let id = match crate::id_token::for_login(&tx, config, tokens.id_token.take())? {
+        Some((token, expected)) => {
+            let claims = verify::validate(p, config, &token, &expected).await?;
+            Some((token, claims))
+        }
+        None => None,
+    };
+    let session =
+        Session::from_response(tokens, id, p.now(), &tx.token_endpoint, &tx.client_id, None);
+    sessions::store(p, config, &session, SessionEventKind::Login);
+    Ok(CallbackResult {
+        return_to: tx.return_to.clone(),
+        scope: session.scope.clone(),
+        logged_out: false,
+    })
+}

@@ -1,0 +1,73 @@
+//! `startLogin`: the authorization request (RFC 6749 4.1.1, RFC 7636, OIDC Core 3.1.2.1),
+//! its transaction stored in sessionStorage, and the navigation.
+
+use super::discovery::metadata_if_any;
+use super::{Platform, Store};
+use crate::authorize::{self, LoginOptions, Server};
+use crate::config::Config;
+use crate::error::Result;
+use crate::logout;
+use crate::transaction::{self, Transaction};
+
+/// Removes login transactions and logout states of this tab that are too old to be
+/// completed, so abandoned logins do not pile up in sessionStorage.
+fn sweep<P: Platform>(p: &P, t: u64) {
+    for prefix in [transaction::KEY_PREFIX, logout::STATE_KEY_PREFIX] {
+        let Ok(keys) = p.keys(Store::Session, prefix) else {
+            continue;
+        };
+        for key in keys {
+            if let Ok(Some(v)) = p.get(Store::Session, &key) {
+                let stale = if prefix == transaction::KEY_PREFIX {
+                    Transaction::is_stale(&v, t)
+                } else {
+                    logout::state_is_stale(&v, t)
+                };
+                if stale {
+                    let _ = p.remove(Store::Session, &key);
+                }
+            }
+        }
+    }
+}
+
+/// Prepares a login: stores the transaction and returns the authorization URL, without
+/// navigating. `start_login` is this plus the navigation. One round trip at most (the
+/// metadata, when it is not cached); the issuer's keys are fetched by the callback, beside
+/// its token request.
+pub(crate) async fn prepare_login<P: Platform>(
+    p: &P,
+    config: &Config,
+    options: &LoginOptions,
+) -> Result<String> {
+    let meta = metadata_if_any(p, config).await?;
+    let server = Server::of(config, meta.as_ref())?;
+    let mut rnd = [[0u8; 32]; 3];
+    for r in rnd.iter_mut() {
+        p.random(r)?;
+    }
+    let t = p.now();
+    sweep(p, t);
+    let verifier = crate::pkce::verifier(&rnd[0]);
+    let digest = p.sha256(verifier.expose().as_bytes()).await?;
+    let login = authorize::login(config, &server, options, &rnd, &digest, t)?;
+    // Stored before leaving: if storage fails, the error is shown here, not after a round
+    // trip through the server as an inexplicable state_mismatch.
+    p.set(
+        Store::Session,
+        &Transaction::key(&login.transaction.state),
+        &login.transaction.encode(),
+    )?;
+    Ok(login.url)
+}
+
+/// Starts a login: stores the transaction in sessionStorage and navigates to the
+/// authorization endpoint.
+pub(crate) async fn start_login<P: Platform>(
+    p: &P,
+    config: &Config,
+    options: &LoginOptions,
+) -> Result<()> {
+    let url = prepare_login(p, config, options).await?;
+    p.assign(&url)
+}

@@ -1,0 +1,187 @@
+//! The flows: login, callback, access token, user, logout, in the order the specs ask, over
+//! named seams (the [`Platform`]). Every decision is the core's (the modules beside this one,
+//! called from here); a platform only does I/O. The browser shell (`crate::web`) is one
+//! platform; the native tests' simulation (`sim`, an in-process authorization server on a
+//! virtual clock) is another, so every flow runs under `cargo test` as it runs in a browser.
+//!
+//! The seams, each one trait method group:
+//! - storage backend: string areas (`Store::Session`, `Store::Local`); the memory store and
+//!   what happens when an area throws are the core's (`sessions`);
+//! - request transport: one HTTP request to a server (`send`);
+//! - navigation: the page's address (`href`, `assign`, `replace`);
+//! - crypto: SHA-256 and signature checks (`sha256`, `verify`);
+//! - clock, randomness, timers, cross-tab locks and session events.
+
+// The browser shell (wasm32) and the native simulation are the callers.
+#![cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
+
+mod access;
+mod callback;
+mod discovery;
+mod flight;
+mod join;
+mod login;
+mod logout;
+mod sessions;
+mod user;
+mod verify;
+
+// The native simulation (the browser tests run the browser platform instead).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sim;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
+
+pub use access::SessionInfo;
+pub(crate) use access::{get_access_token, is_authenticated, session_info};
+pub(crate) use callback::handle_callback;
+pub use callback::CallbackResult;
+pub(crate) use flight::Flights;
+#[allow(unused_imports)] // prepare_login: the browser tests'
+pub(crate) use login::{prepare_login, start_login};
+pub(crate) use logout::logout;
+#[allow(unused_imports)] // arm_expiry: the browser tests'
+pub(crate) use sessions::{arm_expiry, read_raw_store, store_of};
+pub(crate) use user::get_user;
+
+use crate::error::Result;
+use crate::json::Json;
+use crate::jwks::Jwk;
+use crate::jws::Alg;
+use crate::session::Session;
+use crate::session_event::SessionEventKind;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+
+/// Where a value lives.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Store {
+    /// The tab's `sessionStorage` (the login transaction, caches, sessions by default).
+    Session,
+    /// The origin's `localStorage`, shared by its tabs.
+    Local,
+    /// This page's memory: gone on reload. Kept by the core (`FlowState`), not a platform.
+    Memory,
+}
+
+impl From<crate::config::TokenStorage> for Store {
+    fn from(t: crate::config::TokenStorage) -> Store {
+        match t {
+            crate::config::TokenStorage::Session => Store::Session,
+            crate::config::TokenStorage::Local => Store::Local,
+            crate::config::TokenStorage::Memory => Store::Memory,
+        }
+    }
+}
+
+impl From<Store> for crate::config::TokenStorage {
+    fn from(s: Store) -> Self {
+        match s {
+            Store::Session => crate::config::TokenStorage::Session,
+            Store::Local => crate::config::TokenStorage::Local,
+            Store::Memory => crate::config::TokenStorage::Memory,
+        }
+    }
+}
+
+/// Status and body text of a server's answer.
+pub(crate) struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+/// What the flows need from where they run. Implementations do I/O only: each method is one
+/// browser API (or, natively, its simulation), and decides nothing.
+#[allow(async_fn_in_trait)] // single-threaded: the flows run on one thread, in a browser tab
+pub(crate) trait Platform: Clone + 'static {
+    /// The JSON values the platform parses into (`JsValue` in the browser).
+    type Json: Json + Clone;
+
+    /// The flows' own state in this page (in-flight operations, the memory store).
+    fn state(&self) -> &FlowState;
+    /// Seconds since the epoch.
+    fn now(&self) -> u64;
+    /// Cryptographically secure random bytes.
+    fn random(&self, buf: &mut [u8]) -> Result<()>;
+
+    /// Storage backend: a value of an area (`Store::Session` or `Store::Local`).
+    fn get(&self, store: Store, key: &str) -> Result<Option<String>>;
+    fn set(&self, store: Store, key: &str, value: &str) -> Result<()>;
+    fn remove(&self, store: Store, key: &str) -> Result<()>;
+    /// The keys of an area that start with `prefix`.
+    fn keys(&self, store: Store, prefix: &str) -> Result<Vec<String>>;
+    /// The session stored under `key` in an area, read with `Session::decode`: `None` when
+    /// nothing is stored, `Some(None)` when what is stored is not a valid session. A platform
+    /// may cache the decoded value while the stored text is unchanged.
+    fn read_session(&self, store: Store, key: &str) -> Option<Option<Session>> {
+        let text = self.get(store, key).ok().flatten()?;
+        Some(Session::decode(&text))
+    }
+
+    /// Request transport: a GET, or a form POST with `body`; `bearer` for userinfo.
+    async fn send(
+        &self,
+        url: &str,
+        body: Option<&str>,
+        bearer: Option<&str>,
+        timeout_ms: u32,
+    ) -> Result<Response>;
+
+    /// SHA-256 of `data`.
+    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32]>;
+    /// Whether `signature` is `jwk`'s signature of `signing_input` under `alg`.
+    async fn verify(
+        &self,
+        jwk: &Jwk,
+        alg: Alg,
+        signing_input: &str,
+        signature: &[u8],
+    ) -> Result<bool>;
+
+    /// Navigation: the page's address, going to another page, replacing the address.
+    fn href(&self) -> Option<String>;
+    fn assign(&self, url: &str) -> Result<()>;
+    fn replace(&self, url: &str);
+
+    /// Session events to this page's listeners of `key`.
+    fn emit(&self, key: &str, kind: SessionEventKind, kept: Store);
+    fn has_listeners(&self, key: &str) -> bool;
+    /// Resolves when another tab changes `key`, or after `ms`.
+    async fn storage_change(&self, key: &str, ms: u32);
+    /// Runs `f` in `ms` milliseconds.
+    fn after(&self, ms: u32, f: Box<dyn FnOnce()>);
+    /// Runs `work` holding the cross-tab lock `name`, taken from its holder after `steal_ms`;
+    /// `work` is told whether another tab held it when this one asked.
+    async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
+        &self,
+        name: &str,
+        steal_ms: u32,
+        work: impl FnOnce(bool) -> F + 'static,
+    ) -> T;
+}
+
+/// The flows' state in one page: what is in flight, the memory store and which sessions
+/// fell back to it, and the count of session writes.
+pub(crate) struct FlowState {
+    pub(crate) callbacks: Flights<CallbackResult>,
+    pub(crate) refreshes: Flights<String>,
+    /// The URL this page replaced a callback URL with, and the state of that callback: a
+    /// second `handleCallback` after the first finished gets the same result.
+    pub(crate) cleaned: RefCell<Option<(String, String)>>,
+    pub(crate) memory: RefCell<Vec<(String, String)>>,
+    pub(crate) fell_back: RefCell<Vec<String>>,
+    pub(crate) writes: Cell<u32>,
+}
+
+impl FlowState {
+    pub(crate) fn new() -> FlowState {
+        FlowState {
+            callbacks: Flights::new(true),
+            refreshes: Flights::new(false),
+            cleaned: RefCell::new(None),
+            memory: RefCell::new(Vec::new()),
+            fell_back: RefCell::new(Vec::new()),
+            writes: Cell::new(0),
+        }
+    }
+}

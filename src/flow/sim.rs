@@ -1,0 +1,584 @@
+//! The flows' native platform for `cargo test`: browser tabs that share a localStorage, a
+//! virtual clock, and an in-process authorization server that does what a real one does
+//! (discovery, PKCE, single-use codes, ES256-signed ID tokens, refresh-token rotation with
+//! reuse detection, revocation, userinfo), in the spirit of quinn-proto's `Pair` and
+//! rustls's `do_handshake`: both ends in one process, every step observable. Nothing in the
+//! flows is mocked: they are the same functions the browser runs.
+
+use super::{FlowState, Platform, Response, Store};
+use crate::b64url;
+use crate::error::{Code, Error, Result};
+use crate::form::{self, Pairs};
+use crate::jwks::Jwk;
+use crate::jws::Alg;
+use crate::session_event::SessionEventKind;
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+pub(crate) const ISSUER: &str = "https://id.example";
+pub(crate) const CLIENT: &str = "spa";
+pub(crate) const APP: &str = "https://app.example/cb";
+/// The virtual clock's start (seconds since the epoch).
+pub(crate) const T0: u64 = 1_800_000_000;
+
+/// Runs a future to completion on this thread. Every simulated request answers at once; what
+/// waits (a lock another tab holds, a flight another caller runs) is polled again until the
+/// other side has moved. A future that can never finish fails the test instead of hanging.
+pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..100_000 {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the flow never finished: a deadlock in the simulation");
+}
+
+/// One request the server received.
+#[derive(Clone, Debug)]
+pub(crate) struct Seen {
+    pub path: String,
+    pub params: BTreeMap<String, String>,
+    /// How many requests were in flight (this one included) when it reached the server.
+    pub in_flight: usize,
+}
+
+/// A grant: what a code or refresh token stands for.
+#[derive(Clone)]
+struct Grant {
+    sub: String,
+    scope: String,
+    nonce: Option<String>,
+    revoked: bool,
+}
+
+/// The authorization server.
+pub(crate) struct Server {
+    key: SigningKey,
+    next: u64,
+    /// code -> (grant id, PKCE challenge, redirect URI)
+    codes: BTreeMap<String, (usize, String, String)>,
+    grants: Vec<Grant>,
+    /// refresh token -> (grant id, already used)
+    refresh_tokens: BTreeMap<String, (usize, bool)>,
+    access_tokens: BTreeMap<String, usize>,
+    pub seen: Vec<Seen>,
+    /// Answers the next request to this path with this status and body instead.
+    pub fail: BTreeMap<String, (u16, String)>,
+    /// Unreachable: every request is a network error.
+    pub down: bool,
+    /// Requests sent and not answered yet.
+    in_flight: usize,
+    /// Access token lifetime (seconds).
+    pub ttl: u64,
+    /// Whether code grants get a refresh token.
+    pub issue_refresh_tokens: bool,
+    /// Whether refresh tokens are rotated (a new one in each refresh answer).
+    pub rotate: bool,
+}
+
+impl Server {
+    fn new() -> Server {
+        Server {
+            key: SigningKey::from_slice(&[7u8; 32]).expect("a valid P-256 scalar"),
+            next: 0,
+            codes: BTreeMap::new(),
+            grants: Vec::new(),
+            refresh_tokens: BTreeMap::new(),
+            access_tokens: BTreeMap::new(),
+            seen: Vec::new(),
+            fail: BTreeMap::new(),
+            down: false,
+            in_flight: 0,
+            ttl: 3600,
+            issue_refresh_tokens: true,
+            rotate: true,
+        }
+    }
+
+    fn token(&mut self, kind: &str) -> String {
+        self.next += 1;
+        let mut t = String::from(kind);
+        t.push('-');
+        t.push_str(&self.next.to_string());
+        t
+    }
+
+    /// The requests to `path`.
+    pub(crate) fn requests(&self, path: &str) -> Vec<Seen> {
+        self.seen
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// The user logs in at the authorization endpoint: the server checks the request and
+    /// answers with the redirect to the app (code, state, iss).
+    pub(crate) fn authorize(&mut self, url: &str) -> String {
+        let (base, query) = url.split_once('?').expect("a query");
+        assert_eq!(base, "https://id.example/authorize");
+        let mut p = Pairs::parse(query).expect("a valid query");
+        assert_eq!(p.take("response_type").as_deref(), Some("code"));
+        assert_eq!(p.take("client_id").as_deref(), Some(CLIENT));
+        assert_eq!(p.take("code_challenge_method").as_deref(), Some("S256"));
+        let redirect = p.take("redirect_uri").expect("redirect_uri");
+        let challenge = p.take("code_challenge").expect("code_challenge");
+        let state = p.take("state").expect("state");
+        self.grants.push(Grant {
+            sub: "alice".into(),
+            scope: p.take("scope").unwrap_or_default(),
+            nonce: p.take("nonce"),
+            revoked: false,
+        });
+        let code = self.token("code");
+        self.codes.insert(
+            code.clone(),
+            (self.grants.len() - 1, challenge, redirect.clone()),
+        );
+        let mut back = redirect;
+        back.push('?');
+        form::push(&mut back, "code", &code);
+        form::push(&mut back, "state", &state);
+        form::push(&mut back, "iss", ISSUER);
+        back
+    }
+
+    fn id_token(&self, grant: &Grant, now: u64, nonce: bool) -> String {
+        let header = b64url::encode(br#"{"alg":"ES256","kid":"k1","typ":"JWT"}"#);
+        let mut claims = json!({
+            "iss": ISSUER, "sub": grant.sub, "aud": CLIENT, "iat": now, "exp": now + 600,
+            "email": "alice@example.test",
+        });
+        if let (true, Some(n)) = (nonce, &grant.nonce) {
+            claims["nonce"] = json!(n);
+        }
+        let payload = b64url::encode(claims.to_string().as_bytes());
+        let input = format!("{header}.{payload}");
+        let sig: Signature = self.key.sign(input.as_bytes());
+        format!("{input}.{}", b64url::encode(&sig.to_bytes()))
+    }
+
+    fn tokens(&mut self, grant_id: usize, now: u64, first: bool) -> Value {
+        let access = self.token("at");
+        self.access_tokens.insert(access.clone(), grant_id);
+        let grant = self.grants[grant_id].clone();
+        let mut body = json!({
+            "access_token": access, "token_type": "Bearer", "expires_in": self.ttl,
+            "scope": grant.scope,
+        });
+        if self.issue_refresh_tokens && (first || self.rotate) {
+            let rt = self.token("rt");
+            self.refresh_tokens.insert(rt.clone(), (grant_id, false));
+            body["refresh_token"] = json!(rt);
+        }
+        if grant.scope.split(' ').any(|s| s == "openid") {
+            body["id_token"] = json!(self.id_token(&grant, now, first));
+        }
+        body
+    }
+
+    fn error(status: u16, error: &str) -> Response {
+        Response {
+            status,
+            body: json!({ "error": error }).to_string(),
+        }
+    }
+
+    fn handle(
+        &mut self,
+        url: &str,
+        body: Option<&str>,
+        bearer: Option<&str>,
+        now: u64,
+    ) -> Result<Response> {
+        if self.down {
+            return Err(Error::code(Code::NetworkError));
+        }
+        let path = url.strip_prefix(ISSUER).unwrap_or(url).to_string();
+        let mut params = BTreeMap::new();
+        if let Some(b) = body {
+            let mut p = Pairs::parse(b).expect("a form body");
+            for name in [
+                "grant_type",
+                "code",
+                "code_verifier",
+                "redirect_uri",
+                "client_id",
+                "refresh_token",
+                "scope",
+                "token",
+                "token_type_hint",
+            ] {
+                if let Some(v) = p.take(name) {
+                    params.insert(name.to_string(), v);
+                }
+            }
+        }
+        self.seen.push(Seen {
+            path: path.clone(),
+            params: params.clone(),
+            in_flight: self.in_flight,
+        });
+        if let Some((status, body)) = self.fail.remove(&path) {
+            return Ok(Response { status, body });
+        }
+        let ok = |v: Value| {
+            Ok(Response {
+                status: 200,
+                body: v.to_string(),
+            })
+        };
+        match path.as_str() {
+            "/.well-known/openid-configuration" => ok(json!({
+                "issuer": ISSUER,
+                "authorization_endpoint": "https://id.example/authorize",
+                "token_endpoint": "https://id.example/token",
+                "userinfo_endpoint": "https://id.example/userinfo",
+                "revocation_endpoint": "https://id.example/revoke",
+                "end_session_endpoint": "https://id.example/logout",
+                "jwks_uri": "https://id.example/jwks",
+                "code_challenge_methods_supported": ["S256"],
+                "authorization_response_iss_parameter_supported": true,
+            })),
+            "/jwks" => {
+                let point = VerifyingKey::from(&self.key).to_encoded_point(false);
+                let (x, y) = (point.x().expect("x"), point.y().expect("y"));
+                ok(json!({ "keys": [{
+                    "kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig", "alg": "ES256",
+                    "x": b64url::encode(x), "y": b64url::encode(y),
+                }]}))
+            }
+            "/token" => match params.get("grant_type").map(String::as_str) {
+                Some("authorization_code") => {
+                    let code = params.get("code").cloned().unwrap_or_default();
+                    // Single-use (RFC 6749 4.1.2).
+                    let Some((grant_id, challenge, redirect)) = self.codes.remove(&code) else {
+                        return Ok(Self::error(400, "invalid_grant"));
+                    };
+                    let verifier = params.get("code_verifier").cloned().unwrap_or_default();
+                    let digest = b64url::encode(&Sha256::digest(verifier.as_bytes()));
+                    if digest != challenge || params.get("redirect_uri") != Some(&redirect) {
+                        return Ok(Self::error(400, "invalid_grant"));
+                    }
+                    ok(self.tokens(grant_id, now, true))
+                }
+                Some("refresh_token") => {
+                    let rt = params.get("refresh_token").cloned().unwrap_or_default();
+                    let Some((grant_id, used)) = self.refresh_tokens.get(&rt).copied() else {
+                        return Ok(Self::error(400, "invalid_grant"));
+                    };
+                    // A rotated-away refresh token used again: the grant is revoked (RFC
+                    // 9700 4.14.2).
+                    if used || self.grants[grant_id].revoked {
+                        self.grants[grant_id].revoked = true;
+                        return Ok(Self::error(400, "invalid_grant"));
+                    }
+                    if self.rotate {
+                        self.refresh_tokens.insert(rt, (grant_id, true));
+                    }
+                    ok(self.tokens(grant_id, now, false))
+                }
+                _ => Ok(Self::error(400, "unsupported_grant_type")),
+            },
+            "/revoke" => {
+                let token = params.get("token").cloned().unwrap_or_default();
+                if let Some((grant_id, _)) = self.refresh_tokens.get(&token).copied() {
+                    self.grants[grant_id].revoked = true;
+                }
+                ok(json!({}))
+            }
+            "/userinfo" => match bearer.and_then(|b| self.access_tokens.get(b)) {
+                Some(&g) if !self.grants[g].revoked => ok(
+                    json!({ "sub": self.grants[g].sub, "email": "alice@example.test", "name": "Alice" }),
+                ),
+                _ => Ok(Self::error(401, "invalid_token")),
+            },
+            _ => Ok(Response {
+                status: 404,
+                body: "not found".into(),
+            }),
+        }
+    }
+}
+
+/// What the tabs share: the clock, localStorage, the server, the cross-tab lock.
+pub(crate) struct World {
+    pub clock: Cell<u64>,
+    pub local: RefCell<BTreeMap<String, String>>,
+    pub server: RefCell<Server>,
+    locked: Cell<bool>,
+}
+
+/// A timer: when it falls due (milliseconds on the virtual clock), and what it runs.
+type Timer = (u64, Box<dyn FnOnce()>);
+
+/// One tab: its sessionStorage, address, listeners, timers and the flows' state.
+pub(crate) struct Tab {
+    state: FlowState,
+    session: RefCell<BTreeMap<String, String>>,
+    pub href: RefCell<String>,
+    /// Every navigation (`assign`), in order.
+    pub navigations: RefCell<Vec<String>>,
+    /// Every session event reported to this tab's listeners.
+    pub events: RefCell<Vec<(SessionEventKind, Store)>>,
+    pub listening: Cell<bool>,
+    /// Whether writes to this tab's storage areas throw (blocked storage, a full quota).
+    pub storage_throws: Cell<bool>,
+    timers: RefCell<Vec<Timer>>,
+    random: Cell<u8>,
+}
+
+/// A tab of the simulated browser, the flows' platform.
+#[derive(Clone)]
+pub(crate) struct Sim {
+    pub world: Rc<World>,
+    pub tab: Rc<Tab>,
+}
+
+impl Sim {
+    /// A new browser with one tab, and its server.
+    pub(crate) fn new() -> Sim {
+        let world = Rc::new(World {
+            clock: Cell::new(T0),
+            local: RefCell::new(BTreeMap::new()),
+            server: RefCell::new(Server::new()),
+            locked: Cell::new(false),
+        });
+        Sim::tab_in(world)
+    }
+
+    fn tab_in(world: Rc<World>) -> Sim {
+        Sim {
+            world,
+            tab: Rc::new(Tab {
+                state: FlowState::new(),
+                session: RefCell::new(BTreeMap::new()),
+                href: RefCell::new("https://app.example/".into()),
+                navigations: RefCell::new(Vec::new()),
+                events: RefCell::new(Vec::new()),
+                listening: Cell::new(false),
+                storage_throws: Cell::new(false),
+                timers: RefCell::new(Vec::new()),
+                random: Cell::new(0),
+            }),
+        }
+    }
+
+    /// The same tab after a reload: its sessionStorage and address stay, its page state
+    /// (memory, flights, listeners, timers) is new.
+    pub(crate) fn reload(&self) -> Sim {
+        let next = Sim::tab_in(self.world.clone());
+        *next.tab.session.borrow_mut() = self.tab.session.borrow().clone();
+        *next.tab.href.borrow_mut() = self.tab.href.borrow().clone();
+        next
+    }
+
+    /// Another tab of the same browser (shared localStorage, server and clock).
+    pub(crate) fn new_tab(&self) -> Sim {
+        Sim::tab_in(self.world.clone())
+    }
+
+    /// Moves the clock on, firing the timers that fall due.
+    pub(crate) fn advance(&self, secs: u64) {
+        self.world.clock.set(self.world.clock.get() + secs);
+        let now_ms = self.world.clock.get() * 1000;
+        let due: Vec<_> = {
+            let mut timers = self.tab.timers.borrow_mut();
+            let (due, later): (Vec<_>, Vec<_>) =
+                timers.drain(..).partition(|(at, _)| *at <= now_ms);
+            *timers = later;
+            due
+        };
+        for (_, f) in due {
+            f();
+        }
+    }
+
+    pub(crate) fn server(&self) -> std::cell::RefMut<'_, Server> {
+        self.world.server.borrow_mut()
+    }
+
+    pub(crate) fn events(&self) -> Vec<SessionEventKind> {
+        self.tab.events.borrow().iter().map(|(k, _)| *k).collect()
+    }
+
+    fn area(&self, store: Store) -> &RefCell<BTreeMap<String, String>> {
+        match store {
+            Store::Local => &self.world.local,
+            _ => &self.tab.session,
+        }
+    }
+}
+
+impl Platform for Sim {
+    type Json = Value;
+
+    fn state(&self) -> &FlowState {
+        &self.tab.state
+    }
+
+    fn now(&self) -> u64 {
+        self.world.clock.get()
+    }
+
+    fn random(&self, buf: &mut [u8]) -> Result<()> {
+        // Distinct, not secret: a simulation.
+        let r = self.tab.random.get().wrapping_add(1);
+        self.tab.random.set(r);
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = r.wrapping_mul(31).wrapping_add(i as u8);
+        }
+        Ok(())
+    }
+
+    fn get(&self, store: Store, key: &str) -> Result<Option<String>> {
+        Ok(self.area(store).borrow().get(key).cloned())
+    }
+
+    fn set(&self, store: Store, key: &str, value: &str) -> Result<()> {
+        if self.tab.storage_throws.get() {
+            return Err(Error::code(Code::StorageUnavailable));
+        }
+        self.area(store)
+            .borrow_mut()
+            .insert(key.into(), value.into());
+        Ok(())
+    }
+
+    fn remove(&self, store: Store, key: &str) -> Result<()> {
+        self.area(store).borrow_mut().remove(key);
+        Ok(())
+    }
+
+    fn keys(&self, store: Store, prefix: &str) -> Result<Vec<String>> {
+        Ok(self
+            .area(store)
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        body: Option<&str>,
+        bearer: Option<&str>,
+        _timeout_ms: u32,
+    ) -> Result<Response> {
+        // The network: the request reaches the server only after everything else that was
+        // ready has run (other tabs, other calls of this page), as in a browser.
+        self.world.server.borrow_mut().in_flight += 1;
+        let mut sent = false;
+        poll_fn(|_| {
+            if sent {
+                Poll::Ready(())
+            } else {
+                sent = true;
+                Poll::Pending
+            }
+        })
+        .await;
+        let now = self.now();
+        let mut server = self.world.server.borrow_mut();
+        let answer = server.handle(url, body, bearer, now);
+        server.in_flight -= 1;
+        answer
+    }
+
+    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32]> {
+        Ok(Sha256::digest(data).into())
+    }
+
+    async fn verify(
+        &self,
+        jwk: &Jwk,
+        alg: Alg,
+        signing_input: &str,
+        signature: &[u8],
+    ) -> Result<bool> {
+        assert_eq!(alg, Alg::Es256, "the simulated server signs with ES256");
+        let member = |n: &str| {
+            jwk.members
+                .iter()
+                .find(|(k, _)| *k == n)
+                .and_then(|(_, v)| b64url::decode(v))
+        };
+        let (Some(x), Some(y)) = (member("x"), member("y")) else {
+            return Ok(false);
+        };
+        let mut point = vec![4u8];
+        point.extend(x);
+        point.extend(y);
+        let (Ok(key), Ok(sig)) = (
+            VerifyingKey::from_sec1_bytes(&point),
+            Signature::from_slice(signature),
+        ) else {
+            return Ok(false);
+        };
+        Ok(key.verify(signing_input.as_bytes(), &sig).is_ok())
+    }
+
+    fn href(&self) -> Option<String> {
+        Some(self.tab.href.borrow().clone())
+    }
+
+    fn assign(&self, url: &str) -> Result<()> {
+        self.tab.navigations.borrow_mut().push(url.into());
+        Ok(())
+    }
+
+    fn replace(&self, url: &str) {
+        *self.tab.href.borrow_mut() = url.into();
+    }
+
+    fn emit(&self, _key: &str, kind: SessionEventKind, kept: Store) {
+        self.tab.events.borrow_mut().push((kind, kept));
+    }
+
+    fn has_listeners(&self, _key: &str) -> bool {
+        self.tab.listening.get()
+    }
+
+    async fn storage_change(&self, _key: &str, _ms: u32) {
+        // The other tab's write is visible at once here: nothing to wait for.
+    }
+
+    fn after(&self, ms: u32, f: Box<dyn FnOnce()>) {
+        let at = self.now() * 1000 + u64::from(ms);
+        self.tab.timers.borrow_mut().push((at, f));
+    }
+
+    async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
+        &self,
+        _name: &str,
+        _steal_ms: u32,
+        work: impl FnOnce(bool) -> F + 'static,
+    ) -> T {
+        let contended = self.world.locked.get();
+        let world = self.world.clone();
+        poll_fn(|_| {
+            if world.locked.get() {
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await;
+        world.locked.set(true);
+        let out = work(contended).await;
+        world.locked.set(false);
+        out
+    }
+}

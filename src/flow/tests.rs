@@ -1,0 +1,417 @@
+//! Whole flows, natively: the browser's flows (`crate::flow`) against the simulation's
+//! authorization server on a virtual clock (`sim`). Each test walks what a user does and
+//! asserts what the user, the app and the server see.
+
+use super::sim::{block_on, Sim, APP, CLIENT, ISSUER, T0};
+use super::*;
+use crate::authorize::LoginOptions;
+use crate::config::{Config, TokenStorage, ValidConfig};
+use crate::error::Code;
+use crate::logout::LogoutOptions;
+use crate::session::TokenOptions;
+use crate::session_event::SessionEventKind as Kind;
+use crate::userinfo::UserOptions;
+
+fn config(storage: TokenStorage) -> ValidConfig {
+    Config {
+        issuer: Some(ISSUER.into()),
+        scope: "openid offline_access".into(),
+        token_storage: storage,
+        ..Config::new(CLIENT, APP)
+    }
+    .validated()
+    .unwrap()
+}
+
+/// startLogin, the user at the server, and the callback URL the server sends back.
+fn log_in_at_server(sim: &Sim, c: &ValidConfig) -> String {
+    block_on(start_login(sim, c, &LoginOptions::default())).unwrap();
+    let url = sim
+        .tab
+        .navigations
+        .borrow()
+        .last()
+        .cloned()
+        .expect("navigated");
+    let back = sim.server().authorize(&url);
+    *sim.tab.href.borrow_mut() = back.clone();
+    back
+}
+
+/// A whole login: startLogin, the server, handleCallback.
+fn log_in(sim: &Sim, c: &ValidConfig) -> CallbackResult {
+    log_in_at_server(sim, c);
+    block_on(handle_callback(sim, c, None)).unwrap()
+}
+
+fn token(sim: &Sim, c: &ValidConfig) -> Result<String> {
+    block_on(get_access_token(sim, c, &TokenOptions::default()))
+}
+
+fn forced(sim: &Sim, c: &ValidConfig) -> Result<String> {
+    block_on(get_access_token(
+        sim,
+        c,
+        &TokenOptions {
+            force_refresh: true,
+        },
+    ))
+}
+
+#[test]
+fn login_user_refresh_with_rotation_and_logout() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    // startLogin: one round trip (discovery), the keys are left for the callback.
+    block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap();
+    assert_eq!(sim.server().seen.len(), 1);
+    let url = sim.tab.navigations.borrow()[0].clone();
+    let back = sim.server().authorize(&url);
+    *sim.tab.href.borrow_mut() = back;
+    let done = block_on(handle_callback(&sim, &c, None)).unwrap();
+    assert!(!done.logged_out);
+    assert_eq!(done.scope.as_deref(), Some("openid offline_access"));
+    // The code left the address bar; the token request and the keys were the only requests.
+    assert_eq!(*sim.tab.href.borrow(), APP);
+    assert_eq!(sim.server().requests("/token").len(), 1);
+    assert_eq!(sim.server().requests("/jwks").len(), 1);
+    assert_eq!(
+        sim.server()
+            .requests("/.well-known/openid-configuration")
+            .len(),
+        1
+    );
+    // The keys were fetched beside the token request: one round trip.
+    assert_eq!(sim.server().requests("/token")[0].in_flight, 2);
+    assert_eq!(sim.events(), [Kind::Login]);
+
+    // The user: the ID token's claims, and userinfo's about the same user.
+    let (claims, info) = block_on(get_user(&sim, &c, &UserOptions { userinfo: true }))
+        .unwrap()
+        .unwrap();
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(info.unwrap()["name"], "Alice");
+
+    // The access token while it is good; a refresh once it is within 30 s of its expiry.
+    let first = token(&sim, &c).unwrap();
+    assert_eq!(token(&sim, &c).unwrap(), first);
+    assert!(
+        sim.server().requests("/token").len() == 1,
+        "no request for a good token"
+    );
+    sim.advance(3600 - 30);
+    let second = token(&sim, &c).unwrap();
+    assert_ne!(second, first);
+    let grants = sim.server().requests("/token");
+    assert_eq!(grants.len(), 2);
+    let used = grants[1].params["refresh_token"].clone();
+    assert_eq!(
+        grants[1].params["scope"], "openid offline_access",
+        "the granted scope is sent"
+    );
+    assert_eq!(sim.events(), [Kind::Login, Kind::Refresh]);
+    // The rotated refresh token is the one stored: the next refresh sends the new one.
+    forced(&sim, &c).unwrap();
+    let grants = sim.server().requests("/token");
+    assert_ne!(grants[2].params["refresh_token"], used);
+    // The refreshed ID token was checked and kept (OIDC Core 12.2).
+    assert!(block_on(get_user(&sim, &c, &UserOptions::default()))
+        .unwrap()
+        .is_some());
+
+    // Logout: the refresh token revoked, the session gone, the server's logout page.
+    let out = block_on(logout(&sim, &c, &LogoutOptions::default())).unwrap();
+    assert!(out.revoked && out.server_logout && out.error.is_none());
+    let revoked = sim.server().requests("/revoke");
+    assert_eq!(revoked[0].params["token_type_hint"], "refresh_token");
+    let page = sim.tab.navigations.borrow().last().cloned().unwrap();
+    assert!(
+        page.starts_with("https://id.example/logout?id_token_hint="),
+        "{page}"
+    );
+    assert_eq!(token(&sim, &c).unwrap_err().code, Code::LoginRequired);
+    assert!(!is_authenticated(&sim, &c).unwrap());
+    assert_eq!(
+        sim.events(),
+        [Kind::Login, Kind::Refresh, Kind::Refresh, Kind::Logout]
+    );
+}
+
+#[test]
+fn two_tabs_with_an_expired_token_send_one_refresh_and_share_its_token() {
+    let a = Sim::new();
+    let b = a.new_tab();
+    let c = config(TokenStorage::Local);
+    log_in(&a, &c);
+    a.advance(3600);
+    b.advance(0);
+    let (ta, tb) = block_on(join::both(
+        get_access_token(&a, &c, &TokenOptions::default()),
+        get_access_token(&b, &c, &TokenOptions::default()),
+    ));
+    assert_eq!(ta.unwrap(), tb.clone().unwrap());
+    let refreshes: Vec<_> = a
+        .server()
+        .requests("/token")
+        .into_iter()
+        .filter(|s| s.params["grant_type"] == "refresh_token")
+        .collect();
+    assert_eq!(
+        refreshes.len(),
+        1,
+        "one grant for both tabs: the rotated token is never sent twice"
+    );
+    // And nobody was logged out: the next refresh works.
+    a.advance(3600);
+    assert!(token(&b, &c).is_ok());
+}
+
+#[test]
+fn two_calls_in_one_tab_share_one_refresh() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    sim.advance(3600);
+    let (x, y) = block_on(join::both(
+        get_access_token(&sim, &c, &TokenOptions::default()),
+        get_access_token(&sim, &c, &TokenOptions::default()),
+    ));
+    assert_eq!(x.unwrap(), y.unwrap());
+    assert_eq!(
+        sim.server().requests("/token").len(),
+        2,
+        "the code grant and one refresh"
+    );
+}
+
+#[test]
+fn the_callback_twice_redeems_the_code_once() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    let back = log_in_at_server(&sim, &c);
+    let (one, two) = block_on(join::both(
+        handle_callback(&sim, &c, Some(&back)),
+        handle_callback(&sim, &c, Some(&back)),
+    ));
+    assert_eq!(one.unwrap(), two.unwrap());
+    // Later, with the address bar already cleaned: the same answer, no second request.
+    assert!(block_on(handle_callback(&sim, &c, Some(&back))).is_ok());
+    assert_eq!(sim.server().requests("/token").len(), 1);
+    // The page reloaded on the callback URL: the transaction was taken, nothing is sent.
+    let reloaded = sim.reload();
+    let e = block_on(handle_callback(&reloaded, &c, Some(&back))).unwrap_err();
+    assert_eq!(e.code, Code::StateMismatch);
+    assert_eq!(sim.server().requests("/token").len(), 1);
+    // Another tab has no transaction for it: refused before any request.
+    let other = sim.new_tab();
+    let e = block_on(handle_callback(&other, &c, Some(&back))).unwrap_err();
+    assert_eq!(e.code, Code::StateMismatch);
+    assert_eq!(sim.server().requests("/token").len(), 1);
+}
+
+#[test]
+fn a_token_without_refresh_token_expires_and_is_reported_without_any_call() {
+    let sim = Sim::new();
+    sim.server().issue_refresh_tokens = false;
+    sim.tab.listening.set(true);
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    assert!(
+        session_info(&sim, &c)
+            .unwrap()
+            .unwrap()
+            .refresh_token_withheld
+    );
+    sim.advance(3600 - 31);
+    assert_eq!(sim.events(), [Kind::Login], "still usable");
+    sim.advance(2);
+    assert_eq!(
+        sim.events(),
+        [Kind::Login, Kind::Expired],
+        "the timer reported it"
+    );
+    assert!(session_info(&sim, &c).unwrap().is_none());
+    assert_eq!(token(&sim, &c).unwrap_err().code, Code::LoginRequired);
+}
+
+#[test]
+fn what_each_refresh_answer_does_to_the_session() {
+    let cases: [(u16, &str, Code, bool); 4] = [
+        // Refused: the session is over.
+        (
+            400,
+            r#"{"error":"invalid_grant"}"#,
+            Code::LoginRequired,
+            false,
+        ),
+        // The server in trouble: the session stays for the next try.
+        (503, "busy", Code::ServerError, true),
+        (500, r#"{"error":"server_error"}"#, Code::ServerError, true),
+        // A 2xx that is no token response: the refresh token may be rotated away already.
+        (
+            200,
+            r#"{"token_type":"Bearer"}"#,
+            Code::InvalidResponse,
+            false,
+        ),
+    ];
+    for (status, body, code, kept) in cases {
+        let sim = Sim::new();
+        let c = config(TokenStorage::Session);
+        log_in(&sim, &c);
+        sim.server()
+            .fail
+            .insert("/token".into(), (status, body.into()));
+        let e = forced(&sim, &c).unwrap_err();
+        assert_eq!(e.code, code, "{status} {body}");
+        assert_eq!(is_authenticated(&sim, &c).unwrap(), kept, "{status} {body}");
+        let ended = sim.events().contains(&Kind::Expired);
+        assert_eq!(ended, !kept, "{status} {body}");
+    }
+}
+
+#[test]
+fn network_failures_change_nothing() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    // At startLogin: nothing stored, no navigation.
+    sim.server().down = true;
+    let e = block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap_err();
+    assert_eq!(e.code, Code::NetworkError);
+    assert!(sim.tab.navigations.borrow().is_empty());
+    assert!(sim
+        .keys(Store::Session, "spa-oauth:tx:")
+        .unwrap()
+        .is_empty());
+    // At the callback: the code is not redeemed, and cannot be retried with the same URL
+    // (the transaction is consumed); a new login works.
+    sim.server().down = false;
+    let back = log_in_at_server(&sim, &c);
+    sim.server().down = true;
+    assert_eq!(
+        block_on(handle_callback(&sim, &c, Some(&back)))
+            .unwrap_err()
+            .code,
+        Code::NetworkError
+    );
+    sim.server().down = false;
+    assert!(session_info(&sim, &c).unwrap().is_none());
+    log_in(&sim, &c);
+    // At a refresh: the session stays.
+    sim.server().down = true;
+    assert_eq!(forced(&sim, &c).unwrap_err().code, Code::NetworkError);
+    assert!(is_authenticated(&sim, &c).unwrap());
+    // At logout: the session ends here all the same, and the result says so.
+    let out = block_on(logout(&sim, &c, &LogoutOptions::default())).unwrap();
+    assert!(!out.revoked);
+    assert_eq!(out.error.map(|e| e.code), Some(Code::NetworkError));
+    assert!(!is_authenticated(&sim, &c).unwrap());
+}
+
+#[test]
+fn a_reused_refresh_token_revokes_the_grant_at_the_server() {
+    // What the single refresh per origin protects: a server with reuse detection.
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    let stolen = {
+        let s = sim.get(Store::Session, &c.session_key()).unwrap().unwrap();
+        crate::session::Session::decode(&s)
+            .unwrap()
+            .refresh_token
+            .unwrap()
+    };
+    forced(&sim, &c).unwrap();
+    // The old one, replayed by someone else: refused, and the grant is gone for everyone.
+    let body = crate::token::refresh_grant(CLIENT, None, &stolen, "openid");
+    let r = block_on(sim.send("https://id.example/token", Some(&body), None, 1000)).unwrap();
+    assert_eq!(r.status, 400);
+    assert_eq!(forced(&sim, &c).unwrap_err().code, Code::LoginRequired);
+    assert!(!is_authenticated(&sim, &c).unwrap());
+}
+
+#[test]
+fn errors_at_the_callback_redeem_nothing() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    // The user denied: the server's error, nothing redeemed.
+    let back = log_in_at_server(&sim, &c);
+    let denied = back.replace("code=", "error=access_denied&x=");
+    assert_eq!(
+        block_on(handle_callback(&sim, &c, Some(&denied)))
+            .unwrap_err()
+            .code,
+        Code::AccessDenied
+    );
+    // A response that another server sent (the wrong iss): refused before the token request.
+    let back = log_in_at_server(&sim, &c);
+    let mixed = back.replace(
+        "iss=https%3A%2F%2Fid.example",
+        "iss=https%3A%2F%2Fevil.example",
+    );
+    assert_eq!(
+        block_on(handle_callback(&sim, &c, Some(&mixed)))
+            .unwrap_err()
+            .code,
+        Code::IssuerMismatch
+    );
+    // An expired transaction.
+    let back = log_in_at_server(&sim, &c);
+    sim.advance(601);
+    assert_eq!(
+        block_on(handle_callback(&sim, &c, Some(&back)))
+            .unwrap_err()
+            .code,
+        Code::TransactionExpired
+    );
+    assert!(sim.server().requests("/token").is_empty());
+    // An ID token whose signature is not the server's: nothing stored.
+    sim.server().fail.insert("/jwks".into(), (200, r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#.into()));
+    let back = log_in_at_server(&sim, &c);
+    assert_eq!(
+        block_on(handle_callback(&sim, &c, Some(&back)))
+            .unwrap_err()
+            .code,
+        Code::IdTokenInvalid
+    );
+    assert!(session_info(&sim, &c).unwrap().is_none());
+    assert_eq!(T0 + 601, sim.now());
+}
+
+#[test]
+fn storage_that_throws_keeps_the_session_in_memory_and_says_so() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Local);
+    let back = log_in_at_server(&sim, &c);
+    sim.tab.storage_throws.set(true);
+    block_on(handle_callback(&sim, &c, Some(&back))).unwrap();
+    assert_eq!(*sim.tab.events.borrow(), [(Kind::Login, Store::Memory)]);
+    assert!(
+        token(&sim, &c).is_ok(),
+        "logged in for the life of the page"
+    );
+    assert!(sim.world.local.borrow().is_empty());
+    // The next write that succeeds moves it back.
+    sim.tab.storage_throws.set(false);
+    forced(&sim, &c).unwrap();
+    assert_eq!(sim.tab.events.borrow()[1], (Kind::Refresh, Store::Local));
+    assert_eq!(store_of(&sim, Store::Local, &c.session_key()), Store::Local);
+    // And a startLogin whose transaction cannot be stored fails here, before navigating.
+    sim.tab.storage_throws.set(true);
+    let before = sim.tab.navigations.borrow().len();
+    let e = block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap_err();
+    assert_eq!(e.code, Code::StorageUnavailable);
+    assert_eq!(sim.tab.navigations.borrow().len(), before);
+}
+
+#[test]
+fn a_damaged_stored_session_is_removed_and_reported() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    sim.set(Store::Session, &c.session_key(), "access_token=")
+        .unwrap();
+    assert_eq!(token(&sim, &c).unwrap_err().code, Code::LoginRequired);
+    assert_eq!(sim.events(), [Kind::Login, Kind::Expired]);
+    assert!(sim.get(Store::Session, &c.session_key()).unwrap().is_none());
+}

@@ -1,0 +1,123 @@
+//! The browser as the flows' platform (`crate::flow::Platform`): each method is one browser
+//! API, through the shell's modules. Nothing here decides.
+
+use super::{crypto, events, http, location, lock, storage};
+use crate::error::Result;
+use crate::flow::{FlowState, Platform, Response, Store};
+use crate::jwks::Jwk;
+use crate::jws::Alg;
+use crate::session::Session;
+use crate::session_event::SessionEventKind;
+use std::future::Future;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// This page.
+#[derive(Clone, Copy)]
+pub(crate) struct Browser;
+
+thread_local! {
+    /// The flows' state in this page: made once, kept for the page's life.
+    static STATE: &'static FlowState = Box::leak(Box::new(FlowState::new()));
+}
+
+impl Platform for Browser {
+    type Json = JsValue;
+
+    fn state(&self) -> &FlowState {
+        STATE.with(|s| *s)
+    }
+
+    fn now(&self) -> u64 {
+        super::now()
+    }
+
+    fn random(&self, buf: &mut [u8]) -> Result<()> {
+        super::random(buf)
+    }
+
+    fn get(&self, store: Store, key: &str) -> Result<Option<String>> {
+        storage::get(store, key)
+    }
+
+    fn set(&self, store: Store, key: &str, value: &str) -> Result<()> {
+        storage::set(store, key, value)
+    }
+
+    fn remove(&self, store: Store, key: &str) -> Result<()> {
+        storage::remove(store, key)
+    }
+
+    fn keys(&self, store: Store, prefix: &str) -> Result<Vec<String>> {
+        storage::keys_with_prefix(store, prefix)
+    }
+
+    fn read_session(&self, store: Store, key: &str) -> Option<Option<Session>> {
+        storage::read_session(store, key)
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        body: Option<&str>,
+        bearer: Option<&str>,
+        timeout_ms: u32,
+    ) -> Result<Response> {
+        http::send(url, body, bearer, timeout_ms).await
+    }
+
+    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32]> {
+        crypto::sha256(data).await
+    }
+
+    async fn verify(
+        &self,
+        jwk: &Jwk,
+        alg: Alg,
+        signing_input: &str,
+        signature: &[u8],
+    ) -> Result<bool> {
+        crypto::verify(jwk, alg, signing_input, signature).await
+    }
+
+    fn href(&self) -> Option<String> {
+        location::href().ok()
+    }
+
+    fn assign(&self, url: &str) -> Result<()> {
+        location::assign(url)
+    }
+
+    fn replace(&self, url: &str) {
+        location::replace(url)
+    }
+
+    fn emit(&self, key: &str, kind: SessionEventKind, kept: Store) {
+        events::emit(key, kind, kept)
+    }
+
+    fn has_listeners(&self, key: &str) -> bool {
+        events::has_listeners(key)
+    }
+
+    async fn storage_change(&self, key: &str, ms: u32) {
+        events::storage_change(key, ms.min(i32::MAX as u32) as i32).await
+    }
+
+    fn after(&self, ms: u32, f: Box<dyn FnOnce()>) {
+        let fire = wasm_bindgen::closure::Closure::once_into_js(f);
+        if let Some(w) = web_sys::window() {
+            let ms = ms.min(i32::MAX as u32) as i32;
+            let _ =
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), ms);
+        }
+    }
+
+    async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
+        &self,
+        name: &str,
+        steal_ms: u32,
+        work: impl FnOnce(bool) -> F + 'static,
+    ) -> T {
+        lock::with_lock(name, steal_ms, work).await
+    }
+}
