@@ -13,8 +13,8 @@ const own = (o, k) => (o !== null && typeof o === "object" && Object.hasOwn(o, k
 // "\u0001" and two base-36 digits; the texts are in ./texts.js (made by scripts/build.mjs
 // from the Rust sources), loaded the first time an error is reported: an app that never
 // fails never downloads them. Without them (offline), a description is the code.
-let texts;
-const loadTexts = () => (texts ??= import("./texts.js").then((m) => m.default, () => []));
+let texts, loaded;
+const loadTexts = () => (texts ??= import("./texts.js").then((m) => (loaded = m.default), () => (loaded = [])));
 const expand = (d, list) => d.replace(/\u0001([0-9a-z]{2})/g, (k, i) => list[parseInt(i, 36)] ?? "");
 
 /** Every error spa-oauth reports. `code` is stable; `description` is for people. */
@@ -217,7 +217,12 @@ export function onSessionChange(config, callback) {
  * and navigates to the server's logout page when it has one.
  */
 export async function logout(config, options) {
+  // The result may report a failed revocation; the texts load meanwhile, so that it is
+  // described without waiting once the browser is on its way to the server's logout page.
+  loadTexts();
   const r = await call(glue.logout, [config, options]);
-  const error = own(r, "error");
-  return { revoked: own(r, "revoked"), serverLogout: own(r, "serverLogout"), error: error ? toAuthError(error, await loadTexts()) : null };
+  const error = own(r, "error"), serverLogout = own(r, "serverLogout");
+  // When the page is leaving (serverLogout), no await: the answer comes before it unloads.
+  const list = error ? (serverLogout ? loaded ?? [] : await loadTexts()) : [];
+  return { revoked: own(r, "revoked"), serverLogout, error: error ? toAuthError(error, list) : null };
 }

@@ -1,5 +1,7 @@
 // `npm test`: the three layers, in order, stopping at the first that fails.
-//   1. native unit tests of the sans-IO core (cargo test), then a 30-second fuzz smoke:
+//   1. native tests (cargo test): the sans-IO core's units, and whole flows against an
+//      in-process authorization server on a virtual clock (src/flow/sim.rs); then a
+//      30-second fuzz smoke:
 //      each cargo-fuzz target (fuzz/) for 7 s from the committed corpus
 //   2. browser tests of the shell in headless Chromium and Firefox (wasm-pack test), against
 //      tests/browser/token-server.mjs

@@ -111,32 +111,33 @@ pub(crate) trait Platform: Clone + 'static {
     /// The keys of an area that start with `prefix`.
     fn keys(&self, store: Store, prefix: &str) -> Result<Vec<String>>;
     /// The session stored under `key` in an area, read with `Session::decode`: `None` when
-    /// nothing is stored, `Some(None)` when what is stored is not a valid session. A platform
-    /// may cache the decoded value while the stored text is unchanged.
+    /// nothing is stored, `Some(None)` when what is stored is not a valid session. (The
+    /// browser decodes it on each call that reaches the wasm: the package entry answers most
+    /// `getAccessToken` calls from its memo, and a decode-cache here cost 308 B gzip.)
     fn read_session(&self, store: Store, key: &str) -> Option<Option<Session>> {
         let text = self.get(store, key).ok().flatten()?;
         Some(Session::decode(&text))
     }
 
     /// Request transport: a GET, or a form POST with `body`; `bearer` for userinfo.
-    async fn send(
+    fn send(
         &self,
         url: &str,
         body: Option<&str>,
         bearer: Option<&str>,
         timeout_ms: u32,
-    ) -> Result<Response>;
+    ) -> impl Future<Output = Result<Response>>;
 
     /// SHA-256 of `data`.
-    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32]>;
+    fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32]>>;
     /// Whether `signature` is `jwk`'s signature of `signing_input` under `alg`.
-    async fn verify(
+    fn verify(
         &self,
         jwk: &Jwk,
         alg: Alg,
         signing_input: &str,
         signature: &[u8],
-    ) -> Result<bool>;
+    ) -> impl Future<Output = Result<bool>>;
 
     /// Navigation: the page's address, going to another page, replacing the address.
     fn href(&self) -> Option<String>;
@@ -147,17 +148,17 @@ pub(crate) trait Platform: Clone + 'static {
     fn emit(&self, key: &str, kind: SessionEventKind, kept: Store);
     fn has_listeners(&self, key: &str) -> bool;
     /// Resolves when another tab changes `key`, or after `ms`.
-    async fn storage_change(&self, key: &str, ms: u32);
+    fn storage_change(&self, key: &str, ms: u32) -> impl Future<Output = ()>;
     /// Runs `f` in `ms` milliseconds.
     fn after(&self, ms: u32, f: Box<dyn FnOnce()>);
     /// Runs `work` holding the cross-tab lock `name`, taken from its holder after `steal_ms`;
     /// `work` is told whether another tab held it when this one asked.
-    async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
+    fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
         &self,
         name: &str,
         steal_ms: u32,
         work: impl FnOnce(bool) -> F + 'static,
-    ) -> T;
+    ) -> impl Future<Output = T>;
 }
 
 /// The flows' state in one page: what is in flight, the memory store and which sessions

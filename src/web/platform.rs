@@ -6,7 +6,6 @@ use crate::error::Result;
 use crate::flow::{FlowState, Platform, Response, Store};
 use crate::jwks::Jwk;
 use crate::jws::Alg;
-use crate::session::Session;
 use crate::session_event::SessionEventKind;
 use std::future::Future;
 use wasm_bindgen::{JsCast, JsValue};
@@ -51,32 +50,28 @@ impl Platform for Browser {
         storage::keys_with_prefix(store, prefix)
     }
 
-    fn read_session(&self, store: Store, key: &str) -> Option<Option<Session>> {
-        storage::read_session(store, key)
-    }
-
-    async fn send(
+    fn send(
         &self,
         url: &str,
         body: Option<&str>,
         bearer: Option<&str>,
         timeout_ms: u32,
-    ) -> Result<Response> {
-        http::send(url, body, bearer, timeout_ms).await
+    ) -> impl Future<Output = Result<Response>> {
+        http::send(url, body, bearer, timeout_ms)
     }
 
-    async fn sha256(&self, data: &[u8]) -> Result<[u8; 32]> {
-        crypto::sha256(data).await
+    fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32]>> {
+        crypto::sha256(data)
     }
 
-    async fn verify(
+    fn verify(
         &self,
         jwk: &Jwk,
         alg: Alg,
         signing_input: &str,
         signature: &[u8],
-    ) -> Result<bool> {
-        crypto::verify(jwk, alg, signing_input, signature).await
+    ) -> impl Future<Output = Result<bool>> {
+        crypto::verify(jwk, alg, signing_input, signature)
     }
 
     fn href(&self) -> Option<String> {
@@ -99,8 +94,8 @@ impl Platform for Browser {
         events::has_listeners(key)
     }
 
-    async fn storage_change(&self, key: &str, ms: u32) {
-        events::storage_change(key, ms.min(i32::MAX as u32) as i32).await
+    fn storage_change(&self, key: &str, ms: u32) -> impl Future<Output = ()> {
+        events::storage_change(key, ms.min(i32::MAX as u32) as i32)
     }
 
     fn after(&self, ms: u32, f: Box<dyn FnOnce()>) {
@@ -112,12 +107,12 @@ impl Platform for Browser {
         }
     }
 
-    async fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
+    fn with_lock<T: 'static, F: Future<Output = T> + 'static>(
         &self,
         name: &str,
         steal_ms: u32,
         work: impl FnOnce(bool) -> F + 'static,
-    ) -> T {
-        lock::with_lock(name, steal_ms, work).await
+    ) -> impl Future<Output = T> {
+        lock::with_lock(name, steal_ms, work)
     }
 }

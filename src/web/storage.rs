@@ -5,8 +5,6 @@
 
 use crate::error::{Code, Error, Result};
 pub(crate) use crate::flow::Store;
-use crate::session::Session;
-use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 
 fn unavailable() -> Error {
@@ -70,29 +68,4 @@ pub(crate) fn get_raw(store: Store, key: &str) -> Option<JsValue> {
         .get_item(key)
         .ok()
         .filter(JsValue::is_string)
-}
-
-thread_local! {
-    /// The session last read: (key, its stored text, decoded). See `read_session`.
-    static LAST_SESSION: RefCell<Option<(String, JsValue, Option<Session>)>> =
-        const { RefCell::new(None) };
-}
-
-/// The session stored under `key`, decoded (`Some(None)`: not a valid session). getAccessToken
-/// reads the session on every call; decoding it (and copying its 2 KB into the wasm) was
-/// most of a call's time. The stored text rarely changes, so the last one decoded is kept,
-/// and a JavaScript string comparison tells whether it still holds.
-pub(crate) fn read_session(store: Store, key: &str) -> Option<Option<Session>> {
-    let raw = get_raw(store, key)?;
-    let hit = LAST_SESSION.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(k, r, _)| k == key && *r == raw)
-            .map(|(_, _, s)| s.clone())
-    });
-    if let Some(session) = hit {
-        return Some(session);
-    }
-    let session = raw.as_string().as_deref().and_then(Session::decode);
-    LAST_SESSION.set(Some((key.into(), raw, session.clone())));
-    Some(session)
 }
