@@ -152,6 +152,9 @@ export async function startIdp({
     if (ctx.path === "/token") {
       entry.grantType = ctx.oidc?.params?.grant_type ?? null;
       entry.scope = ctx.oidc?.params?.scope ?? null;
+      // What the client sent, for tests that prove no secret leaks (the same in every engine:
+      // not every browser driver shows request bodies).
+      entry.sent = ["code", "code_verifier", "refresh_token"].map((k) => ctx.oidc?.params?.[k]).filter((v) => typeof v === "string");
       // What was issued, for tests that prove no token leaks (read here, not from the
       // browser's devtools protocol, which may have dropped a streamed body).
       const b = ctx.body && typeof ctx.body === "object" ? ctx.body : {};

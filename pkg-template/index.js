@@ -28,6 +28,11 @@ export class AuthError extends Error {
     this.errorDescription = own(details, "errorDescription");
     this.errorUri = own(details, "errorUri");
     this.status = own(details, "status");
+    // Firefox writes the frames of a page's inline scripts with the page's whole address, and
+    // on the redirect URI that holds the authorization response (code, state): an error
+    // reporter that sends `stack` would send the code. The query and fragment of every
+    // frame's URL are left out (RFC 9700 4.2.4: the response is not to linger).
+    if (typeof this.stack === "string") this.stack = this.stack.replace(/[?#][^\s()]*?(?=:\d+:\d+)/g, "");
   }
 }
 

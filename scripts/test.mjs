@@ -5,7 +5,8 @@
 //      each cargo-fuzz target (fuzz/) for 7 s from the committed corpus
 //   2. browser tests of the shell in headless Chromium and Firefox (wasm-pack test), against
 //      tests/browser/token-server.mjs
-//   3. end-to-end tests: playwright-core and Debian's Chromium against oidc-provider (and
+//   3. end-to-end tests, in Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core
+//      over WebDriver BiDi), the same tests through tests/e2e/driver.mjs, against oidc-provider (and
 //      django-oauth-toolkit, an independent second server: tests/e2e/dot.test.mjs), the
 //      examples in www/ built with their own toolchains (their `npm ci` installs the
 //      just-built package), and the package itself (npm pack contents, tsc over the types)
@@ -78,7 +79,13 @@ async function browser() {
 
 async function e2e() {
   await run("node", ["scripts/build.mjs"]);
-  await run("node", ["--test", "--test-concurrency=1", "tests/e2e/", "tests/package/"]);
+  // Both engines, the same tests through one driver layer (tests/e2e/driver.mjs): Debian's
+  // Chromium by playwright-core, then Firefox ESR by puppeteer-core over WebDriver BiDi.
+  for (const engine of ["chromium", "firefox"]) {
+    console.log(`\n--- end-to-end tests in ${engine} ---`);
+    await run("node", ["--test", "--test-concurrency=1", "tests/e2e/"], { E2E_ENGINE: engine });
+  }
+  await run("node", ["--test", "tests/package/"]);
 }
 
 const layers = { native, fuzz, browser, e2e };

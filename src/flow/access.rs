@@ -2,7 +2,7 @@
 //! `isAuthenticated`): the stored token while usable, else a refresh (RFC 6749 6) with
 //! rotation, one per page at a time and, for a session all tabs share, one per origin.
 
-use super::{sessions, verify, Platform};
+use super::{sessions, token_endpoint, verify, Platform};
 use crate::config::{Config, TokenStorage};
 use crate::error::Result;
 use crate::refresh;
@@ -81,13 +81,7 @@ async fn refresh<P: Platform>(
         refresh::Start::Fail(e) => return Err(e),
         refresh::Start::Grant(g) => g,
     };
-    let answer = p
-        .send(
-            &grant.endpoint,
-            Some(&grant.body),
-            None,
-            config.http_timeout_ms,
-        )
+    let answer = token_endpoint::send(p, &grant.endpoint, &grant.body, config.http_timeout_ms)
         .await
         .and_then(|r| token::parse_response::<P::Json>(r.status, &r.body));
     let now_stored = sessions::load(p, config).ok().flatten();

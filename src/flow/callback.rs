@@ -1,7 +1,7 @@
 //! `handleCallback`: the authorization response checked (`crate::callback`), the code
 //! redeemed once, the ID token validated, the session stored, the address bar cleaned.
 
-use super::{discovery, join, sessions, verify, Platform, Store};
+use super::{discovery, join, sessions, token_endpoint, verify, Platform, Store};
 use crate::callback;
 use crate::config::Config;
 use crate::error::{Code, Error, Result};
@@ -108,12 +108,7 @@ async fn redeem<P: Platform>(
 ) -> Result<CallbackResult> {
     let (code, tx) = cb.into_code(stored, config, p.now())?;
     let body = token::code_grant(&tx, &code, config.client_secret.as_ref());
-    let request = p.send(
-        &tx.token_endpoint,
-        Some(&body),
-        None,
-        config.http_timeout_ms,
-    );
+    let request = token_endpoint::send(p, &tx.token_endpoint, &body, config.http_timeout_ms);
     // An OpenID Connect login needs the issuer's keys for its ID token: fetched (or read from
     // the cache) while the token request is in flight, so the callback costs one round trip
     // and startLogin none for the keys. Their address comes from the metadata this tab cached

@@ -23,6 +23,7 @@ mod join;
 mod login;
 mod logout;
 mod sessions;
+mod token_endpoint;
 mod user;
 mod verify;
 

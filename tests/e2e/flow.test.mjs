@@ -218,8 +218,12 @@ test("tokenStorage memory: a refused refresh ends the session, and getAccessToke
     assert.equal((await call(page, "getAccessToken")).value, token.value);
     // The server refuses the refresh token: the session (in this page's memory only, so no
     // stored text can tell that it is gone) is over.
-    await page.route(env.idp.issuer + "/token", (route) =>
-      route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' }));
+    env.idp.behaviour.after = (ctx) => {
+      if (ctx.path === "/token") {
+        ctx.status = 400;
+        ctx.body = { error: "invalid_grant" };
+      }
+    };
     const refused = await call(page, "getAccessToken", { forceRefresh: true });
     assert.equal(refused.code, "login_required", JSON.stringify(refused));
     const after = await call(page, "getAccessToken");

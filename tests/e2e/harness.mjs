@@ -1,8 +1,9 @@
 // End-to-end harness: a real authorization server (oidc-provider, dev/idp.mjs), the demo
-// served from www/ with the built package, and Debian's Chromium driven by playwright-core.
+// served from www/ with the built package, and Debian's Chromium or Firefox ESR (E2E_ENGINE)
+// through the driver layer (driver.mjs).
 // Everything listens on 127.0.0.1 and is stopped by the test that started it.
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launch } from "./driver.mjs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENT_ID, freePort, startIdp } from "../../dev/idp.mjs";
@@ -10,16 +11,7 @@ import { startStatic } from "../../dev/static.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export const CHROMIUM_ARGS = [
-  "--no-sandbox", // needed as root
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
+export { CHROMIUM_ARGS, ENGINE } from "./driver.mjs";
 
 /** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
 export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [], issuerPath } = {}) {
@@ -47,7 +39,7 @@ export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = 
       return serve?.(url, idp.issuer);
     },
   });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const browser = await launch();
   const context = await browser.newContext();
   // Every request any page of the test makes, to prove none leaves loopback.
   const requested = [];

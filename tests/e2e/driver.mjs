@@ -1,0 +1,138 @@
+// The browser driver of the end-to-end tests, for both engines. The tests are written against
+// the small part of playwright's page API they use; Chromium is driven by playwright-core (as
+// the examples and the benchmark are), and Firefox, which playwright-core cannot drive in its
+// stock build, by puppeteer-core over WebDriver BiDi, with its pages wrapped to offer that same
+// part. E2E_ENGINE chooses ("chromium", the default, or "firefox"); scripts/test.mjs runs both.
+import { chromium } from "playwright-core";
+import puppeteer from "puppeteer-core";
+
+export const ENGINE = process.env.E2E_ENGINE || "chromium";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", // needed as root
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+/** A browser of the chosen engine: `{ newContext(), close() }`, contexts `{ newPage(), on("request") }`. */
+export async function launch() {
+  if (ENGINE === "chromium") {
+    return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  }
+  if (ENGINE !== "firefox") throw new Error(`E2E_ENGINE must be chromium or firefox, not ${ENGINE}`);
+  const browser = await puppeteer.launch({
+    browser: "firefox",
+    executablePath: "/usr/bin/firefox-esr",
+    headless: true,
+    // Nothing leaves this machine: no updates, telemetry, safe-browsing lists or captive-portal checks.
+    extraPrefsFirefox: {
+      "app.update.enabled": false,
+      "browser.safebrowsing.malware.enabled": false,
+      "browser.safebrowsing.phishing.enabled": false,
+      "network.captive-portal-service.enabled": false,
+      "datareporting.healthreport.uploadEnabled": false,
+      "toolkit.telemetry.enabled": false,
+    },
+  });
+  return {
+    async newContext() {
+      return firefoxContext(await browser.createBrowserContext());
+    },
+    close: () => browser.close(),
+  };
+}
+
+/**
+ * A request as playwright shows it. WebDriver BiDi gives no resource type: a navigation, or a
+ * request a page makes to its own origin (the server's login pages, their favicon), is a
+ * "document"; a request to another origin than its page's (what the app's scripts fetch) is a
+ * "fetch".
+ */
+const request = (r) =>
+  new Proxy(r, {
+    get(target, name) {
+      if (name === "resourceType") {
+        return () => {
+          // Its page: the frame's address, or (Firefox asks for a favicon before the frame's
+          // address changes) the Referer.
+          const origin = new URL(target.url()).origin + "/";
+          const own = [target.frame()?.url(), target.headers()["referer"]].some((u) => u?.startsWith(origin));
+          return target.isNavigationRequest() || own ? "document" : "fetch";
+        };
+      }
+      const v = target[name];
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+
+function firefoxContext(context) {
+  const onRequest = [];
+  return {
+    on(event, fn) {
+      if (event !== "request") throw new Error(`driver: context event ${event} is not supported`);
+      onRequest.push(fn);
+    },
+    async newPage() {
+      const page = await context.newPage();
+      page.on("request", (r) => onRequest.forEach((fn) => fn(request(r))));
+      return firefoxPage(page);
+    },
+    close: () => context.close(),
+  };
+}
+
+/** playwright's `:has-text("x")` as puppeteer's text selector. */
+const selector = (s) => s.replace(/:has-text\("([^"]*)"\)/g, "::-p-text($1)");
+
+const element = (handle) =>
+  handle && Object.assign(handle, {
+    getAttribute: (name) => handle.evaluate((e, n) => e.getAttribute(n), name),
+  });
+
+/** Waits until `check()` holds, polling, or fails after `timeout` ms. */
+async function until(check, timeout, what) {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`driver: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function firefoxPage(page) {
+  const own = {
+    on: (event, fn) => page.on(event, event === "request" ? (r) => fn(request(r)) : fn),
+    $: async (s) => element(await page.$(selector(s))),
+    click: (s) => page.click(selector(s)),
+    fill: (s, value) => page.$eval(selector(s), (e, v) => {
+      e.value = v;
+      e.dispatchEvent(new Event("input", { bubbles: true }));
+    }, value),
+    textContent: (s) => page.$eval(selector(s), (e) => e.textContent),
+    getAttribute: (s, name) => page.$eval(selector(s), (e, n) => e.getAttribute(n), name),
+    isVisible: async (s) => {
+      const h = await page.$(selector(s));
+      return h ? h.isVisible() : false;
+    },
+    waitForSelector: (s, options = {}) =>
+      page.waitForSelector(selector(s), options.timeout ? { timeout: options.timeout } : {}),
+    waitForFunction: (fn, arg, options = {}) =>
+      page.waitForFunction(fn, { polling: 50, timeout: options.timeout ?? 30000 }, arg),
+    evaluate: (fn, arg) => (arg === undefined ? page.evaluate(fn) : page.evaluate(fn, arg)),
+    waitForURL: (want, options = {}) => {
+      const matches = (u) => (typeof want === "function" ? want(new URL(u)) : want instanceof RegExp ? want.test(u) : u === want);
+      return until(() => matches(page.url()), options.timeout ?? 30000, `the URL (${page.url()})`);
+    },
+  };
+  return new Proxy(page, {
+    get(target, name) {
+      if (Object.hasOwn(own, name)) return own[name];
+      const v = target[name];
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
