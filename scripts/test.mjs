@@ -30,8 +30,9 @@ function run(cmd, args, env = {}, cwd = root) {
 }
 
 async function native() {
-  await run("cargo", ["test", "--lib"]);
-  await run("cargo", ["test", "--doc"]);
+  // With the `serde` feature (typed claims for Rust apps): it only adds.
+  await run("cargo", ["test", "--lib", "--features", "serde"]);
+  await run("cargo", ["test", "--doc", "--features", "serde"]);
 }
 
 const FUZZ_TARGETS = ["callback", "token_response", "discovery", "id_token"];
@@ -70,7 +71,7 @@ async function browser() {
     for (const [engine, driver] of engines) {
       await fetch(url + "/reset", { method: "POST" }); // each engine starts from no requests seen
       const env = { ...driver, WASM_PACK_CACHE: cache, SPA_OAUTH_TEST_SERVER: url };
-      await run("wasm-pack", ["test", "--headless", engine, "--mode", "no-install", "--lib"], env);
+      await run("wasm-pack", ["test", "--headless", engine, "--mode", "no-install", "--lib", "--features", "serde"], env);
     }
   } finally {
     server.close();

@@ -63,6 +63,8 @@ mod texts;
 mod authorize;
 mod b64url;
 mod callback;
+#[cfg(feature = "serde")]
+mod claims;
 mod config;
 mod error;
 mod flow;
@@ -97,6 +99,8 @@ pub mod fuzz;
 
 pub use authorize::LoginOptions;
 pub use callback::ResponseMode;
+#[cfg(feature = "serde")]
+pub use claims::{claims_from_json, IdTokenClaims};
 pub use config::{Config, TokenStorage, ValidConfig};
 pub use error::{Code, Error, Result, Text};
 pub use logout::{LogoutOptions, LogoutResult};
@@ -104,6 +108,8 @@ pub use secret::Secret;
 pub use session::TokenOptions;
 pub use userinfo::UserOptions;
 
+#[cfg(all(target_arch = "wasm32", feature = "serde"))]
+pub use web::get_user_claims;
 #[cfg(target_arch = "wasm32")]
 pub use web::{
     get_access_token, get_user, handle_callback, is_authenticated, logout, on_session_change,

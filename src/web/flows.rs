@@ -76,6 +76,29 @@ pub async fn get_user(config: &ValidConfig, options: &UserOptions) -> Result<Opt
     Ok(Some(merged.into()))
 }
 
+/// `get_user`'s claims read into a type (the `serde` feature): [`crate::IdTokenClaims`], or
+/// the app's own. `None` when logged out.
+///
+/// ```ignore
+/// let user: Option<spa_oauth::IdTokenClaims> =
+///     spa_oauth::get_user_claims(&config, &Default::default()).await?;
+/// ```
+#[cfg(feature = "serde")]
+pub async fn get_user_claims<T: serde::de::DeserializeOwned>(
+    config: &ValidConfig,
+    options: &UserOptions,
+) -> Result<Option<T>> {
+    let Some(user) = get_user(config, options).await? else {
+        return Ok(None);
+    };
+    // The browser wrote this object from JSON text; it serialises back to JSON text.
+    let text = js_sys::JSON::stringify(&user)
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    crate::claims::claims_from_json(&text).map(Some)
+}
+
 /// Ends the session: revokes one token (RFC 7009), clears the stored session, and navigates
 /// to the server's logout page (RP-Initiated Logout) when there is one. What happened at the
 /// server is the result; a failed revocation is reported there and never keeps the browser

@@ -13,6 +13,8 @@ mod platform;
 mod storage;
 
 pub use events::{on_session_change, SessionEvent, SessionEventKind, Subscription};
+#[cfg(feature = "serde")]
+pub use flows::get_user_claims;
 pub use flows::{
     get_access_token, get_user, handle_callback, is_authenticated, logout, session_info,
     start_login, CallbackResult, SessionInfo,

@@ -736,3 +736,53 @@ async fn the_session_is_read_again_whenever_its_stored_text_changes() {
     assert_eq!(flows::session_info(&c).unwrap(), None);
     assert!(!flows::is_authenticated(&c).unwrap());
 }
+
+/// The `serde` feature (npm test builds the browser tests with it): the stored claims, read
+/// into `IdTokenClaims` and into an app's own type; logged out is `None`.
+#[cfg(feature = "serde")]
+#[wasm_bindgen_test]
+async fn typed_claims_for_rust_apps() {
+    use crate::secret::Secret;
+    use crate::session::Session;
+    let c = config("typed", "");
+    let options = crate::userinfo::UserOptions::default();
+    let none: Option<crate::IdTokenClaims> = flows::get_user_claims(&c, &options).await.unwrap();
+    assert!(none.is_none());
+    let session = Session {
+        access_token: Secret::new("at".into()),
+        expires_at: Some(4_000_000_000),
+        refresh_token: None,
+        id_token: Some(Secret::new("h.p.s".into())),
+        claims: Some(
+            r#"{"iss":"https://id.example","sub":"u1","aud":"typed","exp":4000000000,"iat":1,"org":"acme"}"#
+                .into(),
+        ),
+        scope: None,
+        token_endpoint: format!("{SERVER}/token"),
+        client_id: "typed".into(),
+    };
+    storage::set(Store::Session, &c.session_key(), &session.encode()).unwrap();
+    let user: crate::IdTokenClaims = flows::get_user_claims(&c, &options).await.unwrap().unwrap();
+    assert_eq!(
+        (user.sub.as_str(), user.aud.as_slice()),
+        ("u1", &["typed".to_string()][..])
+    );
+    assert_eq!(user.additional["org"], "acme");
+    #[derive(serde::Deserialize)]
+    struct Mine {
+        org: String,
+    }
+    let mine: Mine = flows::get_user_claims(&c, &options).await.unwrap().unwrap();
+    assert_eq!(mine.org, "acme");
+    // A type the claims do not fit: an error with a code, not a panic.
+    #[derive(serde::Deserialize, Debug)]
+    struct Wrong {
+        #[allow(dead_code)]
+        org: u32,
+    }
+    let e = flows::get_user_claims::<Wrong>(&c, &options)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::InvalidResponse);
+    storage::remove(Store::Session, &c.session_key()).unwrap();
+}
