@@ -136,7 +136,7 @@ export async function startIdp({
 
   const requests = [];
   provider.use(async (ctx, next) => {
-    const entry = { method: ctx.method, path: ctx.path, origin: ctx.get("origin") || null, grantType: null, start: Date.now(), end: null };
+    const entry = { method: ctx.method, path: ctx.path, query: ctx.querystring, origin: ctx.get("origin") || null, grantType: null, start: Date.now(), end: null };
     requests.push(entry);
     if (behaviour.before) {
       await behaviour.before(ctx);

@@ -110,6 +110,14 @@ export interface AuthConfig {
   issuerTemplate?: string;
   /** With `issuerTemplate`: the only tenants (lower-case GUIDs) whose users may log in. */
   tenants?: string[];
+  /**
+   * Pushed Authorization Requests (RFC 9126): startLogin POSTs the authorization parameters
+   * to the server's `pushed_authorization_request_endpoint`, and the browser goes to the
+   * authorization endpoint with only `client_id` and `request_uri`. A refusal is an
+   * AuthError from startLogin, before the browser leaves. Done without this option too when
+   * the server's metadata says `require_pushed_authorization_requests`. Needs `issuer`.
+   */
+  pushedAuthorizationRequests?: boolean;
 }
 
 export interface LoginOptions {

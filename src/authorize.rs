@@ -77,9 +77,13 @@ impl LoginOptions {
 /// The randomness one login needs: 32 bytes each for the verifier, the state and the nonce.
 pub(crate) type Random = [[u8; 32]; 3];
 
-/// A login ready to start: the transaction to store, and where to send the browser.
+/// A login ready to start: the transaction to store, the authorization request's
+/// parameters, and where to send the browser when they are not pushed.
 pub(crate) struct Login {
     pub transaction: Transaction,
+    /// The parameters, form-encoded: the query of `url`, or the body of a pushed
+    /// authorization request (RFC 9126 2.1).
+    pub request: String,
     pub url: String,
 }
 
@@ -89,6 +93,9 @@ pub(crate) struct Server<'a> {
     pub token_endpoint: &'a str,
     /// RFC 9207: the server promises `iss` in its authorization responses.
     pub iss_required: bool,
+    /// Where the authorization request is pushed (RFC 9126), when it is: the app asked
+    /// (`pushedAuthorizationRequests`) or the server requires it.
+    pub par_endpoint: Option<&'a str>,
 }
 
 impl<'a> Server<'a> {
@@ -110,6 +117,21 @@ impl<'a> Server<'a> {
                 authorization_endpoint,
                 token_endpoint,
                 iss_required: metadata.is_some_and(|m| m.iss_parameter_supported),
+                par_endpoint: match metadata {
+                    Some(m) if config.pushed_authorization_requests || m.par_required => {
+                        match m.par_endpoint.as_deref() {
+                            Some(e) => Some(e),
+                            None => {
+                                return Err(Error::new(
+                                    Code::InvalidConfig,
+                                    t!("pushedAuthorizationRequests is set, but the server's metadata has no pushed_authorization_request_endpoint."),
+                                ))
+                            }
+                        }
+                    }
+                    // Config::validate refuses pushedAuthorizationRequests without an issuer.
+                    _ => None,
+                },
             }),
             // Config::validate refuses this combination.
             _ => Err(Error::new(
@@ -183,10 +205,12 @@ pub(crate) fn login(
         params.push((name, value));
     }
 
-    let mut url = url::with_query_start(server.authorization_endpoint);
+    let mut request = String::with_capacity(512);
     for (name, value) in &params {
-        form::push(&mut url, name, value);
+        form::push(&mut request, name, value);
     }
+    let mut url = url::with_query_start(server.authorization_endpoint);
+    url.push_str(&request);
     let transaction = Transaction {
         state,
         verifier,
@@ -201,7 +225,56 @@ pub(crate) fn login(
         max_age: options.max_age,
         created_at: now,
     };
-    Ok(Login { transaction, url })
+    Ok(Login {
+        transaction,
+        request,
+        url,
+    })
+}
+
+/// The body of a pushed authorization request (RFC 9126 2.1): the parameters, and the
+/// client's authentication as at the token endpoint (a `client_secret` when the config has
+/// one, RFC 6749 2.3.1).
+pub(crate) fn pushed_request(request: &str, config: &Config) -> String {
+    let mut body = String::from(request);
+    if let Some(s) = &config.client_secret {
+        form::push(&mut body, "client_secret", s.expose());
+    }
+    body
+}
+
+/// The authorization request that refers to a pushed one (RFC 9126 4): `client_id` and
+/// `request_uri` only, so no parameter of the login travels in the browser's address.
+pub(crate) fn pushed_url(server: &Server, client_id: &str, request_uri: &str) -> String {
+    let mut url = url::with_query_start(server.authorization_endpoint);
+    form::push(&mut url, "client_id", client_id);
+    form::push(&mut url, "request_uri", request_uri);
+    url
+}
+
+/// Reads the pushed authorization response (RFC 9126 2.2, 2.3): `201 Created` with a
+/// `request_uri` and a positive `expires_in`; an error object is the server's error, as at
+/// the token endpoint. The `request_uri` is used at once and once: each login pushes anew,
+/// so its lifetime only has to be a real one.
+pub(crate) fn read_pushed_response<J: crate::json::Json>(
+    status: u16,
+    body: &str,
+) -> Result<String> {
+    let v: J = crate::response::oauth_body(status, body)?;
+    // RFC 9126 2.2: a URI, which goes into a URL as a parameter value (encoded), never as a
+    // URL of its own; and a lifetime in seconds.
+    match (
+        crate::json::string(&v, "request_uri"),
+        v.get("expires_in").and_then(|e| e.as_f64()),
+    ) {
+        (Ok(u), Some(n)) if status == 201 && u.contains(':') && n >= 1.0 && n.fract() == 0.0 => {
+            Ok(u)
+        }
+        _ => Err(crate::response::invalid(
+            t!("The pushed authorization response is not 201 with a request_uri and a positive whole expires_in."),
+            status,
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +310,7 @@ mod tests {
             authorization_endpoint: "https://id.example/auth",
             token_endpoint: "https://id.example/t",
             iss_required: true,
+            par_endpoint: None,
         };
         let l = login(&c, &server, &o, &RANDOM, &digest(), 0).unwrap();
         let q = query(&l.url);
@@ -278,6 +352,7 @@ mod tests {
                 authorization_endpoint: "https://id.example/auth",
                 token_endpoint: "https://id.example/token",
                 iss_required: false,
+                par_endpoint: None,
             },
             &LoginOptions::default(),
             &RANDOM,
@@ -327,6 +402,7 @@ mod tests {
                 authorization_endpoint: "https://id.example/auth",
                 token_endpoint: "https://id.example/t",
                 iss_required: false,
+                par_endpoint: None,
             },
             &LoginOptions::default(),
             &RANDOM,
@@ -350,6 +426,7 @@ mod tests {
                 authorization_endpoint: "https://id.example/auth",
                 token_endpoint: "https://id.example/t",
                 iss_required: false,
+                par_endpoint: None,
             },
             &LoginOptions::default(),
             &RANDOM,
@@ -374,6 +451,7 @@ mod tests {
                 authorization_endpoint: "https://id.example/auth?tenant=t%201",
                 token_endpoint: "https://id.example/t",
                 iss_required: false,
+                par_endpoint: None,
             },
             &o,
             &RANDOM,
@@ -412,6 +490,7 @@ mod tests {
                 authorization_endpoint: "https://id.example/auth",
                 token_endpoint: "https://id.example/t",
                 iss_required: false,
+                par_endpoint: None,
             },
             &o,
             &RANDOM,
@@ -464,6 +543,7 @@ mod tests {
                 authorization_endpoint: "https://id.example/auth",
                 token_endpoint: "https://id.example/t",
                 iss_required: false,
+                par_endpoint: None,
             },
             &o,
             &RANDOM,
@@ -552,5 +632,153 @@ mod tests {
             Server::of(&mixed, None).err().unwrap().code,
             Code::InvalidConfig
         );
+    }
+}
+
+#[cfg(test)]
+mod pushed_tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn meta(extra: &str) -> Metadata {
+        let doc = format!(
+            r#"{{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a",
+            "token_endpoint":"https://id.example/t"{extra}}}"#
+        );
+        Metadata::parse::<Value>("https://id.example", 200, &doc, 0).unwrap()
+    }
+
+    fn config(par: bool) -> Config {
+        Config {
+            issuer: Some("https://id.example".into()),
+            pushed_authorization_requests: par,
+            ..Config::new("spa", "https://app.example/")
+        }
+    }
+
+    #[test]
+    fn pushed_when_the_app_asks_or_the_server_requires_it() {
+        let par = r#","pushed_authorization_request_endpoint":"https://id.example/par""#;
+        let required = r#","pushed_authorization_request_endpoint":"https://id.example/par",
+            "require_pushed_authorization_requests":true"#;
+        let e = Some("https://id.example/par");
+        assert_eq!(
+            Server::of(&config(false), Some(&meta(par)))
+                .unwrap()
+                .par_endpoint,
+            None
+        );
+        assert_eq!(
+            Server::of(&config(true), Some(&meta(par)))
+                .unwrap()
+                .par_endpoint,
+            e
+        );
+        assert_eq!(
+            Server::of(&config(false), Some(&meta(required)))
+                .unwrap()
+                .par_endpoint,
+            e
+        );
+        // Asked for, and the server has no endpoint: said before anything is sent.
+        let err = Server::of(&config(true), Some(&meta(""))).err().unwrap();
+        assert_eq!(err.code, Code::InvalidConfig);
+        assert!(err
+            .description
+            .as_str()
+            .contains("pushed_authorization_request_endpoint"));
+        // The config refuses it without an issuer (no metadata to find the endpoint in).
+        let endpoints = Config {
+            issuer: None,
+            authorization_endpoint: Some("https://id.example/a".into()),
+            token_endpoint: Some("https://id.example/t".into()),
+            ..config(true)
+        };
+        assert_eq!(
+            endpoints.validated().err().unwrap().code,
+            Code::InvalidConfig
+        );
+    }
+
+    #[test]
+    fn the_url_names_only_the_client_and_the_pushed_request() {
+        let m = meta("");
+        let c = config(false);
+        let server = Server::of(&c, Some(&m)).unwrap();
+        assert_eq!(
+            pushed_url(&server, "spa", "urn:ietf:params:oauth:request_uri:a&b"),
+            "https://id.example/a?client_id=spa&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Aa%26b"
+        );
+        // The body carries the client's secret as the token endpoint's would.
+        let with_secret = Config {
+            client_secret: Some(crate::secret::Secret::new("s+1".into())),
+            ..c
+        };
+        assert_eq!(
+            pushed_request("response_type=code", &with_secret),
+            "response_type=code&client_secret=s%2B1"
+        );
+    }
+
+    #[test]
+    fn reads_the_pushed_authorization_response_strictly() {
+        let read = |status, body: &str| read_pushed_response::<Value>(status, body);
+        assert_eq!(
+            read(
+                201,
+                r#"{"request_uri":"urn:ietf:params:oauth:request_uri:x","expires_in":60}"#
+            )
+            .unwrap(),
+            "urn:ietf:params:oauth:request_uri:x"
+        );
+        for (status, body, code) in [
+            (
+                200,
+                r#"{"request_uri":"urn:x","expires_in":60}"#,
+                Code::InvalidResponse,
+            ),
+            (201, r#"{"request_uri":"urn:x"}"#, Code::InvalidResponse),
+            (
+                201,
+                r#"{"request_uri":"urn:x","expires_in":0}"#,
+                Code::InvalidResponse,
+            ),
+            (
+                201,
+                r#"{"request_uri":"urn:x","expires_in":1.5}"#,
+                Code::InvalidResponse,
+            ),
+            (
+                201,
+                r#"{"request_uri":"urn:x","expires_in":"60"}"#,
+                Code::InvalidResponse,
+            ),
+            (
+                201,
+                r#"{"request_uri":"","expires_in":60}"#,
+                Code::InvalidResponse,
+            ),
+            (
+                201,
+                r#"{"request_uri":"no-scheme","expires_in":60}"#,
+                Code::InvalidResponse,
+            ),
+            (
+                201,
+                r#"{"request_uri":7,"expires_in":60}"#,
+                Code::InvalidResponse,
+            ),
+            (201, "[]", Code::InvalidResponse),
+            (
+                400,
+                r#"{"error":"invalid_request","error_description":"bad"}"#,
+                Code::InvalidRequest,
+            ),
+            (201, r#"{"error":"invalid_scope"}"#, Code::InvalidScope),
+            (500, "oops", Code::ServerError),
+        ] {
+            let e = read(status, body).unwrap_err();
+            assert_eq!((e.code, e.status), (code, Some(status)), "{status} {body}");
+        }
     }
 }

@@ -62,6 +62,11 @@ pub struct Config {
     pub issuer_template: Option<String>,
     /// With `issuer_template`: the tenants (GUIDs) whose users may log in; empty for any.
     pub tenants: Vec<String>,
+    /// Pushed Authorization Requests (RFC 9126): the authorization parameters are POSTed to
+    /// the server's `pushed_authorization_request_endpoint`, and the browser goes to the
+    /// authorization endpoint with only `client_id` and `request_uri`. Also done without
+    /// this when the metadata says `require_pushed_authorization_requests`.
+    pub pushed_authorization_requests: bool,
 }
 
 /// A [`Config`] that passed every check: what the flows take, so that a configuration that
@@ -180,6 +185,7 @@ pub(crate) const MEMBERS: &[&str] = &[
     "metadataUrl",
     "issuerTemplate",
     "tenants",
+    "pushedAuthorizationRequests",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -271,6 +277,7 @@ impl Config {
             metadata_url: None,
             issuer_template: None,
             tenants: Vec::new(),
+            pushed_authorization_requests: false,
         }
     }
 
@@ -382,6 +389,12 @@ impl Config {
         {
             return Err(invalid(TENANTS));
         }
+        // The endpoint is in the server's metadata (RFC 9126 5).
+        if self.pushed_authorization_requests && self.issuer.is_none() {
+            return Err(invalid(t!(
+                "pushedAuthorizationRequests needs issuer: the endpoint is in the server's metadata."
+            )));
+        }
         if self.clock_skew_seconds > 3600 {
             return Err(invalid(t!(
                 "clockSkewSeconds must be a whole number of seconds from 0 to 3600."
@@ -491,6 +504,9 @@ impl Config {
             Ok(Some(list)) if !list.is_empty() => list,
             _ => return Err(invalid(TENANTS)),
         };
+        let pushed_authorization_requests = json::opt_bool(obj, "pushedAuthorizationRequests")
+            .map_err(|_| invalid(t!("pushedAuthorizationRequests must be a boolean.")))?
+            .unwrap_or(false);
         let config = Config {
             client_id,
             redirect_uri,
@@ -509,6 +525,7 @@ impl Config {
             metadata_url,
             issuer_template,
             tenants,
+            pushed_authorization_requests,
         };
         config.validate()?;
         Ok(ValidConfig(config))

@@ -23,6 +23,10 @@ pub(crate) struct Metadata {
     pub jwks_uri: Option<String>,
     /// RFC 9207 3: the server puts `iss` in authorization responses.
     pub iss_parameter_supported: bool,
+    /// RFC 9126 5: where authorization requests are pushed, and whether the server accepts
+    /// only pushed ones.
+    pub par_endpoint: Option<String>,
+    pub par_required: bool,
     /// When it was fetched (seconds since the epoch).
     pub fetched_at: u64,
 }
@@ -155,6 +159,21 @@ impl Metadata {
             false,
             t!("The discovery document's jwks_uri is not an https URL."),
         )?;
+        let par_endpoint = endpoint(
+            "pushed_authorization_request_endpoint",
+            false,
+            t!("The discovery document's pushed_authorization_request_endpoint is not an https URL."),
+        )?;
+        let flag = |key: &str| {
+            json::opt_bool(&v, key)
+                .map_err(|_| {
+                    invalid(
+                        t!("A boolean of the discovery document is not a boolean."),
+                        status,
+                    )
+                })
+                .map(|b| b.unwrap_or(false))
+        };
         // RFC 8414 2: when the server lists its PKCE methods, S256 must be among them;
         // otherwise it would ignore or refuse the challenge spa-oauth always sends.
         match json::opt_strings(&v, "code_challenge_methods_supported") {
@@ -167,15 +186,8 @@ impl Metadata {
                 ))
             }
         }
-        let iss_parameter_supported =
-            json::opt_bool(&v, "authorization_response_iss_parameter_supported")
-                .map_err(|_| {
-                    invalid(
-                        t!("authorization_response_iss_parameter_supported is not a boolean."),
-                        status,
-                    )
-                })?
-                .unwrap_or(false);
+        let iss_parameter_supported = flag("authorization_response_iss_parameter_supported")?;
+        let par_required = flag("require_pushed_authorization_requests")?;
         Ok(Metadata {
             issuer: issuer.into(),
             authorization_endpoint: authorization_endpoint.unwrap_or_default(),
@@ -185,6 +197,8 @@ impl Metadata {
             end_session_endpoint,
             jwks_uri,
             iss_parameter_supported,
+            par_endpoint,
+            par_required,
             fetched_at: now,
         })
     }
@@ -208,14 +222,20 @@ impl Metadata {
             ("revocation_endpoint", &self.revocation_endpoint),
             ("end_session_endpoint", &self.end_session_endpoint),
             ("jwks_uri", &self.jwks_uri),
+            ("par_endpoint", &self.par_endpoint),
         ];
         for (name, value) in optional {
             if let Some(v) = value {
                 form::push(&mut s, name, v);
             }
         }
-        if self.iss_parameter_supported {
-            form::push(&mut s, "iss_parameter_supported", "1");
+        for (name, set) in [
+            ("iss_parameter_supported", self.iss_parameter_supported),
+            ("par_required", self.par_required),
+        ] {
+            if set {
+                form::push(&mut s, name, "1");
+            }
         }
         form::push_num(&mut s, "fetched_at", self.fetched_at);
         s
@@ -233,6 +253,8 @@ impl Metadata {
             end_session_endpoint: p.take("end_session_endpoint"),
             jwks_uri: p.take("jwks_uri"),
             iss_parameter_supported: p.take("iss_parameter_supported").is_some(),
+            par_endpoint: p.take("par_endpoint"),
+            par_required: p.take("par_required").is_some(),
             fetched_at: form::parse_u64(&p.take("fetched_at")?)?,
         };
         let endpoints = [
@@ -242,6 +264,7 @@ impl Metadata {
             m.revocation_endpoint.as_ref(),
             m.end_session_endpoint.as_ref(),
             m.jwks_uri.as_ref(),
+            m.par_endpoint.as_ref(),
         ];
         let safe = endpoints
             .into_iter()
@@ -260,7 +283,9 @@ mod tests {
         "token_endpoint":"https://id.example/token","userinfo_endpoint":"https://id.example/me",
         "revocation_endpoint":"https://id.example/revoke","end_session_endpoint":"https://id.example/logout",
         "jwks_uri":"https://id.example/jwks","code_challenge_methods_supported":["S256"],
-        "authorization_response_iss_parameter_supported":true,"response_types_supported":["code"]}"#;
+        "authorization_response_iss_parameter_supported":true,"response_types_supported":["code"],
+        "pushed_authorization_request_endpoint":"https://id.example/par",
+        "require_pushed_authorization_requests":true}"#;
 
     fn parse(body: &str) -> Result<Metadata> {
         Metadata::parse::<Value>("https://id.example", 200, body, 50)
@@ -334,6 +359,17 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_pushed_authorization_request_members() {
+        let m = parse(DOC).unwrap();
+        assert_eq!(m.par_endpoint.as_deref(), Some("https://id.example/par"));
+        assert!(m.par_required);
+        let m = parse(&with("require_pushed_authorization_requests", "DELETE")).unwrap();
+        assert!(!m.par_required);
+        let m = parse(&with("pushed_authorization_request_endpoint", "DELETE")).unwrap();
+        assert_eq!(m.par_endpoint, None);
+    }
+
+    #[test]
     fn issuer_must_be_identical() {
         for other in [
             r#""https://evil.example""#,
@@ -371,6 +407,11 @@ mod tests {
                 "authorization_response_iss_parameter_supported",
                 r#""true""#,
             ),
+            (
+                "pushed_authorization_request_endpoint",
+                r#""http://id.example/par""#,
+            ),
+            ("require_pushed_authorization_requests", "1"),
         ] {
             let e = parse(&with(key, value)).err().unwrap();
             assert_eq!(
@@ -396,8 +437,9 @@ mod tests {
             bare.revocation_endpoint,
             bare.end_session_endpoint,
             bare.jwks_uri,
-        ) = (None, None, None, None);
-        bare.iss_parameter_supported = false;
+            bare.par_endpoint,
+        ) = (None, None, None, None, None);
+        (bare.iss_parameter_supported, bare.par_required) = (false, false);
         assert_eq!(Metadata::decode(&bare.encode()), Some(bare));
         assert!(m.is_fresh(50) && m.is_fresh(50 + 3599));
         assert!(!m.is_fresh(50 + 3600) && !m.is_fresh(49));

@@ -40,6 +40,18 @@ pub(crate) fn json_body<J: Json>(status: u16, body: &str) -> Result<J> {
     }
 }
 
+/// Reads a JSON object body of a 2xx answer from an OAuth endpoint that answers with error
+/// objects (token, pushed authorization requests). Some servers answer a refusal with a 2xx
+/// and an error object instead of a 400 (RFC 6749 5.2): its `error` is what the server meant,
+/// reported as such, never read as a malformed success.
+pub(crate) fn oauth_body<J: Json>(status: u16, body: &str) -> Result<J> {
+    let v: J = json_body(status, body)?;
+    match server_error(&v, status) {
+        Some(e) => Err(e),
+        None => Ok(v),
+    }
+}
+
 /// The error for a non-2xx response. A 4xx with a JSON `{"error": ...}` body (RFC 6749 5.2)
 /// is the server's own code; a 5xx, or an answer that is not such JSON (an HTML error page,
 /// a proxy's message), is `server_error` with the status.

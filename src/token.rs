@@ -67,7 +67,7 @@ pub(crate) struct TokenResponse {
     pub scope: Option<String>,
 }
 
-use crate::response::{invalid, json_body, server_error};
+use crate::response::{invalid, oauth_body};
 
 /// RFC 6750 2.1 `b64token`: the characters a Bearer token can hold in an Authorization
 /// header. Anything else would be refused by `fetch`, or worse, reinterpreted.
@@ -81,13 +81,7 @@ pub(crate) fn is_b64token(s: &str) -> bool {
 
 /// Reads a token response (RFC 6749 5.1) strictly.
 pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenResponse> {
-    let v: J = json_body(status, body)?;
-    // Some servers answer a refused grant with 200 and an error object instead of 400
-    // (RFC 6749 5.2). Its `error` is what the server meant: reported as such, never read as
-    // a malformed success.
-    if let Some(e) = server_error(&v, status) {
-        return Err(e);
-    }
+    let v: J = oauth_body(status, body)?;
     let access_token = match json::string(&v, "access_token") {
         Ok(t) if is_b64token(&t) => t,
         _ => {

@@ -1,9 +1,10 @@
 //! `startLogin`: the authorization request (RFC 6749 4.1.1, RFC 7636, OIDC Core 3.1.2.1),
-//! its transaction stored in sessionStorage, and the navigation.
+//! its transport (in the URL, or pushed first: RFC 9126), its transaction stored in
+//! sessionStorage, and the navigation.
 
 use super::discovery::metadata_if_any;
-use super::{Platform, Store};
-use crate::authorize::{self, LoginOptions, Server};
+use super::{token_endpoint, Platform, Store};
+use crate::authorize::{self, Login, LoginOptions, Server};
 use crate::config::Config;
 use crate::error::Result;
 use crate::logout;
@@ -50,15 +51,47 @@ pub(crate) async fn prepare_login<P: Platform>(
     sweep(p, t);
     let verifier = crate::pkce::verifier(&rnd[0]);
     let digest = p.sha256(verifier.expose().as_bytes()).await?;
-    let login = authorize::login(config, &server, options, &rnd, &digest, t)?;
+    let Login {
+        transaction,
+        request,
+        url,
+    } = authorize::login(config, &server, options, &rnd, &digest, t)?;
+    let url = transport(p, config, &server, &request, url).await?;
     // Stored before leaving: if storage fails, the error is shown here, not after a round
     // trip through the server as an inexplicable state_mismatch.
     p.set(
         Store::Session,
-        &Transaction::key(&login.transaction.state),
-        &login.transaction.encode(),
+        &Transaction::key(&transaction.state),
+        &transaction.encode(),
     )?;
-    Ok(login.url)
+    Ok(url)
+}
+
+/// The authorization-request transport: the parameters travel in the URL the browser goes
+/// to, or, when the server takes pushed requests and the app or the server asks for them,
+/// they are POSTed to it first (RFC 9126 2) and the URL only names them (`request_uri`):
+/// nothing of the login (scope, redirect URI, challenge, state) is in the browser's address,
+/// history or the server's access logs, and the server has checked it before the user sees a
+/// page (RFC 9700 2.1). The request goes through the token endpoint's choke point: whatever
+/// a back-channel request to the server carries (a DPoP proof), this one carries too.
+async fn transport<P: Platform>(
+    p: &P,
+    config: &Config,
+    server: &Server<'_>,
+    request: &str,
+    url: String,
+) -> Result<String> {
+    let Some(endpoint) = server.par_endpoint else {
+        return Ok(url);
+    };
+    let body = authorize::pushed_request(request, config);
+    let r = token_endpoint::send(p, endpoint, &body, config.http_timeout_ms).await?;
+    let request_uri = authorize::read_pushed_response::<P::Json>(r.status, &r.body)?;
+    Ok(authorize::pushed_url(
+        server,
+        &config.client_id,
+        &request_uri,
+    ))
 }
 
 /// Starts a login: stores the transaction in sessionStorage and navigates to the

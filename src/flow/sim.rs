@@ -84,6 +84,11 @@ pub(crate) struct Server {
     pub issue_refresh_tokens: bool,
     /// Whether refresh tokens are rotated (a new one in each refresh answer).
     pub rotate: bool,
+    /// Pushed authorization requests (RFC 9126): request_uri -> the pushed parameters.
+    pushed: BTreeMap<String, String>,
+    /// Whether the metadata says `require_pushed_authorization_requests` (and the
+    /// authorization endpoint refuses anything else).
+    pub require_par: bool,
 }
 
 impl Server {
@@ -102,6 +107,8 @@ impl Server {
             ttl: 3600,
             issue_refresh_tokens: true,
             rotate: true,
+            pushed: BTreeMap::new(),
+            require_par: false,
         }
     }
 
@@ -128,6 +135,23 @@ impl Server {
         let (base, query) = url.split_once('?').expect("a query");
         assert_eq!(base, "https://id.example/authorize");
         let mut p = Pairs::parse(query).expect("a valid query");
+        // A pushed request: the URL has client_id and request_uri, nothing else (RFC 9126
+        // 4), and a request_uri is used once.
+        let pushed;
+        if let Some(uri) = p.take("request_uri") {
+            assert_eq!(p.take("client_id").as_deref(), Some(CLIENT));
+            assert!(
+                p.take("state").is_none() && p.take("scope").is_none(),
+                "{url}"
+            );
+            pushed = self
+                .pushed
+                .remove(&uri)
+                .expect("a request_uri pushed and not used");
+            p = Pairs::parse(&pushed).expect("pushed parameters");
+        } else {
+            assert!(!self.require_par, "the server requires pushed requests");
+        }
         assert_eq!(p.take("response_type").as_deref(), Some("code"));
         assert_eq!(p.take("client_id").as_deref(), Some(CLIENT));
         assert_eq!(p.take("code_challenge_method").as_deref(), Some("S256"));
@@ -205,6 +229,20 @@ impl Server {
             return Err(Error::code(Code::NetworkError));
         }
         let path = url.strip_prefix(ISSUER).unwrap_or(url).to_string();
+        if path == "/par" && !self.down && !self.fail.contains_key(&path) {
+            let uri = format!("urn:ietf:params:oauth:request_uri:{}", self.token("par"));
+            let pushed = body.expect("a pushed request has a body").to_string();
+            self.seen.push(Seen {
+                path: path.clone(),
+                params: BTreeMap::from([("body".to_string(), pushed.clone())]),
+                in_flight: self.in_flight,
+            });
+            self.pushed.insert(uri.clone(), pushed);
+            return Ok(Response {
+                status: 201,
+                body: json!({ "request_uri": uri, "expires_in": 60 }).to_string(),
+            });
+        }
         let mut params = BTreeMap::new();
         if let Some(b) = body {
             let mut p = Pairs::parse(b).expect("a form body");
@@ -249,6 +287,8 @@ impl Server {
                 "jwks_uri": "https://id.example/jwks",
                 "code_challenge_methods_supported": ["S256"],
                 "authorization_response_iss_parameter_supported": true,
+                "pushed_authorization_request_endpoint": "https://id.example/par",
+                "require_pushed_authorization_requests": self.require_par,
             })),
             "/jwks" => {
                 let point = VerifyingKey::from(&self.key).to_encoded_point(false);

@@ -415,3 +415,82 @@ fn a_damaged_stored_session_is_removed_and_reported() {
     assert_eq!(sim.events(), [Kind::Login, Kind::Expired]);
     assert!(sim.get(Store::Session, &c.session_key()).unwrap().is_none());
 }
+
+/// Pushed authorization requests (RFC 9126), asked by the app: the parameters go to the
+/// server in a POST, the browser's URL has only client_id and request_uri, and the login
+/// completes with the same checks (state, PKCE, nonce).
+#[test]
+fn a_pushed_authorization_request_keeps_the_parameters_out_of_the_url() {
+    let sim = Sim::new();
+    let c = Config {
+        pushed_authorization_requests: true,
+        ..config(TokenStorage::Session).into_inner()
+    }
+    .validated()
+    .unwrap();
+    log_in_at_server(&sim, &c);
+    let url = sim.tab.navigations.borrow()[0].clone();
+    let query = url.split_once('?').unwrap().1;
+    assert!(query.starts_with("client_id=spa&request_uri=urn"), "{url}");
+    assert!(
+        !url.contains("state=") && !url.contains("code_challenge"),
+        "{url}"
+    );
+    let pushed = &sim.server().requests("/par")[0].params["body"];
+    assert!(pushed.contains("code_challenge_method=S256") && pushed.contains("&nonce="));
+    let done = block_on(handle_callback(&sim, &c, None)).unwrap();
+    assert_eq!(done.scope.as_deref(), Some("openid offline_access"));
+    assert!(token(&sim, &c).is_ok());
+}
+
+/// A server that requires pushed requests says so in its metadata, and every login pushes,
+/// whatever the config says. Without the rule, the server refuses the plain request.
+#[test]
+fn a_server_that_requires_pushed_requests_gets_them() {
+    let sim = Sim::new();
+    sim.server().require_par = true;
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    assert_eq!(sim.server().requests("/par").len(), 1);
+    assert!(token(&sim, &c).is_ok());
+}
+
+/// The server's refusal of a pushed request is an AuthError with the server's code, the
+/// browser stays, and no transaction is left behind; a malformed answer is invalid_response.
+#[test]
+fn a_refused_pushed_request_is_the_servers_error_and_the_browser_stays() {
+    let sim = Sim::new();
+    let c = Config {
+        pushed_authorization_requests: true,
+        ..config(TokenStorage::Session).into_inner()
+    }
+    .validated()
+    .unwrap();
+    for (status, body, code) in [
+        (400, r#"{"error":"invalid_scope"}"#, Code::InvalidScope),
+        (401, r#"{"error":"invalid_client"}"#, Code::InvalidClient),
+        (
+            200,
+            r#"{"request_uri":"urn:x","expires_in":60}"#,
+            Code::InvalidResponse,
+        ),
+        (
+            201,
+            r#"{"request_uri":"urn:x","expires_in":0}"#,
+            Code::InvalidResponse,
+        ),
+        (201, r#"{"expires_in":60}"#, Code::InvalidResponse),
+        (503, "<html>", Code::ServerError),
+    ] {
+        sim.server()
+            .fail
+            .insert("/par".into(), (status, body.into()));
+        let e = block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap_err();
+        assert_eq!(e.code, code, "{body}");
+        assert!(sim.tab.navigations.borrow().is_empty());
+        assert!(sim
+            .keys(Store::Session, crate::transaction::KEY_PREFIX)
+            .unwrap()
+            .is_empty());
+    }
+}
