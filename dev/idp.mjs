@@ -74,8 +74,9 @@ export async function startIdp({
   // `after(ctx)` may rewrite any answer once the provider has made it (a server's quirk);
   // `before(ctx)` sees each request first, and may answer it itself (set ctx.body) or route
   // it elsewhere (set ctx.path): a server's own URLs. `tenant` puts an Entra `tid` claim
-  // into ID tokens.
-  const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false, after: null, before: null, tenant: null };
+  // into ID tokens. `dpopNonce`: DPoP proofs must carry the server's nonce (RFC 9449 8, 9),
+  // at the token endpoint and at userinfo.
+  const behaviour = { delays: {}, omitIss: false, metadata: null, stockRefreshTokens: false, after: null, before: null, tenant: null, dpopNonce: false };
   const provider = new Provider(issuer, {
     clients: [
       client(CLIENT_ID), ...Object.entries(ALG_CLIENTS).map(([id, alg]) => client(id, alg)),
@@ -116,6 +117,9 @@ export async function startIdp({
       revocation: { enabled: true },
       userinfo: { enabled: true },
       jwtUserinfo: { enabled: true },
+      // DPoP (RFC 9449) and PAR (RFC 9126) are on by default in oidc-provider 9; nonces
+      // need a secret, and are demanded when a test asks.
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => behaviour.dpopNonce },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {

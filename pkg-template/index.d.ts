@@ -118,6 +118,19 @@ export interface AuthConfig {
    * the server's metadata says `require_pushed_authorization_requests`. Needs `issuer`.
    */
   pushedAuthorizationRequests?: boolean;
+  /**
+   * DPoP (RFC 9449): the tokens are bound to a key pair of this browser (ECDSA P-256, made
+   * with WebCrypto as non-extractable at each login, kept in IndexedDB, deleted at logout);
+   * every token request and every `fetchWithAuth` request carries a proof of it, so a token
+   * copied out of storage is refused by the server. The server must support DPoP (its
+   * answers must be `token_type: "DPoP"`). Default false.
+   */
+  dpop?: boolean;
+  /**
+   * The origins besides the page's own (`"https://api.example"`: scheme, host and port, no
+   * path) that `fetchWithAuth` may send the access token to. Default: the page's origin only.
+   */
+  apiOrigins?: string[];
 }
 
 export interface LoginOptions {
@@ -163,6 +176,18 @@ export declare function handleCallback(config: AuthConfig, options?: CallbackOpt
 
 /** An access token valid for at least 30 more seconds, refreshed when needed. */
 export declare function getAccessToken(config: AuthConfig, options?: AccessTokenOptions): Promise<string>;
+
+/**
+ * `fetch(input, init)` with the access token: `Authorization: Bearer <token>`, or for a
+ * `dpop: true` session `Authorization: DPoP <token>` plus a `DPoP` proof of this request
+ * (RFC 9449). The token is refreshed first when it expires within 30 seconds. It is sent only
+ * to this page's origin and the config's `apiOrigins` (anything else rejects with
+ * `invalid_config` before any request). Redirects are not followed (`redirect: "manual"`:
+ * a redirect resolves to a Response of type `"opaqueredirect"`), so the token never goes
+ * where a redirect points. A `401` with `WWW-Authenticate: DPoP error="use_dpop_nonce"` is
+ * retried once with the server's `DPoP-Nonce`. Resolves to the Response whatever its status.
+ */
+export declare function fetchWithAuth(config: AuthConfig, input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 
 export interface SessionInfo {
   /** When the access token expires, in milliseconds since the epoch (as Date.now()), or null when the server gave no lifetime. */

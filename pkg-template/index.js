@@ -60,6 +60,17 @@ export function init() {
   return load();
 }
 
+// The DPoP key store (./dpop.js: WebCrypto and IndexedDB), loaded for a config with
+// `dpop: true` only, and handed to the wasm; an app without DPoP never downloads it.
+let dpopKeys;
+function loadDpop(config) {
+  if (own(config, "dpop") !== true) return;
+  return (dpopKeys ??= import("./dpop.js").then(glue.useDpopKeys, (e) => {
+    dpopKeys = undefined;
+    throw new AuthError("network_error", "spa-oauth's DPoP module could not be loaded: " + String(e && e.message || e));
+  }));
+}
+
 /** `e` as an AuthError; `list`: the texts (loadTexts). */
 function toAuthError(e, list) {
   if (e instanceof AuthError) return e;
@@ -78,6 +89,7 @@ function toAuthError(e, list) {
 async function call(f, args) {
   await load();
   try {
+    await loadDpop(args[0]);
     return await f(...args);
   } catch (e) {
     throw toAuthError(e, await loadTexts());
@@ -116,7 +128,7 @@ let memo;
 // and one would get the other's token. A value JSON cannot tell apart from another
 // (a function, a symbol, an object, NaN) becomes a marker of its type: the wasm refuses
 // those, so a config holding one never matches a config that does not.
-const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests"];
+const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests", "dpop", "apiOrigins"];
 const plain = (v) =>
   v === undefined || v === null || typeof v === "string" || typeof v === "boolean" || Number.isFinite(v)
     ? v ?? null
@@ -166,7 +178,7 @@ function remember(seen, [token, until, where, key, text, writes]) {
 export async function getAccessToken(config, options) {
   const token = remembered(config, options);
   if (token !== undefined) return token;
-  return call(async () => {
+  return call(async (config, options) => {
     // The config as the wasm reads it, now: the app may change the object during the await.
     let seen;
     try {
@@ -177,7 +189,33 @@ export async function getAccessToken(config, options) {
     const answer = await glue.getAccessToken(config, options);
     remember(seen, answer);
     return answer[0];
-  }, []);
+  }, [config, options]);
+}
+
+/**
+ * `fetch(input, init)` with the access token: `Authorization: Bearer <token>`, or for a DPoP
+ * session `Authorization: DPoP <token>` with a proof of this request. The token is refreshed
+ * first when it expires within 30 seconds. It is sent only to this page's origin and to
+ * `apiOrigins` (else an AuthError, `invalid_config`, and no request); redirects are not
+ * followed (`redirect: "manual"`: the token never travels to where a redirect points). A
+ * DPoP resource server's `use_dpop_nonce` answer is retried once with its nonce. Resolves to
+ * the server's Response, whatever its status.
+ */
+export async function fetchWithAuth(config, input, init) {
+  const request = new Request(input, init);
+  let previous = null, response;
+  for (;;) {
+    // The wasm decides: whether the token may go there, which token, which headers, and
+    // after an answer, whether to try again.
+    const headers = await call(glue.authorizeRequest, [config, request.method, request.url, previous]);
+    if (!headers) return response;
+    const attempt = new Request(request.clone(), { redirect: "manual" });
+    attempt.headers.set("authorization", headers[0]);
+    if (headers[1]) attempt.headers.set("dpop", headers[1]);
+    response = await fetch(attempt);
+    if (previous || !(response.status === 401 || response.headers.has("dpop-nonce"))) return response;
+    previous = [response.status, response.headers.get("www-authenticate"), response.headers.get("dpop-nonce")];
+  }
 }
 
 /** `{ expiresAt, scope, refreshable, refreshTokenWithheld }` of the stored session (no tokens), or null when logged out. */

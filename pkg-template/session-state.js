@@ -75,6 +75,7 @@ export function actions(config, setError) {
       return r;
     }, failed),
     getAccessToken: (options) => auth.getAccessToken(config, options),
+    fetchWithAuth: (input, init) => auth.fetchWithAuth(config, input, init),
     getUser: (options) => auth.getUser(config, options),
     clearError: () => setError(null),
   };

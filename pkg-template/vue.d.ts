@@ -17,6 +17,8 @@ export interface Auth {
   logout(options?: LogoutOptions): Promise<LogoutResult>;
   /** getAccessToken with this config. */
   getAccessToken(options?: AccessTokenOptions): Promise<string>;
+  /** fetchWithAuth with this config: fetch() with the access token (and DPoP proof). */
+  fetchWithAuth(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** getUser with this config (for example `{ userinfo: true }`). */
   getUser(options?: GetUserOptions): Promise<UserClaims | null>;
   clearError(): void;

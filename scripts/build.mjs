@@ -59,7 +59,13 @@ fillTexts(join(pkg, "texts.js"));
 buildSync({
   entryPoints: [join(pkg, "index.js")], outfile: join(pkg, "index.js"), allowOverwrite: true,
   bundle: true, format: "esm", target: "es2022", minify: true, logLevel: "warning",
-  external: ["./texts.js"], // loaded on the first error, not with the entry
+  // Loaded on the first error, and for a DPoP config only, not with the entry.
+  external: ["./texts.js", "./dpop.js"],
+});
+// The DPoP key store, loaded only for a DPoP config: minified on its own.
+buildSync({
+  entryPoints: [join(pkg, "dpop.js")], outfile: join(pkg, "dpop.js"), allowOverwrite: true,
+  format: "esm", target: "es2022", minify: true, logLevel: "warning",
 });
 rmSync(join(pkg, "spa_oauth.js"));
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));

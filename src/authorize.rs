@@ -152,6 +152,7 @@ pub(crate) fn login(
     random: &Random,
     digest: &[u8; 32],
     now: u64,
+    dpop_jkt: Option<&str>,
 ) -> Result<Login> {
     let [verifier_bytes, state_bytes, nonce_bytes] = random;
     let verifier = pkce::verifier(verifier_bytes);
@@ -193,6 +194,9 @@ pub(crate) fn login(
         if let Some(v) = value {
             params.push((name, v));
         }
+    }
+    if let Some(jkt) = dpop_jkt {
+        params.push(("dpop_jkt", jkt));
     }
     // The call's extraParams override the config's. Neither can hold a parameter set above:
     // both were checked against `config::OWNED_PARAMS` when they were read.
@@ -312,7 +316,7 @@ mod tests {
             iss_required: true,
             par_endpoint: None,
         };
-        let l = login(&c, &server, &o, &RANDOM, &digest(), 0).unwrap();
+        let l = login(&c, &server, &o, &RANDOM, &digest(), 0, None).unwrap();
         let q = query(&l.url);
         assert_eq!(q.get("response_mode"), Some("fragment"));
         assert_eq!(q.get("max_age"), Some("300"));
@@ -326,6 +330,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
         )
         .unwrap();
         assert_eq!(query(&l.url).get("response_mode"), None);
@@ -358,6 +363,7 @@ mod tests {
             &RANDOM,
             &digest(),
             100,
+            None,
         )
         .unwrap();
         let q = query(&login.url);
@@ -408,6 +414,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
         )
         .unwrap()
         .transaction;
@@ -432,6 +439,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
         )
         .unwrap();
         assert_eq!(query(&l.url).get("nonce"), None);
@@ -457,6 +465,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
         )
         .unwrap();
         assert!(l
@@ -496,6 +505,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
         )
         .unwrap();
         let q = query(&l.url);
@@ -549,6 +559,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
         )
         .unwrap();
         let q = l.url.split_once('?').unwrap().1;

@@ -14,6 +14,8 @@ const METADATA_URL: &str =
     t!("metadataUrl must be an https URL (http only on localhost) without a fragment.");
 const ISSUER_TEMPLATE: &str =
     t!("issuerTemplate must be an https issuer URL with {tenantid} once, as the server's document writes it.");
+const API_ORIGINS: &str =
+    t!("apiOrigins must be an array of origins like \"https://api.example\" (https, or http on localhost; no path).");
 const TENANTS: &str =
     t!("tenants must be a non-empty array of tenant ids (lower-case GUIDs), with issuerTemplate.");
 
@@ -67,6 +69,13 @@ pub struct Config {
     /// authorization endpoint with only `client_id` and `request_uri`. Also done without
     /// this when the metadata says `require_pushed_authorization_requests`.
     pub pushed_authorization_requests: bool,
+    /// DPoP (RFC 9449): the tokens are bound to a key pair of this browser, made at login
+    /// and kept non-extractable in IndexedDB; every token request carries a proof, and so
+    /// does every request `fetch_with_auth` authorizes.
+    pub dpop: bool,
+    /// The origins (`https://api.example`, no path) besides the page's own that the access
+    /// token may be sent to by the authorized fetch. Empty: the page's origin only.
+    pub api_origins: Vec<String>,
 }
 
 /// A [`Config`] that passed every check: what the flows take, so that a configuration that
@@ -186,6 +195,8 @@ pub(crate) const MEMBERS: &[&str] = &[
     "issuerTemplate",
     "tenants",
     "pushedAuthorizationRequests",
+    "dpop",
+    "apiOrigins",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -278,6 +289,8 @@ impl Config {
             issuer_template: None,
             tenants: Vec::new(),
             pushed_authorization_requests: false,
+            dpop: false,
+            api_origins: Vec::new(),
         }
     }
 
@@ -395,6 +408,14 @@ impl Config {
                 "pushedAuthorizationRequests needs issuer: the endpoint is in the server's metadata."
             )));
         }
+        // An origin: https (http on loopback), no path, query or fragment, as `URL.origin`
+        // writes it.
+        let origin_ok = |o: &String| {
+            url::is_safe_endpoint(o) && url::split(o).is_some_and(|p| p.origin.len() == o.len())
+        };
+        if !self.api_origins.iter().all(origin_ok) {
+            return Err(invalid(API_ORIGINS));
+        }
         if self.clock_skew_seconds > 3600 {
             return Err(invalid(t!(
                 "clockSkewSeconds must be a whole number of seconds from 0 to 3600."
@@ -507,6 +528,13 @@ impl Config {
         let pushed_authorization_requests = json::opt_bool(obj, "pushedAuthorizationRequests")
             .map_err(|_| invalid(t!("pushedAuthorizationRequests must be a boolean.")))?
             .unwrap_or(false);
+        let dpop = json::opt_bool(obj, "dpop")
+            .map_err(|_| invalid(t!("dpop must be a boolean.")))?
+            .unwrap_or(false);
+        let api_origins = match json::opt_strings(obj, "apiOrigins") {
+            Ok(list) => list.unwrap_or_default(),
+            Err(_) => return Err(invalid(API_ORIGINS)),
+        };
         let config = Config {
             client_id,
             redirect_uri,
@@ -526,6 +554,8 @@ impl Config {
             issuer_template,
             tenants,
             pushed_authorization_requests,
+            dpop,
+            api_origins,
         };
         config.validate()?;
         Ok(ValidConfig(config))
@@ -569,6 +599,11 @@ impl Config {
         // configuration that allows only some.
         for t in &self.tenants {
             crate::form::push(&mut key, "tenant", t);
+        }
+        // A DPoP session's tokens are useless as Bearer tokens and the other way round; its
+        // key pair is kept under this key too.
+        if self.dpop {
+            crate::form::push(&mut key, "dpop", "1");
         }
         key
     }

@@ -86,7 +86,7 @@ pub fn token_response(data: &[u8]) {
     };
     let Some(body) = text(body) else { return };
     let _ = response::http_error::<Value>(status, body);
-    let Ok(tokens) = token::parse_response::<Value>(status, body) else {
+    let Ok(tokens) = token::parse_response::<Value>(status, body, false) else {
         return;
     };
     assert!(!tokens.access_token.expose().is_empty());

@@ -66,6 +66,7 @@ mod callback;
 #[cfg(feature = "serde")]
 mod claims;
 mod config;
+mod dpop;
 mod error;
 mod flow;
 mod form;
@@ -81,6 +82,7 @@ mod metadata;
 mod npm_alloc;
 mod pkce;
 mod refresh;
+mod resource;
 mod response;
 mod secret;
 mod session;
@@ -112,7 +114,7 @@ pub use userinfo::UserOptions;
 pub use web::get_user_claims;
 #[cfg(target_arch = "wasm32")]
 pub use web::{
-    get_access_token, get_user, handle_callback, is_authenticated, logout, on_session_change,
-    session_info, start_login, CallbackResult, SessionEvent, SessionEventKind, SessionInfo,
-    Subscription,
+    authorization_headers, get_access_token, get_user, handle_callback, is_authenticated, logout,
+    on_session_change, session_info, start_login, CallbackResult, SessionEvent, SessionEventKind,
+    SessionInfo, Subscription,
 };

@@ -208,6 +208,7 @@ mod tests {
             scope: Some("openid".into()),
             token_endpoint: "https://id.example/token".into(),
             client_id: "spa".into(),
+            dpop: false,
         }
     }
 
@@ -225,6 +226,7 @@ mod tests {
             refresh_token: refresh.map(|r| Secret::new(r.into())),
             id_token: Some(Secret::new("a.b.c".into())),
             scope: None,
+            dpop: false,
         }
     }
 
@@ -329,6 +331,7 @@ mod tests {
         crate::token::parse_response::<serde_json::Value>(
             status,
             &format!(r#"{{"error":"{error}","error_description":"said the server"}}"#),
+            false,
         )
         .unwrap_err()
     }
@@ -391,7 +394,8 @@ mod tests {
             r#"{"token_type":"Bearer","refresh_token":"rt2"}"#,
             "<html>",
         ] {
-            let e = crate::token::parse_response::<serde_json::Value>(200, body).unwrap_err();
+            let e =
+                crate::token::parse_response::<serde_json::Value>(200, body, false).unwrap_err();
             match outcome(Err(e), &g, Some(g.previous.clone()), NOW) {
                 Outcome::End(e) => assert_eq!(e.code, Code::InvalidResponse, "{body}"),
                 other => panic!("{body}: {other:?}"),
@@ -400,8 +404,8 @@ mod tests {
         for e in [
             Error::code(Code::NetworkError),
             Error::code(Code::Timeout),
-            crate::token::parse_response::<serde_json::Value>(503, "<html>").unwrap_err(),
-            crate::token::parse_response::<serde_json::Value>(404, "<html>").unwrap_err(),
+            crate::token::parse_response::<serde_json::Value>(503, "<html>", false).unwrap_err(),
+            crate::token::parse_response::<serde_json::Value>(404, "<html>", false).unwrap_err(),
         ] {
             assert!(matches!(outcome(Err(e), &g, None, NOW), Outcome::Keep(_)));
         }

@@ -23,6 +23,9 @@ pub(crate) struct Session {
     /// Where refreshes go; kept so that `getAccessToken` needs no discovery round trip.
     pub token_endpoint: String,
     pub client_id: String,
+    /// The access token is a DPoP token (RFC 9449): requests carry it as `DPoP`, with a
+    /// proof made with this browser's key.
+    pub dpop: bool,
 }
 
 /// What `getAccessToken` must do.
@@ -143,6 +146,7 @@ impl Session {
             scope: r.scope.or_else(|| previous.and_then(|p| p.scope.clone())),
             token_endpoint: token_endpoint.into(),
             client_id: client_id.into(),
+            dpop: r.dpop,
         }
     }
 
@@ -178,6 +182,9 @@ impl Session {
         }
         form::push(&mut s, "token_endpoint", &self.token_endpoint);
         form::push(&mut s, "client_id", &self.client_id);
+        if self.dpop {
+            form::push(&mut s, "token_type", "DPoP");
+        }
         s
     }
 
@@ -214,6 +221,7 @@ impl Session {
             scope: p.take("scope"),
             token_endpoint: p.take("token_endpoint")?,
             client_id: p.take("client_id")?,
+            dpop: p.take("token_type").is_some(),
         };
         // Storage is input (see `Transaction::decode`): the values get the checks they got
         // when the token response was read, and the refresh endpoint the endpoint rules.
@@ -239,6 +247,7 @@ mod tests {
             refresh_token: refresh.map(|r| Secret::new(r.into())),
             id_token: None,
             scope: None,
+            dpop: false,
         }
     }
 
@@ -388,6 +397,7 @@ mod tests {
             scope: None,
             token_endpoint: "https://id.example/token".into(),
             client_id: "spa".into(),
+            dpop: false,
         }
     }
 

@@ -65,6 +65,8 @@ pub(crate) struct TokenResponse {
     pub id_token: Option<Secret>,
     /// The granted scope, when the server sent one (RFC 6749 5.1: it must when it differs).
     pub scope: Option<String>,
+    /// `token_type` is `DPoP`: the token is bound to this browser's key (RFC 9449 5).
+    pub dpop: bool,
 }
 
 use crate::response::{invalid, oauth_body};
@@ -80,7 +82,14 @@ pub(crate) fn is_b64token(s: &str) -> bool {
 }
 
 /// Reads a token response (RFC 6749 5.1) strictly.
-pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenResponse> {
+/// `dpop`: whether the request carried a DPoP proof; the token must then be a DPoP token,
+/// and otherwise a Bearer token (RFC 9449 5: a client that sent a proof and got a Bearer
+/// token has a token any thief can use, which it did not ask for).
+pub(crate) fn parse_response<J: Json>(
+    status: u16,
+    body: &str,
+    dpop: bool,
+) -> Result<TokenResponse> {
     let v: J = oauth_body(status, body)?;
     let access_token = match json::string(&v, "access_token") {
         Ok(t) if is_b64token(&t) => t,
@@ -91,13 +100,19 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
             ))
         }
     };
-    // RFC 6749 5.1: token_type is required and case-insensitive; only Bearer (RFC 6750)
-    // can be used without a key this client does not have.
+    // RFC 6749 5.1: token_type is required and case-insensitive. Bearer (RFC 6750) without
+    // DPoP; DPoP (RFC 9449 5) with it: a token this client cannot use as the server meant
+    // is refused, not misused.
+    let want = if dpop { "dpop" } else { "bearer" };
     match json::string(&v, "token_type") {
-        Ok(t) if t.eq_ignore_ascii_case("bearer") => {}
+        Ok(t) if t.eq_ignore_ascii_case(want) => {}
         _ => {
             return Err(invalid(
-                t!("The token response's token_type is not Bearer."),
+                if dpop {
+                    t!("The token response's token_type is not DPoP: the server did not bind the token to this browser's key.")
+                } else {
+                    t!("The token response's token_type is not Bearer.")
+                },
                 status,
             ))
         }
@@ -143,6 +158,7 @@ pub(crate) fn parse_response<J: Json>(status: u16, body: &str) -> Result<TokenRe
         refresh_token,
         id_token,
         scope,
+        dpop,
     })
 }
 
@@ -155,7 +171,28 @@ mod tests {
     use serde_json::Value;
 
     fn parse(status: u16, body: &str) -> Result<TokenResponse> {
-        parse_response::<Value>(status, body)
+        parse_response::<Value>(status, body, false)
+    }
+
+    #[test]
+    fn a_dpop_request_needs_a_dpop_token_and_a_bearer_request_a_bearer_token() {
+        let body =
+            |t: &str| format!(r#"{{"access_token":"a","token_type":"{t}","expires_in":60}}"#);
+        assert!(
+            parse_response::<Value>(200, &body("DPoP"), true)
+                .unwrap()
+                .dpop
+        );
+        assert!(
+            parse_response::<Value>(200, &body("dpop"), true)
+                .unwrap()
+                .dpop
+        );
+        let e = parse_response::<Value>(200, &body("Bearer"), true).unwrap_err();
+        assert_eq!(e.code, Code::InvalidResponse);
+        assert!(e.description.as_str().contains("DPoP"));
+        assert!(parse_response::<Value>(200, &body("DPoP"), false).is_err());
+        assert!(!parse(200, &body("Bearer")).unwrap().dpop);
     }
 
     fn err(status: u16, body: &str) -> Error {

@@ -9,7 +9,6 @@ use crate::refresh;
 use crate::secret::Secret;
 use crate::session::{Access, Session, TokenOptions};
 use crate::session_event::SessionEventKind;
-use crate::token;
 
 /// An access token valid for more than 30 seconds: the stored one, or a refreshed one.
 /// Concurrent calls in a page share one refresh request.
@@ -81,9 +80,7 @@ async fn refresh<P: Platform>(
         refresh::Start::Fail(e) => return Err(e),
         refresh::Start::Grant(g) => g,
     };
-    let answer = token_endpoint::send(p, &grant.endpoint, &grant.body, config.http_timeout_ms)
-        .await
-        .and_then(|r| token::parse_response::<P::Json>(r.status, &r.body));
+    let answer = token_endpoint::tokens(p, config, &grant.endpoint, &grant.body).await;
     let now_stored = sessions::load(p, config).ok().flatten();
     match refresh::outcome(answer, &grant, now_stored, p.now()) {
         refresh::Outcome::Use(token) => Ok(token.expose().into()),

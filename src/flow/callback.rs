@@ -108,7 +108,7 @@ async fn redeem<P: Platform>(
 ) -> Result<CallbackResult> {
     let (code, tx) = cb.into_code(stored, config, p.now())?;
     let body = token::code_grant(&tx, &code, config.client_secret.as_ref());
-    let request = token_endpoint::send(p, &tx.token_endpoint, &body, config.http_timeout_ms);
+    let request = token_endpoint::tokens(p, config, &tx.token_endpoint, &body);
     // An OpenID Connect login needs the issuer's keys for its ID token: fetched (or read from
     // the cache) while the token request is in flight, so the callback costs one round trip
     // and startLogin none for the keys. Their address comes from the metadata this tab cached
@@ -122,8 +122,7 @@ async fn redeem<P: Platform>(
         }
     };
     let (r, ()) = join::both(request, keys).await;
-    let r = r?;
-    let mut tokens = token::parse_response::<P::Json>(r.status, &r.body)?;
+    let mut tokens = r?;
     let id = match crate::id_token::for_login(&tx, config, tokens.id_token.take())? {
         Some((token, expected)) => {
             let claims = verify::validate(p, config, &token, &expected).await?;

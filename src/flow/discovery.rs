@@ -31,11 +31,11 @@ pub(crate) async fn metadata<P: Platform>(p: &P, config: &Config) -> Result<Meta
         return Ok(m);
     }
     let timeout = config.http_timeout_ms;
-    let mut r = p.send(&first, None, None, timeout).await;
+    let mut r = p.send(&first, None, None, None, timeout).await;
     if let Some(second) =
         second.filter(|_| metadata::try_next(r.as_ref().map(|r| r.status).map_err(|e| e.code)))
     {
-        r = p.send(&second, None, None, timeout).await;
+        r = p.send(&second, None, None, None, timeout).await;
     }
     let r = r?;
     let m = Metadata::parse::<P::Json>(rule.document(), r.status, &r.body, p.now())?;
@@ -73,7 +73,9 @@ pub(crate) async fn jwks<P: Platform>(
             return Ok((set, false));
         }
     }
-    let r = p.send(jwks_uri, None, None, config.http_timeout_ms).await?;
+    let r = p
+        .send(jwks_uri, None, None, None, config.http_timeout_ms)
+        .await?;
     let set: P::Json = crate::response::json_body(r.status, &r.body)?;
     let _ = p.set(Store::Session, &key, &jwks::encode_cache(&r.body, p.now()));
     Ok((set, true))

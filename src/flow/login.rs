@@ -3,7 +3,7 @@
 //! sessionStorage, and the navigation.
 
 use super::discovery::metadata_if_any;
-use super::{token_endpoint, Platform, Store};
+use super::{dpop, token_endpoint, Platform, Store};
 use crate::authorize::{self, Login, LoginOptions, Server};
 use crate::config::Config;
 use crate::error::Result;
@@ -51,11 +51,20 @@ pub(crate) async fn prepare_login<P: Platform>(
     sweep(p, t);
     let verifier = crate::pkce::verifier(&rnd[0]);
     let digest = p.sha256(verifier.expose().as_bytes()).await?;
+    // DPoP: a new key pair for this login, and its thumbprint in the request (RFC 9449 10),
+    // so that the code can only be redeemed with this key.
+    let jkt = match config.dpop {
+        true => {
+            let key = dpop::new_key(p, &config.session_key()).await?;
+            Some(dpop::thumbprint(p, &key).await?)
+        }
+        false => None,
+    };
     let Login {
         transaction,
         request,
         url,
-    } = authorize::login(config, &server, options, &rnd, &digest, t)?;
+    } = authorize::login(config, &server, options, &rnd, &digest, t, jkt.as_deref())?;
     let url = transport(p, config, &server, &request, url).await?;
     // Stored before leaving: if storage fails, the error is shown here, not after a round
     // trip through the server as an inexplicable state_mismatch.
@@ -85,7 +94,7 @@ async fn transport<P: Platform>(
         return Ok(url);
     };
     let body = authorize::pushed_request(request, config);
-    let r = token_endpoint::send(p, endpoint, &body, config.http_timeout_ms).await?;
+    let r = token_endpoint::send(p, config, endpoint, &body).await?;
     let request_uri = authorize::read_pushed_response::<P::Json>(r.status, &r.body)?;
     Ok(authorize::pushed_url(
         server,

@@ -1,7 +1,7 @@
 //! `logout`: revocation of one token (RFC 7009), the stored session cleared, and the
 //! server's logout page (OIDC RP-Initiated Logout). The rules are `crate::logout`'s.
 
-use super::{discovery, sessions, Platform, Store};
+use super::{discovery, sessions, token_endpoint, Platform, Store};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::logout::{self, LogoutOptions, LogoutResult};
@@ -36,10 +36,7 @@ pub(crate) async fn logout<P: Platform>(
     ) {
         let (token, hint) = logout::token_to_revoke(s);
         let body = logout::revocation_body(&s.client_id, token, hint);
-        let failed = match p
-            .send(endpoint, Some(&body), None, config.http_timeout_ms)
-            .await
-        {
+        let failed = match token_endpoint::send(p, config, endpoint, &body).await {
             Ok(r) => logout::revocation_outcome::<P::Json>(r.status, &r.body),
             Err(e) => Some(e),
         };
@@ -48,6 +45,10 @@ pub(crate) async fn logout<P: Platform>(
     }
     let key = config.session_key();
     let kept = sessions::remove(p, config.token_storage.into(), &key);
+    // The key pair of a DPoP session goes with it (RFC 9449: a new login makes a new one).
+    if config.dpop {
+        p.dpop_forget(&key);
+    }
     if session.is_some() {
         p.emit(&key, SessionEventKind::Logout, kept);
     }

@@ -7,7 +7,11 @@
 //! The seams, each one trait method group:
 //! - storage backend: string areas (`Store::Session`, `Store::Local`); the memory store and
 //!   what happens when an area throws are the core's (`sessions`);
-//! - request transport: one HTTP request to a server (`send`);
+//! - request transport: one HTTP request to a server (`send`); the authorization request's
+//!   transport (in the URL, or pushed first) is `login::transport`'s choice;
+//! - request decoration: a DPoP proof on every request to the authorization server
+//!   (`token_endpoint::send`) and on authorized resource requests (`resource`), signed with
+//!   the platform's key pair (`dpop_key`, `dpop_sign`, `dpop_forget`);
 //! - navigation: the page's address (`href`, `assign`, `replace`);
 //! - crypto: SHA-256 and signature checks (`sha256`, `verify`);
 //! - clock, randomness, timers, cross-tab locks and session events.
@@ -18,10 +22,12 @@
 mod access;
 mod callback;
 mod discovery;
+mod dpop;
 mod flight;
 mod join;
 mod login;
 mod logout;
+mod resource;
 mod sessions;
 mod token_endpoint;
 mod user;
@@ -41,6 +47,8 @@ pub(crate) use flight::Flights;
 #[allow(unused_imports)] // prepare_login: the browser tests'
 pub(crate) use login::{prepare_login, start_login};
 pub(crate) use logout::logout;
+#[allow(unused_imports)] // the browser's exports and tests
+pub(crate) use resource::{authorize_request, Previous};
 #[allow(unused_imports)] // arm_expiry: the browser tests'
 pub(crate) use sessions::{arm_expiry, read_raw_store, store_of};
 pub(crate) use user::get_user;
@@ -89,6 +97,10 @@ impl From<Store> for crate::config::TokenStorage {
 pub(crate) struct Response {
     pub status: u16,
     pub body: String,
+    /// The `DPoP-Nonce` header (RFC 9449 8), when the server sent one.
+    pub dpop_nonce: Option<String>,
+    /// The `WWW-Authenticate` header of a resource server's answer (RFC 9449 7.1).
+    pub www_authenticate: Option<String>,
 }
 
 /// What the flows need from where they run. Implementations do I/O only: each method is one
@@ -120,14 +132,29 @@ pub(crate) trait Platform: Clone + 'static {
         Some(Session::decode(&text))
     }
 
-    /// Request transport: a GET, or a form POST with `body`; `bearer` for userinfo.
+    /// Request transport: a GET, or a form POST with `body`; `authorization` and `dpop`: the
+    /// `Authorization` and `DPoP` headers (userinfo; DPoP proofs).
     fn send(
         &self,
         url: &str,
         body: Option<&str>,
-        bearer: Option<&str>,
+        authorization: Option<&str>,
+        dpop: Option<&str>,
         timeout_ms: u32,
     ) -> impl Future<Output = Result<Response>>;
+
+    /// Request decoration: the public key (x, y) of the P-256 key pair kept under `name`,
+    /// made anew (replacing the old one) when `fresh`; `None` when there is none. The private
+    /// key never leaves the platform (non-extractable).
+    fn dpop_key(
+        &self,
+        name: &str,
+        fresh: bool,
+    ) -> impl Future<Output = Result<Option<(String, String)>>>;
+    /// The ES256 signature (r and s, 64 bytes) of `input` with the key pair `name`.
+    fn dpop_sign(&self, name: &str, input: &str) -> impl Future<Output = Result<Option<Vec<u8>>>>;
+    /// Deletes the key pair `name`.
+    fn dpop_forget(&self, name: &str);
 
     /// SHA-256 of `data`.
     fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32]>>;
@@ -173,6 +200,8 @@ pub(crate) struct FlowState {
     pub(crate) memory: RefCell<Vec<(String, String)>>,
     pub(crate) fell_back: RefCell<Vec<String>>,
     pub(crate) writes: Cell<u32>,
+    /// The last DPoP nonce of each server origin (RFC 9449 8, 9).
+    pub(crate) dpop_nonces: RefCell<Vec<(String, String)>>,
 }
 
 impl FlowState {
@@ -184,6 +213,7 @@ impl FlowState {
             memory: RefCell::new(Vec::new()),
             fell_back: RefCell::new(Vec::new()),
             writes: Cell::new(0),
+            dpop_nonces: RefCell::new(Vec::new()),
         }
     }
 }

@@ -89,6 +89,13 @@ pub(crate) struct Server {
     /// Whether the metadata says `require_pushed_authorization_requests` (and the
     /// authorization endpoint refuses anything else).
     pub require_par: bool,
+    /// DPoP (RFC 9449): the nonce the server demands in proofs, when it demands one (at the
+    /// token endpoint and at userinfo).
+    pub dpop_nonce: Option<String>,
+    /// code -> the `dpop_jkt` of its authorization request.
+    code_jkt: BTreeMap<String, String>,
+    /// access or refresh token -> the thumbprint of the key it is bound to.
+    bound: BTreeMap<String, String>,
 }
 
 impl Server {
@@ -109,6 +116,9 @@ impl Server {
             rotate: true,
             pushed: BTreeMap::new(),
             require_par: false,
+            dpop_nonce: None,
+            code_jkt: BTreeMap::new(),
+            bound: BTreeMap::new(),
         }
     }
 
@@ -158,6 +168,7 @@ impl Server {
         let redirect = p.take("redirect_uri").expect("redirect_uri");
         let challenge = p.take("code_challenge").expect("code_challenge");
         let state = p.take("state").expect("state");
+        let jkt = p.take("dpop_jkt");
         self.grants.push(Grant {
             sub: "alice".into(),
             scope: p.take("scope").unwrap_or_default(),
@@ -165,6 +176,9 @@ impl Server {
             revoked: false,
         });
         let code = self.token("code");
+        if let Some(jkt) = jkt {
+            self.code_jkt.insert(code.clone(), jkt);
+        }
         self.codes.insert(
             code.clone(),
             (self.grants.len() - 1, challenge, redirect.clone()),
@@ -215,6 +229,123 @@ impl Server {
         Response {
             status,
             body: json!({ "error": error }).to_string(),
+            dpop_nonce: None,
+            www_authenticate: None,
+        }
+    }
+
+    /// Checks a DPoP proof (RFC 9449 4.3) for a request of `htm` to `htu`: its header, its
+    /// signature by the key in it, what it names, the nonce when one is demanded, and `ath`
+    /// when a token goes with it. The key's thumbprint, or the error to answer.
+    pub(crate) fn check_proof(
+        &self,
+        proof: &str,
+        htm: &str,
+        htu: &str,
+        token: Option<&str>,
+    ) -> std::result::Result<String, &'static str> {
+        let parts: Vec<&str> = proof.split('.').collect();
+        let [h, c, s] = parts[..] else {
+            return Err("invalid_dpop_proof");
+        };
+        let json = |p: &str| -> Option<Value> { serde_json::from_slice(&b64url::decode(p)?).ok() };
+        let (Some(header), Some(claims)) = (json(h), json(c)) else {
+            return Err("invalid_dpop_proof");
+        };
+        if header["typ"] != "dpop+jwt"
+            || header["alg"] != "ES256"
+            || header["jwk"].get("d").is_some()
+        {
+            return Err("invalid_dpop_proof");
+        }
+        let coord = |n: &str| b64url::decode(header["jwk"][n].as_str().unwrap_or(""));
+        let (Some(x), Some(y)) = (coord("x"), coord("y")) else {
+            return Err("invalid_dpop_proof");
+        };
+        let (Ok(x), Ok(y)) = (<[u8; 32]>::try_from(x), <[u8; 32]>::try_from(y)) else {
+            return Err("invalid_dpop_proof");
+        };
+        let point = p256::EncodedPoint::from_affine_coordinates(&x.into(), &y.into(), false);
+        let key = VerifyingKey::from_encoded_point(&point).map_err(|_| "invalid_dpop_proof")?;
+        let sig = b64url::decode(s)
+            .and_then(|s| Signature::from_slice(&s).ok())
+            .ok_or("invalid_dpop_proof")?;
+        key.verify(format!("{h}.{c}").as_bytes(), &sig)
+            .map_err(|_| "invalid_dpop_proof")?;
+        if claims["htm"] != htm || claims["htu"] != htu || claims["jti"].as_str().is_none() {
+            return Err("invalid_dpop_proof");
+        }
+        if let Some(t) = token {
+            if claims["ath"] != b64url::encode(&Sha256::digest(t.as_bytes())) {
+                return Err("invalid_dpop_proof");
+            }
+        }
+        if let Some(n) = &self.dpop_nonce {
+            if claims["nonce"] != n.as_str() {
+                return Err("use_dpop_nonce");
+            }
+        }
+        let jwk = format!(
+            r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+            b64url::encode(&x),
+            b64url::encode(&y)
+        );
+        Ok(b64url::encode(&Sha256::digest(jwk.as_bytes())))
+    }
+
+    /// A resource server's check of a request with an access token (RFC 6750, RFC 9449 7):
+    /// a Bearer token as `Bearer`; a DPoP-bound token as `DPoP` with a proof by its key, for
+    /// this request and this token. The grant, or the 401 to answer.
+    pub(crate) fn check_resource_request(
+        &self,
+        scheme: &str,
+        token: &str,
+        proof: Option<&str>,
+        htm: &str,
+        url: &str,
+    ) -> std::result::Result<usize, Response> {
+        let refuse = |scheme: &str, error: &str| Response {
+            status: 401,
+            body: String::new(),
+            dpop_nonce: self.dpop_nonce.clone(),
+            www_authenticate: Some(format!(r#"{scheme} error="{error}""#)),
+        };
+        let Some(&g) = self
+            .access_tokens
+            .get(token)
+            .filter(|&&g| !self.grants[g].revoked)
+        else {
+            return Err(refuse("Bearer", "invalid_token"));
+        };
+        match (self.bound.get(token), scheme) {
+            (None, "Bearer") => Ok(g),
+            (Some(jkt), "DPoP") => {
+                match proof.map(|p| self.check_proof(p, htm, url, Some(token))) {
+                    Some(Ok(k)) if &k == jkt => Ok(g),
+                    Some(Err("use_dpop_nonce")) => Err(refuse("DPoP", "use_dpop_nonce")),
+                    _ => Err(refuse("DPoP", "invalid_dpop_proof")),
+                }
+            }
+            _ => Err(refuse("DPoP", "invalid_token")),
+        }
+    }
+
+    /// The token endpoint's answer to a bad proof.
+    fn proof_refused(&self, error: &str) -> Response {
+        Response {
+            dpop_nonce: self.dpop_nonce.clone(),
+            ..Self::error(400, error)
+        }
+    }
+
+    /// Binds the tokens of `body` to `jkt` and makes them DPoP tokens (RFC 9449 5).
+    fn bind(&mut self, body: &mut Value, jkt: Option<String>) {
+        let Some(jkt) = jkt else { return };
+        body["token_type"] = json!("DPoP");
+        for t in ["access_token", "refresh_token"] {
+            if let Some(v) = body[t].as_str() {
+                self.bound.insert(v.to_string(), jkt.clone());
+            }
         }
     }
 
@@ -222,7 +353,8 @@ impl Server {
         &mut self,
         url: &str,
         body: Option<&str>,
-        bearer: Option<&str>,
+        authorization: Option<&str>,
+        dpop: Option<&str>,
         now: u64,
     ) -> Result<Response> {
         if self.down {
@@ -241,6 +373,8 @@ impl Server {
             return Ok(Response {
                 status: 201,
                 body: json!({ "request_uri": uri, "expires_in": 60 }).to_string(),
+                dpop_nonce: None,
+                www_authenticate: None,
             });
         }
         let mut params = BTreeMap::new();
@@ -268,13 +402,31 @@ impl Server {
             in_flight: self.in_flight,
         });
         if let Some((status, body)) = self.fail.remove(&path) {
-            return Ok(Response { status, body });
+            return Ok(Response {
+                status,
+                body,
+                dpop_nonce: None,
+                www_authenticate: None,
+            });
         }
+        let nonce = self.dpop_nonce.clone();
         let ok = |v: Value| {
             Ok(Response {
                 status: 200,
                 body: v.to_string(),
+                dpop_nonce: nonce.clone(),
+                www_authenticate: None,
             })
+        };
+        // A proof on a request to the token or revocation endpoint.
+        let jkt = match (dpop, path.as_str()) {
+            (Some(proof), "/token" | "/revoke") => {
+                match self.check_proof(proof, "POST", url, None) {
+                    Ok(jkt) => Some(jkt),
+                    Err(e) => return Ok(self.proof_refused(e)),
+                }
+            }
+            _ => None,
         };
         match path.as_str() {
             "/.well-known/openid-configuration" => ok(json!({
@@ -310,7 +462,15 @@ impl Server {
                     if digest != challenge || params.get("redirect_uri") != Some(&redirect) {
                         return Ok(Self::error(400, "invalid_grant"));
                     }
-                    ok(self.tokens(grant_id, now, true))
+                    // RFC 9449 10: a code bound to a key is redeemed with that key only.
+                    if let Some(bound) = self.code_jkt.remove(&code) {
+                        if jkt.as_ref() != Some(&bound) {
+                            return Ok(Self::error(400, "invalid_grant"));
+                        }
+                    }
+                    let mut body = self.tokens(grant_id, now, true);
+                    self.bind(&mut body, jkt);
+                    ok(body)
                 }
                 Some("refresh_token") => {
                     let rt = params.get("refresh_token").cloned().unwrap_or_default();
@@ -323,10 +483,16 @@ impl Server {
                         self.grants[grant_id].revoked = true;
                         return Ok(Self::error(400, "invalid_grant"));
                     }
+                    // RFC 9449 5: a public client's refresh token is bound to its key.
+                    if self.bound.get(&rt).is_some_and(|b| jkt.as_ref() != Some(b)) {
+                        return Ok(Self::error(400, "invalid_grant"));
+                    }
                     if self.rotate {
                         self.refresh_tokens.insert(rt, (grant_id, true));
                     }
-                    ok(self.tokens(grant_id, now, false))
+                    let mut body = self.tokens(grant_id, now, false);
+                    self.bind(&mut body, jkt);
+                    ok(body)
                 }
                 _ => Ok(Self::error(400, "unsupported_grant_type")),
             },
@@ -337,15 +503,22 @@ impl Server {
                 }
                 ok(json!({}))
             }
-            "/userinfo" => match bearer.and_then(|b| self.access_tokens.get(b)) {
-                Some(&g) if !self.grants[g].revoked => ok(
-                    json!({ "sub": self.grants[g].sub, "email": "alice@example.test", "name": "Alice" }),
-                ),
-                _ => Ok(Self::error(401, "invalid_token")),
-            },
+            "/userinfo" => {
+                let (scheme, token) = authorization
+                    .and_then(|a| a.split_once(' '))
+                    .unwrap_or(("", ""));
+                match self.check_resource_request(scheme, token, dpop, "GET", url) {
+                    Ok(g) => ok(
+                        json!({ "sub": self.grants[g].sub, "email": "alice@example.test", "name": "Alice" }),
+                    ),
+                    Err(answer) => Ok(answer),
+                }
+            }
             _ => Ok(Response {
                 status: 404,
                 body: "not found".into(),
+                dpop_nonce: None,
+                www_authenticate: None,
             }),
         }
     }
@@ -357,6 +530,9 @@ pub(crate) struct World {
     pub local: RefCell<BTreeMap<String, String>>,
     pub server: RefCell<Server>,
     locked: Cell<bool>,
+    /// The origin's IndexedDB of DPoP key pairs, shared by the tabs.
+    pub dpop_keys: RefCell<BTreeMap<String, SigningKey>>,
+    made_keys: Cell<u8>,
 }
 
 /// A timer: when it falls due (milliseconds on the virtual clock), and what it runs.
@@ -393,6 +569,8 @@ impl Sim {
             local: RefCell::new(BTreeMap::new()),
             server: RefCell::new(Server::new()),
             locked: Cell::new(false),
+            dpop_keys: RefCell::new(BTreeMap::new()),
+            made_keys: Cell::new(20),
         });
         Sim::tab_in(world)
     }
@@ -446,6 +624,16 @@ impl Sim {
 
     pub(crate) fn server(&self) -> std::cell::RefMut<'_, Server> {
         self.world.server.borrow_mut()
+    }
+
+    /// How many DPoP key pairs the origin's IndexedDB holds.
+    pub(crate) fn world_dpop_keys(&self) -> usize {
+        self.world.dpop_keys.borrow().len()
+    }
+
+    /// Site data cleared: every DPoP key pair gone.
+    pub(crate) fn clear_dpop_keys(&self) {
+        self.world.dpop_keys.borrow_mut().clear();
     }
 
     pub(crate) fn events(&self) -> Vec<SessionEventKind> {
@@ -514,7 +702,8 @@ impl Platform for Sim {
         &self,
         url: &str,
         body: Option<&str>,
-        bearer: Option<&str>,
+        authorization: Option<&str>,
+        dpop: Option<&str>,
         _timeout_ms: u32,
     ) -> Result<Response> {
         // The network: the request reaches the server only after everything else that was
@@ -532,9 +721,37 @@ impl Platform for Sim {
         .await;
         let now = self.now();
         let mut server = self.world.server.borrow_mut();
-        let answer = server.handle(url, body, bearer, now);
+        let answer = server.handle(url, body, authorization, dpop, now);
         server.in_flight -= 1;
         answer
+    }
+
+    async fn dpop_key(&self, name: &str, fresh: bool) -> Result<Option<(String, String)>> {
+        let mut keys = self.world.dpop_keys.borrow_mut();
+        if fresh {
+            // A new scalar each time: [n; 32] is below P-256's order for any byte n < 0xff.
+            let n = self.world.made_keys.get() + 1;
+            self.world.made_keys.set(n);
+            let key = SigningKey::from_slice(&[n; 32]).expect("a valid P-256 scalar");
+            keys.insert(name.into(), key);
+        }
+        Ok(keys.get(name).map(|k| {
+            let point = VerifyingKey::from(k).to_encoded_point(false);
+            let coord = |c: Option<&p256::FieldBytes>| b64url::encode(c.expect("uncompressed"));
+            (coord(point.x()), coord(point.y()))
+        }))
+    }
+
+    async fn dpop_sign(&self, name: &str, input: &str) -> Result<Option<Vec<u8>>> {
+        let keys = self.world.dpop_keys.borrow();
+        Ok(keys.get(name).map(|k| {
+            let sig: Signature = k.sign(input.as_bytes());
+            sig.to_bytes().to_vec()
+        }))
+    }
+
+    fn dpop_forget(&self, name: &str) {
+        self.world.dpop_keys.borrow_mut().remove(name);
     }
 
     async fn sha256(&self, data: &[u8]) -> Result<[u8; 32]> {

@@ -324,7 +324,7 @@ fn a_reused_refresh_token_revokes_the_grant_at_the_server() {
     forced(&sim, &c).unwrap();
     // The old one, replayed by someone else: refused, and the grant is gone for everyone.
     let body = crate::token::refresh_grant(CLIENT, None, &stolen, "openid");
-    let r = block_on(sim.send("https://id.example/token", Some(&body), None, 1000)).unwrap();
+    let r = block_on(sim.send("https://id.example/token", Some(&body), None, None, 1000)).unwrap();
     assert_eq!(r.status, 400);
     assert_eq!(forced(&sim, &c).unwrap_err().code, Code::LoginRequired);
     assert!(!is_authenticated(&sim, &c).unwrap());
@@ -493,4 +493,206 @@ fn a_refused_pushed_request_is_the_servers_error_and_the_browser_stays() {
             .unwrap()
             .is_empty());
     }
+}
+
+fn dpop_config() -> ValidConfig {
+    Config {
+        dpop: true,
+        api_origins: vec![ISSUER.into()],
+        ..config(TokenStorage::Session).into_inner()
+    }
+    .validated()
+    .unwrap()
+}
+
+/// The `Authorization` scheme and token of authorized headers.
+fn scheme_and_token(h: &resource::Headers) -> (&str, &str) {
+    h.authorization.split_once(' ').unwrap()
+}
+
+/// DPoP (RFC 9449) with a server that demands nonces: the login binds the code to a new key
+/// (`dpop_jkt`), the token request is sent again with the server's nonce, the tokens are
+/// DPoP tokens, and the resource server takes them with a proof of this key only: a token
+/// read out of storage is refused as Bearer, as DPoP without a proof, and with another key's
+/// proof.
+#[test]
+fn dpop_binds_the_tokens_to_this_browsers_key() {
+    let sim = Sim::new();
+    sim.server().dpop_nonce = Some("n1".into());
+    let c = dpop_config();
+    log_in_at_server(&sim, &c);
+    let url = sim.tab.navigations.borrow()[0].clone();
+    assert!(url.contains("&dpop_jkt="), "{url}");
+    block_on(handle_callback(&sim, &c, None)).unwrap();
+    // use_dpop_nonce, then the same request with the nonce.
+    assert_eq!(sim.server().requests("/token").len(), 2);
+    let stored = sessions::load(&sim, &c).unwrap().unwrap();
+    assert!(stored.dpop);
+
+    let userinfo = "https://id.example/userinfo";
+    let h = block_on(authorize_request(&sim, &c, "GET", userinfo, None))
+        .unwrap()
+        .unwrap();
+    let (scheme, token) = scheme_and_token(&h);
+    assert_eq!(scheme, "DPoP");
+    let server = sim.server();
+    let ok = server.check_resource_request(scheme, token, h.dpop.as_deref(), "GET", userinfo);
+    assert!(ok.is_ok());
+    // The stolen token.
+    for (scheme, proof) in [("Bearer", None), ("DPoP", None)] {
+        let refused = server.check_resource_request(scheme, token, proof, "GET", userinfo);
+        assert_eq!(refused.unwrap_err().status, 401, "{scheme}");
+    }
+    // A proof of another request (POST) does not serve either.
+    let refused = server.check_resource_request("DPoP", token, h.dpop.as_deref(), "POST", userinfo);
+    assert_eq!(refused.unwrap_err().status, 401);
+    drop(server);
+    // Another key (the thief's own): a new login's key replaces this one; the old token
+    // with a proof of the new key is refused.
+    let thief = Sim::new();
+    let own = block_on(dpop::new_key(&thief, "thief")).unwrap();
+    drop(own);
+    let proof = block_on(dpop::proof(&thief, "thief", "GET", userinfo, Some(token))).unwrap();
+    let refused = sim
+        .server()
+        .check_resource_request("DPoP", token, Some(&proof), "GET", userinfo);
+    assert_eq!(refused.unwrap_err().status, 401);
+}
+
+/// Refresh, userinfo (with a nonce the resource server rotated) and logout of a DPoP session;
+/// the key pair is gone after the logout.
+#[test]
+fn a_dpop_session_refreshes_reads_userinfo_and_logs_out() {
+    let sim = Sim::new();
+    sim.server().dpop_nonce = Some("n1".into());
+    let c = dpop_config();
+    log_in(&sim, &c);
+    let first = token(&sim, &c).unwrap();
+    sim.server().dpop_nonce = Some("n2".into());
+    let refreshed = forced(&sim, &c).unwrap();
+    assert_ne!(first, refreshed);
+    assert!(sessions::load(&sim, &c).unwrap().unwrap().dpop);
+    sim.server().dpop_nonce = Some("n3".into());
+    let user = block_on(get_user(&sim, &c, &UserOptions { userinfo: true })).unwrap();
+    assert!(user.unwrap().1.is_some());
+    // use_dpop_nonce from userinfo (401), then the same request with n3.
+    assert_eq!(sim.server().requests("/userinfo").len(), 2);
+    assert_eq!(sim.world_dpop_keys(), 1);
+    let out = block_on(logout(&sim, &c, &LogoutOptions::default())).unwrap();
+    assert!(out.revoked, "{:?}", out.error);
+    assert_eq!(sim.world_dpop_keys(), 0);
+}
+
+/// A server that answers a DPoP request with a Bearer token: refused (a token anyone can use
+/// is not what was asked for), nothing stored.
+#[test]
+fn a_bearer_token_for_a_dpop_request_is_refused() {
+    let sim = Sim::new();
+    let c = dpop_config();
+    log_in_at_server(&sim, &c);
+    sim.server().fail.insert(
+        "/token".into(),
+        (
+            200,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":60}"#.into(),
+        ),
+    );
+    let e = block_on(handle_callback(&sim, &c, None)).unwrap_err();
+    assert_eq!(e.code, Code::InvalidResponse);
+    assert!(sessions::load(&sim, &c).unwrap().is_none());
+}
+
+/// The authorized fetch's decisions: the token goes to the page's origin and `apiOrigins`
+/// only; after an answer, a second attempt only when a DPoP resource server asks for a nonce.
+#[test]
+fn authorized_requests_go_where_the_config_allows_and_retry_only_for_a_nonce() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    let own = block_on(authorize_request(
+        &sim,
+        &c,
+        "POST",
+        "https://app.example/api",
+        None,
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(scheme_and_token(&own).0, "Bearer");
+    assert!(own.dpop.is_none());
+    let e = block_on(authorize_request(
+        &sim,
+        &c,
+        "GET",
+        "https://id.example/userinfo",
+        None,
+    ))
+    .err()
+    .unwrap();
+    assert_eq!(e.code, Code::InvalidConfig);
+    let answered = |status, www: Option<&str>, nonce: Option<&str>| Previous {
+        status,
+        www_authenticate: www.map(Into::into),
+        dpop_nonce: nonce.map(Into::into),
+    };
+    let nonce_please = answered(401, Some(r#"DPoP error="use_dpop_nonce""#), Some("n9"));
+    // A Bearer session never retries.
+    let again = block_on(authorize_request(
+        &sim,
+        &c,
+        "GET",
+        "https://app.example/a",
+        Some(&nonce_please),
+    ));
+    assert!(again.unwrap().is_none());
+    // A DPoP session retries for a nonce, with it, and for nothing else.
+    let sim = Sim::new();
+    let d = dpop_config();
+    log_in(&sim, &d);
+    for (prev, retry) in [
+        (answered(200, None, Some("n8")), false),
+        (
+            answered(401, Some(r#"DPoP error="invalid_token""#), Some("n8")),
+            false,
+        ),
+        (nonce_please, true),
+    ] {
+        let h = block_on(authorize_request(
+            &sim,
+            &d,
+            "GET",
+            "https://id.example/userinfo",
+            Some(&prev),
+        ))
+        .unwrap();
+        assert_eq!(h.is_some(), retry);
+        if let Some(h) = h {
+            let proof = h.dpop.unwrap();
+            let claims = proof.split('.').nth(1).unwrap();
+            let claims: serde_json::Value =
+                serde_json::from_slice(&crate::b64url::decode(claims).unwrap()).unwrap();
+            assert_eq!(claims["nonce"], "n9");
+        }
+    }
+}
+
+/// The key pair is gone (site data cleared): the session cannot be used, and says to log in.
+#[test]
+fn a_dpop_session_without_its_key_asks_for_a_login() {
+    let sim = Sim::new();
+    let c = dpop_config();
+    log_in(&sim, &c);
+    sim.clear_dpop_keys();
+    let e = forced(&sim, &c).unwrap_err();
+    assert_eq!(e.code, Code::LoginRequired);
+    let e = block_on(authorize_request(
+        &sim,
+        &c,
+        "GET",
+        "https://id.example/userinfo",
+        None,
+    ))
+    .err()
+    .unwrap();
+    assert_eq!(e.code, Code::LoginRequired);
 }

@@ -1,18 +1,54 @@
-//! The token endpoint: the one place both grants (RFC 6749 4.1.3 and 6) are sent, so that
-//! what every token request needs (a DPoP proof, issue 17) is added once. Their answers are
-//! read by one function too (`token::parse_response`). Not an `async fn`: it hands back the
-//! platform's own future (a wrapper state machine costs the wasm 85 B).
+//! The token endpoint: the one place both grants (RFC 6749 4.1.3 and 6), the revocation
+//! (RFC 7009) and the pushed authorization request (RFC 9126) are sent, so that what every
+//! such request needs is added once: the request decoration, a DPoP proof (RFC 9449 5, 10.1)
+//! with the server's nonce. The token answers are read by one function too
+//! (`token::parse_response`).
 
-use super::{Platform, Response};
+use super::{dpop, Platform, Response};
+use crate::config::Config;
 use crate::error::Result;
-use std::future::Future;
+use crate::token::{self, TokenResponse};
 
-/// Sends a grant's `body` to `endpoint`.
-pub(crate) fn send<'a, P: Platform>(
-    p: &'a P,
-    endpoint: &'a str,
-    body: &'a str,
-    timeout_ms: u32,
-) -> impl Future<Output = Result<Response>> + 'a {
-    p.send(endpoint, Some(body), None, timeout_ms)
+/// POSTs `body` to `endpoint`. With DPoP, with a proof, sent once more with the server's
+/// nonce when it asks for one (RFC 9449 8).
+pub(crate) async fn send<P: Platform>(
+    p: &P,
+    config: &Config,
+    endpoint: &str,
+    body: &str,
+) -> Result<Response> {
+    let timeout = config.http_timeout_ms;
+    if !config.dpop {
+        return p.send(endpoint, Some(body), None, None, timeout).await;
+    }
+    let name = config.session_key();
+    let mut asked = false;
+    loop {
+        let proof = dpop::proof(p, &name, "POST", endpoint, None).await?;
+        let r = p
+            .send(endpoint, Some(body), None, Some(&proof), timeout)
+            .await?;
+        dpop::remember_nonce(p, endpoint, r.dpop_nonce.as_deref());
+        let wants = r.status == 400
+            && crate::dpop::token_endpoint_wants_nonce(
+                &crate::response::http_error::<P::Json>(r.status, &r.body),
+                r.dpop_nonce.as_deref(),
+            );
+        if asked || !wants {
+            return Ok(r);
+        }
+        asked = true;
+    }
+}
+
+/// Sends a grant and reads its token response: a DPoP token when the config asks for DPoP,
+/// a Bearer token otherwise.
+pub(crate) async fn tokens<P: Platform>(
+    p: &P,
+    config: &Config,
+    endpoint: &str,
+    body: &str,
+) -> Result<TokenResponse> {
+    let r = send(p, config, endpoint, body).await?;
+    token::parse_response::<P::Json>(r.status, &r.body, config.dpop)
 }

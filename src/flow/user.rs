@@ -35,9 +35,7 @@ pub(crate) async fn get_user<P: Platform>(
         ));
     };
     let token = access::get_access_token(p, config, &TokenOptions::default()).await?;
-    let r = p
-        .send(&endpoint, None, Some(&token), config.http_timeout_ms)
-        .await?;
+    let r = super::resource::get(p, config, &endpoint, &token).await?;
     let info: P::Json = crate::userinfo::parse(r.status, &r.body, &claims)?;
     Ok(Some((claims, Some(info))))
 }

@@ -206,6 +206,45 @@ pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValu
     Ok(unsubscribe.into_js_value())
 }
 
+/// `authorizeRequest(config, method, url, previous)`: the headers for the package entry's
+/// `fetchWithAuth` (`[authorization, dpop]`, `dpop` undefined for a Bearer token), or null.
+/// `previous` (`[status, wwwAuthenticate, dpopNonce]` of the first attempt's answer): null
+/// unless the answer asks for a DPoP nonce (`flow::authorize_request`).
+#[wasm_bindgen(js_name = authorizeRequest)]
+pub fn authorize_request(
+    config_js: JsValue,
+    method: String,
+    url: String,
+    previous: JsValue,
+) -> Promise {
+    promise(Box::pin(async move {
+        let config = config(&config_js)?;
+        let previous = previous
+            .dyn_ref::<js_sys::Array>()
+            .map(|a| crate::flow::Previous {
+                status: a.get(0).as_f64().unwrap_or(0.0) as u16,
+                www_authenticate: a.get(1).as_string(),
+                dpop_nonce: a.get(2).as_string(),
+            });
+        let h = crate::flow::authorize_request(
+            &super::platform::Browser,
+            &config,
+            &method,
+            &url,
+            previous.as_ref(),
+        )
+        .await
+        .map_err(to_js)?;
+        Ok(h.map_or(JsValue::NULL, |h| {
+            js_sys::Array::of2(
+                &JsValue::from_str(&h.authorization),
+                &opt(h.dpop.as_deref()),
+            )
+            .into()
+        }))
+    }))
+}
+
 #[wasm_bindgen]
 pub fn logout(config_js: JsValue, options: JsValue) -> Promise {
     promise(Box::pin(async move {

@@ -99,6 +99,27 @@ pub async fn get_user_claims<T: serde::de::DeserializeOwned>(
     crate::claims::claims_from_json(&text).map(Some)
 }
 
+/// The headers that authorize an API request of `method` to `url` (an absolute URL on this
+/// page's origin or one of `api_origins`): `Authorization: Bearer <token>`, or for a DPoP
+/// session `Authorization: DPoP <token>` and a `DPoP` proof for this request. The token is
+/// refreshed first when it expires within 30 seconds. A DPoP proof names one request: make
+/// new headers for each.
+pub async fn authorization_headers(
+    config: &ValidConfig,
+    method: &str,
+    url: &str,
+) -> Result<Vec<(&'static str, String)>> {
+    let h = flow::authorize_request(&Browser, config, method, url, None).await?;
+    let mut out = Vec::new();
+    if let Some(h) = h {
+        out.push(("authorization", h.authorization));
+        if let Some(p) = h.dpop {
+            out.push(("dpop", p));
+        }
+    }
+    Ok(out)
+}
+
 /// Ends the session: revokes one token (RFC 7009), clears the stored session, and navigates
 /// to the server's logout page (RP-Initiated Logout) when there is one. What happened at the
 /// server is the result; a failed revocation is reported there and never keeps the browser

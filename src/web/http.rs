@@ -26,11 +26,12 @@ fn failed(err: &JsValue) -> Error {
 }
 
 /// Sends a request. `body`: an `application/x-www-form-urlencoded` POST body, or a GET.
-/// `bearer`: an access token for the Authorization header (RFC 6750 2.1), for userinfo.
+/// `authorization`: the Authorization header (userinfo); `dpop`: a DPoP proof (RFC 9449).
 pub(crate) async fn send(
     url: &str,
     body: Option<&str>,
-    bearer: Option<&str>,
+    authorization: Option<&str>,
+    dpop: Option<&str>,
     timeout_ms: u32,
 ) -> Result<Response> {
     let init: RequestInit = super::js_value::dictionary().unchecked_into();
@@ -44,10 +45,11 @@ pub(crate) async fn send(
         );
     };
     set("accept", "application/json");
-    if let Some(token) = bearer {
-        let mut value = String::from("Bearer ");
-        value.push_str(token);
-        set("authorization", &value);
+    if let Some(value) = authorization {
+        set("authorization", value);
+    }
+    if let Some(proof) = dpop {
+        set("dpop", proof);
     }
     if let Some(b) = body {
         init.set_method("POST");
@@ -79,8 +81,15 @@ pub(crate) async fn send(
             t!("The server answered with a redirect; OAuth requests do not follow redirects (RFC 9700 4.12)."),
         ));
     }
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let (dpop_nonce, www_authenticate) = (header("dpop-nonce"), header("www-authenticate"));
     let body = read_body(&response, status).await?;
-    Ok(Response { status, body })
+    Ok(Response {
+        status,
+        body,
+        dpop_nonce,
+        www_authenticate,
+    })
 }
 
 /// The body as text, read no further than `response::MAX_BODY_BYTES`: a server (or whatever

@@ -2,6 +2,7 @@
 //! the clock, the flows that drive the core with them, and the JavaScript exports.
 
 mod crypto;
+mod dpop_keys;
 mod events;
 mod exports;
 mod flows;
@@ -16,8 +17,8 @@ pub use events::{on_session_change, SessionEvent, SessionEventKind, Subscription
 #[cfg(feature = "serde")]
 pub use flows::get_user_claims;
 pub use flows::{
-    get_access_token, get_user, handle_callback, is_authenticated, logout, session_info,
-    start_login, CallbackResult, SessionInfo,
+    authorization_headers, get_access_token, get_user, handle_callback, is_authenticated, logout,
+    session_info, start_login, CallbackResult, SessionInfo,
 };
 
 use crate::error::{Code, Error, Result};

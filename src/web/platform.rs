@@ -1,7 +1,7 @@
 //! The browser as the flows' platform (`crate::flow::Platform`): each method is one browser
 //! API, through the shell's modules. Nothing here decides.
 
-use super::{crypto, events, http, location, lock, storage};
+use super::{crypto, dpop_keys, events, http, location, lock, storage};
 use crate::error::Result;
 use crate::flow::{FlowState, Platform, Response, Store};
 use crate::jwks::Jwk;
@@ -54,10 +54,27 @@ impl Platform for Browser {
         &self,
         url: &str,
         body: Option<&str>,
-        bearer: Option<&str>,
+        authorization: Option<&str>,
+        dpop: Option<&str>,
         timeout_ms: u32,
     ) -> impl Future<Output = Result<Response>> {
-        http::send(url, body, bearer, timeout_ms)
+        http::send(url, body, authorization, dpop, timeout_ms)
+    }
+
+    fn dpop_key(
+        &self,
+        name: &str,
+        fresh: bool,
+    ) -> impl Future<Output = Result<Option<(String, String)>>> {
+        dpop_keys::public_key(name, fresh)
+    }
+
+    fn dpop_sign(&self, name: &str, input: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> {
+        dpop_keys::signature(name, input)
+    }
+
+    fn dpop_forget(&self, name: &str) {
+        dpop_keys::delete(name)
     }
 
     fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32]>> {

@@ -33,7 +33,7 @@ fn config(client: &str, extra: &str) -> ValidConfig {
 }
 
 async fn count(key: &str) -> u32 {
-    let r = super::http::send(&format!("{SERVER}/count?key={key}"), None, None, 5000)
+    let r = super::http::send(&format!("{SERVER}/count?key={key}"), None, None, None, 5000)
         .await
         .unwrap();
     JsValue::parse(&r.body)
@@ -223,7 +223,7 @@ async fn bodies_over_the_limit_are_refused_without_reading_them_whole() {
         ("/endless?status=502", Code::ServerError, 502),
         ("/declared-huge", Code::InvalidResponse, 200),
     ] {
-        let e = super::http::send(&format!("{SERVER}{path}"), None, None, 20_000)
+        let e = super::http::send(&format!("{SERVER}{path}"), None, None, None, 20_000)
             .await
             .err()
             .unwrap_or_else(|| panic!("{path} was accepted"));
@@ -315,7 +315,7 @@ async fn refused_refresh_ends_the_session() {
     let session = crate::session::Session::decode(&stored).unwrap();
     let body =
         crate::token::refresh_grant("refused", None, session.refresh_token.as_ref().unwrap(), "");
-    super::http::send(&format!("{SERVER}/token"), Some(&body), None, 5000)
+    super::http::send(&format!("{SERVER}/token"), Some(&body), None, None, 5000)
         .await
         .unwrap();
     let e = flows::get_access_token(&c, &TokenOptions::default())
@@ -637,7 +637,7 @@ fn deep_nesting_and_wrong_types_through_the_browsers_json() {
     let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
     let ignored = format!(r#"{{"access_token":"a","token_type":"Bearer","x":{deep}}}"#);
     assert_eq!(
-        parse_response::<JsValue>(200, &ignored)
+        parse_response::<JsValue>(200, &ignored, false)
             .unwrap()
             .access_token
             .expose(),
@@ -651,11 +651,11 @@ fn deep_nesting_and_wrong_types_through_the_browsers_json() {
         r#"{"access_token":"a","token_type":["Bearer"]}"#.into(),
         r#"{"access_token":"a","token_type":"Bearer","scope":{"openid":true}}"#.into(),
     ] {
-        let e = parse_response::<JsValue>(200, &body).err().unwrap();
+        let e = parse_response::<JsValue>(200, &body, false).err().unwrap();
         assert_eq!(e.code, Code::InvalidResponse);
     }
     // An unterminated nesting is not JSON.
-    let e = parse_response::<JsValue>(200, &"[".repeat(500_000))
+    let e = parse_response::<JsValue>(200, &"[".repeat(500_000), false)
         .err()
         .unwrap();
     assert_eq!(e.code, Code::InvalidResponse);
@@ -760,6 +760,7 @@ async fn typed_claims_for_rust_apps() {
         scope: None,
         token_endpoint: format!("{SERVER}/token"),
         client_id: "typed".into(),
+        dpop: false,
     };
     storage::set(Store::Session, &c.session_key(), &session.encode()).unwrap();
     let user: crate::IdTokenClaims = flows::get_user_claims(&c, &options).await.unwrap().unwrap();
@@ -785,4 +786,32 @@ async fn typed_claims_for_rust_apps() {
         .unwrap_err();
     assert_eq!(e.code, Code::InvalidResponse);
     storage::remove(Store::Session, &c.session_key()).unwrap();
+}
+
+/// The DPoP key store (pkg-template/dpop.js through web/dpop_keys.rs): a key pair is made,
+/// kept (read again by name), signs (64 bytes, r and s), is replaced by a fresh one, and is
+/// gone after `delete`.
+#[wasm_bindgen_test]
+async fn dpop_key_pairs_are_made_kept_replaced_and_deleted() {
+    use super::dpop_keys::{delete, public_key, signature};
+    let name = "spa-oauth:test-dpop";
+    let (x, y) = public_key(name, true).await.unwrap().unwrap();
+    assert_eq!((x.len(), y.len()), (43, 43));
+    assert_eq!(public_key(name, false).await.unwrap(), Some((x.clone(), y)));
+    let sig = signature(name, "a.b").await.unwrap().unwrap();
+    assert_eq!(sig.len(), 64);
+    let (x2, _) = public_key(name, true).await.unwrap().unwrap();
+    assert_ne!(x, x2, "a new login gets a new key");
+    delete(name);
+    // The delete's transaction is asked for before the next read's, and IndexedDB runs
+    // them in that order.
+    assert_eq!(public_key(name, false).await.unwrap(), None);
+    assert_eq!(
+        public_key("spa-oauth:never-made", false).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        signature("spa-oauth:never-made", "a.b").await.unwrap(),
+        None
+    );
 }

@@ -1,0 +1,130 @@
+// DPoP (RFC 9449) and the authorized fetch (issue 17) against oidc-provider, whose token
+// endpoint binds tokens to the proof's key and whose userinfo endpoint (/me) is a resource
+// server that checks DPoP proofs. What a user would notice: the session works as before, and
+// a token copied out of storage is refused without the browser's private key.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { freePort } from "../../dev/idp.mjs";
+import { call, logInThere, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
+
+const withConfig = (members) => "?config=" + encodeURIComponent(JSON.stringify(members));
+
+/** fetchWithAuth on the page: the answer as data, or the AuthError. */
+const authorizedFetch = (page, url, init) =>
+  page.evaluate(([u, i]) => window.auth.fetchWithAuth(window.config, u, i).then(
+    async (r) => ({ ok: true, status: r.status, type: r.type, body: r.status === 200 ? await r.json() : null }),
+    (e) => ({ ok: false, code: e.code, description: e.description }),
+  ), [url, init]);
+
+/** The DPoP key pairs in the page's IndexedDB, as [name, private key extractable?]. */
+const storedKeys = (page) =>
+  page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open("spa-oauth-dpop", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("keys");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const out = [];
+      const cursor = open.result.transaction("keys").objectStore("keys").openCursor();
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c) return (open.result.close(), resolve(out));
+        out.push([c.key, c.value.privateKey.extractable, c.value.privateKey.algorithm.namedCurve]);
+        c.continue();
+      };
+    };
+  }));
+
+test("dpop: the tokens are bound to a non-extractable key; a token copied out of storage is refused without it; nonces at both servers", () =>
+  withEnv({}, async (env) => {
+    env.idp.behaviour.dpopNonce = true;
+    const me = env.idp.origin + "/me";
+    const page = await env.context.newPage();
+    await logInThere(page, env, withConfig({ dpop: true, apiOrigins: [env.idp.origin] }));
+    const done = await call(page, "handleCallback");
+    assert.ok(done.ok, JSON.stringify(done));
+    // The authorization request named the key (RFC 9449 10).
+    const auth = env.idp.requests.find((r) => r.method === "GET" && r.path === "/auth");
+    assert.ok(new URLSearchParams(auth.query).get("dpop_jkt")?.length === 43, auth.query);
+    // use_dpop_nonce first, then the code grant with the nonce.
+    assert.equal(tokenRequests(env.idp, "authorization_code").filter((r) => r.method === "POST").length, 2);
+    const [[, extractable, curve]] = await storedKeys(page);
+    assert.deepEqual([extractable, curve], [false, "P-256"]);
+
+    // The API call: DPoP token and proof, after the resource server's own use_dpop_nonce
+    // (a reload forgets the nonce the token endpoint gave: the page has none to send).
+    await page.reload();
+    await ready(page);
+    env.idp.clearRequests();
+    const answer = await authorizedFetch(page, me);
+    assert.deepEqual([answer.status, answer.body?.sub], [200, "alice"], JSON.stringify(answer));
+    assert.equal(env.idp.requests.filter((r) => r.path === "/me" && r.method === "GET").length, 2);
+
+    // The thief: the token from storage, without the private key.
+    const stolen = (await storedSession(page)).access_token;
+    assert.equal((await storedSession(page)).token_type, "DPoP");
+    for (const headers of [{ authorization: "Bearer " + stolen }, { authorization: "DPoP " + stolen }]) {
+      const r = await fetch(me, { headers });
+      assert.ok([400, 401].includes(r.status), `${headers.authorization.split(" ")[0]}: ${r.status}`);
+    }
+
+    // Refresh (the refresh token is bound too), getUser through userinfo, logout: the key goes.
+    const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
+    assert.ok(refreshed.ok, JSON.stringify(refreshed));
+    assert.notEqual(refreshed.value, stolen);
+    const user = await call(page, "getUser", { userinfo: true });
+    assert.equal(user.value?.email, "alice@example.test", JSON.stringify(user));
+    const out = await call(page, "logout", { postLogoutRedirectUri: undefined });
+    assert.ok(out.ok, JSON.stringify(out));
+    assert.deepEqual(await storedKeys(page).catch(() => []), []);
+  }));
+
+/** An API on another origin: records the Authorization header of each request; `/redirect`
+ * answers 302 to `to`. CORS lets the app's origin send the Authorization header. */
+async function startApi(port, appOrigin, to) {
+  const seen = [];
+  const server = createServer((req, res) => {
+    res.setHeader("access-control-allow-origin", appOrigin);
+    res.setHeader("access-control-allow-headers", "authorization, dpop");
+    if (req.method === "OPTIONS") return res.end();
+    seen.push([req.url, req.headers.authorization ?? null]);
+    if (req.url === "/redirect") {
+      res.writeHead(302, { location: to });
+      return res.end();
+    }
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ hello: "api" }));
+  });
+  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { origin: `http://localhost:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+test("fetchWithAuth: a Bearer token to apiOrigins only, and never through a redirect", async () => {
+  const port = await freePort();
+  await withEnv({ connectSrc: [`http://localhost:${port}`] }, async (env) => {
+    // The page's Content Security Policy lists the API's origin (connect-src).
+    const api = await startApi(port, env.appOrigin, env.idp.origin + "/me");
+    try {
+      const page = await env.context.newPage();
+      await logInThere(page, env, withConfig({ apiOrigins: [api.origin] }));
+      assert.ok((await call(page, "handleCallback")).ok);
+      // Listed: the token, as Bearer, and the API's answer.
+      const answer = await authorizedFetch(page, api.origin + "/echo");
+      assert.deepEqual([answer.status, answer.body], [200, { hello: "api" }], JSON.stringify(answer));
+      const token = (await storedSession(page)).access_token;
+      assert.deepEqual(api.seen, [["/echo", "Bearer " + token]]);
+      // A redirect is not followed: the app gets it, the token goes nowhere else.
+      env.idp.clearRequests();
+      const redirected = await authorizedFetch(page, api.origin + "/redirect");
+      assert.equal(redirected.type, "opaqueredirect", JSON.stringify(redirected));
+      assert.deepEqual(env.idp.requests.filter((r) => r.path === "/me"), []);
+      // Not listed (the server's own origin): refused before any request.
+      const refused = await authorizedFetch(page, env.idp.origin + "/me");
+      assert.equal(refused.code, "invalid_config", JSON.stringify(refused));
+      assert.ok(refused.description.includes("apiOrigins"), refused.description);
+      assert.deepEqual(env.idp.requests.filter((r) => r.path === "/me"), []);
+    } finally {
+      await api.close();
+    }
+  });
+});
