@@ -5,6 +5,10 @@
 //! rustls's `do_handshake`: both ends in one process, every step observable. Nothing in the
 //! flows is mocked: they are the same functions the browser runs.
 
+// Test-only, also declared so in flow/mod.rs: its `expect`s are on the simulation's own
+// data (its fixed keys, the URLs the flows under test build), never on a user's input.
+#![cfg(all(test, not(target_arch = "wasm32")))]
+
 use super::{FlowState, Platform, Response, Store};
 use crate::b64url;
 use crate::error::{Code, Error, Result};

@@ -416,18 +416,22 @@ fn a_damaged_stored_session_is_removed_and_reported() {
     assert!(sim.get(Store::Session, &c.session_key()).unwrap().is_none());
 }
 
+fn par_config() -> ValidConfig {
+    Config {
+        pushed_authorization_requests: true,
+        ..config(TokenStorage::Session).into_inner()
+    }
+    .validated()
+    .unwrap()
+}
+
 /// Pushed authorization requests (RFC 9126), asked by the app: the parameters go to the
 /// server in a POST, the browser's URL has only client_id and request_uri, and the login
 /// completes with the same checks (state, PKCE, nonce).
 #[test]
 fn a_pushed_authorization_request_keeps_the_parameters_out_of_the_url() {
     let sim = Sim::new();
-    let c = Config {
-        pushed_authorization_requests: true,
-        ..config(TokenStorage::Session).into_inner()
-    }
-    .validated()
-    .unwrap();
+    let c = par_config();
     log_in_at_server(&sim, &c);
     let url = sim.tab.navigations.borrow()[0].clone();
     let query = url.split_once('?').unwrap().1;
@@ -460,12 +464,7 @@ fn a_server_that_requires_pushed_requests_gets_them() {
 #[test]
 fn a_refused_pushed_request_is_the_servers_error_and_the_browser_stays() {
     let sim = Sim::new();
-    let c = Config {
-        pushed_authorization_requests: true,
-        ..config(TokenStorage::Session).into_inner()
-    }
-    .validated()
-    .unwrap();
+    let c = par_config();
     for (status, body, code) in [
         (400, r#"{"error":"invalid_scope"}"#, Code::InvalidScope),
         (401, r#"{"error":"invalid_client"}"#, Code::InvalidClient),
