@@ -10,6 +10,8 @@ export type ClientErrorCode =
   | "issuer_mismatch"
   | "id_token_invalid"
   | "storage_unavailable"
+  | "popup_closed"
+  | "popup_blocked"
   | "invalid_return_to"
   | "internal_error";
 
@@ -87,8 +89,25 @@ export interface AuthConfig {
    * in the code and refresh grants, never stored.
    */
   clientSecret?: string;
-  /** Where tokens are kept. Default "session". */
-  tokenStorage?: "session" | "local" | "memory";
+  /**
+   * Where tokens are kept. Default "session". An object is your own store (encrypted,
+   * IndexedDB, a Capacitor or Electron bridge): its methods may return promises. Pass the
+   * same object on every call.
+   */
+  tokenStorage?: "session" | "local" | "memory" | StorageAdapter;
+  /**
+   * Where the login transaction (PKCE verifier, state, nonce) waits for the callback.
+   * Default: this tab's sessionStorage. An adapter here is read and cleared under a
+   * cross-tab lock, so a code is redeemed once even when two tabs handle the same callback.
+   */
+  transactionStorage?: StorageAdapter;
+  /**
+   * getAccessToken's last resort: when the session cannot give a token (none, or its refresh
+   * token is missing or refused), a silent login (prompt=none in a hidden iframe) is tried
+   * before login_required. For servers that give browser apps no refresh tokens; needs the
+   * server's cookie in a third-party iframe. Default false.
+   */
+  silentLogin?: boolean;
   /** Timeout of every request, in milliseconds. Default 10000. */
   httpTimeoutMs?: number;
   /** Where the server puts the authorization response. Default "query". */
@@ -158,7 +177,35 @@ export interface CallbackResult {
   scope: string | null;
   /** True when the page was reached back from the server's logout page (no new session). */
   loggedOut: boolean;
+  /**
+   * True on the redirect page inside a login popup or a silent login's iframe: the response
+   * went to the page that started the login, which completes it. Nothing to do here.
+   */
+  handedOver: boolean;
 }
+
+export interface PopupLoginOptions extends LoginOptions {
+  /** How long to wait for the user, in milliseconds. Default 300000 (5 minutes). */
+  timeoutMs?: number;
+}
+
+export interface SilentLoginOptions {
+  /** How long to wait for the server, in milliseconds. Default 10000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Logs in through a popup; this page never leaves. Call it from a click handler (the popup is
+ * opened before anything is awaited). The popup's redirect page calls handleCallback, which
+ * hands the response back. Rejects with popup_closed, popup_blocked or timeout.
+ */
+export declare function loginWithPopup(config: AuthConfig, options?: PopupLoginOptions): Promise<CallbackResult>;
+
+/**
+ * A silent login: prompt=none in a hidden iframe, answered from the server's own session.
+ * Rejects with login_required, interaction_required or consent_required when the user must act.
+ */
+export declare function loginSilently(config: AuthConfig, options?: SilentLoginOptions): Promise<CallbackResult>;
 
 export interface AccessTokenOptions {
   /** Refresh even if the stored token is still valid. */
@@ -306,20 +353,32 @@ export interface GetUserOptions {
  */
 export declare function getUser(config: AuthConfig, options?: GetUserOptions): Promise<UserClaims | null>;
 
+/**
+ * Your own store for `tokenStorage` or `transactionStorage`. Each method may return a
+ * promise. `getItem` gives the string stored under `key`, or null (or undefined) when there is
+ * none. A method that throws or rejects is `storage_unavailable`: a session then stays in the
+ * page's memory, and a login whose transaction cannot be stored fails before leaving the page.
+ */
+export interface StorageAdapter {
+  getItem(key: string): string | null | undefined | PromiseLike<string | null | undefined>;
+  setItem(key: string, value: string): unknown;
+  removeItem(key: string): unknown;
+}
+
 /** Whether there is a session that yields an access token without the user (valid token or refresh token). No request. */
 export declare function isAuthenticated(config: AuthConfig): Promise<boolean>;
 
 export interface SessionChangeEvent {
   /** login, refresh, logout, or expired (the session ended without a logout: expiry or a refused refresh). */
   type: "login" | "refresh" | "logout" | "expired";
-  /** True when another tab made the change (tokenStorage "local"). */
+  /** True when another tab made the change (tokenStorage "local"; never for an adapter). */
   external: boolean;
   /**
    * Where the session is kept now: the configured tokenStorage, or "memory" when that storage
    * threw (blocked storage, a sandboxed iframe, a full quota). The session then lasts as long
    * as the page; the next successful write moves it back.
    */
-  storage: "session" | "local" | "memory";
+  storage: "session" | "local" | "memory" | "custom";
 }
 
 /** Calls `callback` on every change of the session of `config`. Returns the function that unsubscribes. */

@@ -71,6 +71,17 @@ function loadDpop(config) {
   }));
 }
 
+// The login windows (./login-window.js: a popup, or the silent login's hidden iframe),
+// loaded for loginWithPopup, loginSilently and a config with `silentLogin: true` only.
+let windows;
+function loadWindows(config, always) {
+  if (!always && own(config, "silentLogin") !== true) return;
+  return (windows ??= import("./login-window.js").then(glue.useLoginWindow, (e) => {
+    windows = undefined;
+    throw new AuthError("network_error", "spa-oauth's login-window module could not be loaded: " + String(e && e.message || e));
+  }));
+}
+
 /** `e` as an AuthError; `list`: the texts (loadTexts). */
 function toAuthError(e, list) {
   if (e instanceof AuthError) return e;
@@ -90,6 +101,7 @@ async function call(f, args) {
   await load();
   try {
     await loadDpop(args[0]);
+    await loadWindows(args[0], f === glue.loginWithPopup || f === glue.loginSilently);
     return await f(...args);
   } catch (e) {
     throw toAuthError(e, await loadTexts());
@@ -99,6 +111,34 @@ async function call(f, args) {
 /** Starts a login: stores the transaction and navigates to the authorization server. */
 export function startLogin(config, options) {
   return call(glue.startLogin, [config, options]);
+}
+
+/**
+ * Logs in through a popup, without leaving this page: call it from a click handler (the
+ * popup is opened before anything is awaited, so popup blockers allow it). The popup's
+ * redirect page calls handleCallback, which hands the response back here; this page checks
+ * and redeems it as handleCallback would. Resolves like handleCallback; rejects with
+ * `popup_closed`, `popup_blocked` or `timeout` (`options.timeoutMs`, default 5 minutes).
+ */
+export function loginWithPopup(config, options) {
+  let popup = null;
+  try {
+    popup = window.open("", "_blank", "popup,width=500,height=680");
+  } catch {
+    // Blocked: the wasm reports popup_blocked.
+  }
+  return call(glue.loginWithPopup, [config, options, popup]).finally(() => {
+    try { if (popup && !popup.closed) popup.close(); } catch {}
+  });
+}
+
+/**
+ * A silent login: the authorization request with prompt=none in a hidden iframe, answered
+ * from the server's own session. Rejects with `login_required`, `interaction_required` or
+ * `consent_required` when the user must act, `timeout` after `options.timeoutMs` (10 s).
+ */
+export function loginSilently(config, options) {
+  return call(glue.loginSilently, [config, options]);
 }
 
 /**
@@ -128,7 +168,7 @@ let memo;
 // and one would get the other's token. A value JSON cannot tell apart from another
 // (a function, a symbol, an object, NaN) becomes a marker of its type: the wasm refuses
 // those, so a config holding one never matches a config that does not.
-const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests", "dpop", "apiOrigins"];
+const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests", "dpop", "apiOrigins", "transactionStorage", "silentLogin"];
 const plain = (v) =>
   v === undefined || v === null || typeof v === "string" || typeof v === "boolean" || Number.isFinite(v)
     ? v ?? null

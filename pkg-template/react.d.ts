@@ -1,6 +1,6 @@
 import type { ReactNode, ReactElement } from "react";
 import type {
-  AccessTokenOptions, AuthConfig, AuthError, GetUserOptions, LoginOptions, LogoutOptions, LogoutResult, UserClaims,
+  AccessTokenOptions, AuthConfig, AuthError, CallbackResult, GetUserOptions, LoginOptions, LogoutOptions, LogoutResult, PopupLoginOptions, UserClaims,
 } from "./index.js";
 
 export interface AuthProviderProps {
@@ -23,6 +23,8 @@ export interface AuthState {
   error: AuthError | null;
   /** startLogin with this config. */
   login(options?: LoginOptions): Promise<void>;
+  /** loginWithPopup with this config (call it from a click handler); the page never leaves. */
+  loginWithPopup(options?: PopupLoginOptions): Promise<CallbackResult>;
   /** logout with this config. */
   logout(options?: LogoutOptions): Promise<LogoutResult>;
   /** getAccessToken with this config. */

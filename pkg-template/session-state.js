@@ -70,6 +70,8 @@ export function actions(config, setError) {
   };
   return {
     login: (options) => auth.startLogin(config, options).catch(failed),
+    // Synchronous up to window.open: called from a click, the popup is allowed.
+    loginWithPopup: (options) => auth.loginWithPopup(config, options).catch(failed),
     logout: (options) => auth.logout(config, options).then((r) => {
       if (r.error) setError(r.error);
       return r;

@@ -1,6 +1,6 @@
 import type { App, Ref } from "vue";
 import type {
-  AccessTokenOptions, AuthConfig, AuthError, GetUserOptions, LoginOptions, LogoutOptions, LogoutResult, UserClaims,
+  AccessTokenOptions, AuthConfig, AuthError, CallbackResult, GetUserOptions, LoginOptions, LogoutOptions, LogoutResult, PopupLoginOptions, UserClaims,
 } from "./index.js";
 
 export interface Auth {
@@ -13,6 +13,8 @@ export interface Auth {
   readonly error: Readonly<Ref<AuthError | null>>;
   /** startLogin with this config. */
   login(options?: LoginOptions): Promise<void>;
+  /** loginWithPopup with this config (call it from a click handler); the page never leaves. */
+  loginWithPopup(options?: PopupLoginOptions): Promise<CallbackResult>;
   /** logout with this config. */
   logout(options?: LogoutOptions): Promise<LogoutResult>;
   /** getAccessToken with this config. */

@@ -60,13 +60,16 @@ buildSync({
   entryPoints: [join(pkg, "index.js")], outfile: join(pkg, "index.js"), allowOverwrite: true,
   bundle: true, format: "esm", target: "es2022", minify: true, logLevel: "warning",
   // Loaded on the first error, and for a DPoP config only, not with the entry.
-  external: ["./texts.js", "./dpop.js"],
+  external: ["./texts.js", "./dpop.js", "./login-window.js"],
 });
-// The DPoP key store, loaded only for a DPoP config: minified on its own.
-buildSync({
-  entryPoints: [join(pkg, "dpop.js")], outfile: join(pkg, "dpop.js"), allowOverwrite: true,
-  format: "esm", target: "es2022", minify: true, logLevel: "warning",
-});
+// The DPoP key store and the login windows, each loaded only by the apps that use it:
+// minified on their own.
+for (const lazy of ["dpop.js", "login-window.js"]) {
+  buildSync({
+    entryPoints: [join(pkg, lazy)], outfile: join(pkg, lazy), allowOverwrite: true,
+    format: "esm", target: "es2022", minify: true, logLevel: "warning",
+  });
+}
 rmSync(join(pkg, "spa_oauth.js"));
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
 copyFileSync(join(root, "LICENSE"), join(pkg, "LICENSE"));

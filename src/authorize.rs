@@ -145,6 +145,7 @@ impl<'a> Server<'a> {
 /// Builds the transaction and the authorization URL.
 /// `digest`: SHA-256 of the verifier `pkce::verifier(&random[0])` makes, which the shell
 /// computes with WebCrypto (a SHA-256 in the wasm would cost 1.3 KB gzip).
+#[allow(clippy::too_many_arguments)] // each is one input of the request, none optional
 pub(crate) fn login(
     config: &Config,
     server: &Server,
@@ -153,10 +154,11 @@ pub(crate) fn login(
     digest: &[u8; 32],
     now: u64,
     dpop_jkt: Option<&str>,
+    window: Option<crate::login_window::Window>,
 ) -> Result<Login> {
     let [verifier_bytes, state_bytes, nonce_bytes] = random;
     let verifier = pkce::verifier(verifier_bytes);
-    let state = b64url::encode(state_bytes);
+    let state = crate::login_window::state(b64url::encode(state_bytes), window);
     // OIDC Core 3.1.2.1: nonce binds the ID token to this login; sent whenever `openid` is.
     let nonce = config::is_openid(&config.scope).then(|| Secret::new(b64url::encode(nonce_bytes)));
 
@@ -316,7 +318,7 @@ mod tests {
             iss_required: true,
             par_endpoint: None,
         };
-        let l = login(&c, &server, &o, &RANDOM, &digest(), 0, None).unwrap();
+        let l = login(&c, &server, &o, &RANDOM, &digest(), 0, None, None).unwrap();
         let q = query(&l.url);
         assert_eq!(q.get("response_mode"), Some("fragment"));
         assert_eq!(q.get("max_age"), Some("300"));
@@ -330,6 +332,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
             None,
         )
         .unwrap();
@@ -363,6 +366,7 @@ mod tests {
             &RANDOM,
             &digest(),
             100,
+            None,
             None,
         )
         .unwrap();
@@ -415,6 +419,7 @@ mod tests {
             &digest(),
             0,
             None,
+            None,
         )
         .unwrap()
         .transaction;
@@ -439,6 +444,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
             None,
         )
         .unwrap();
@@ -465,6 +471,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
             None,
         )
         .unwrap();
@@ -505,6 +512,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
             None,
         )
         .unwrap();
@@ -559,6 +567,7 @@ mod tests {
             &RANDOM,
             &digest(),
             0,
+            None,
             None,
         )
         .unwrap();

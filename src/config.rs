@@ -29,7 +29,18 @@ pub enum TokenStorage {
     Local,
     /// Memory only: gone on reload; the least exposed to XSS that persists nothing.
     Memory,
+    /// The app's own store (an encrypted store, IndexedDB, a native bridge): an object with
+    /// `getItem`, `setItem` and `removeItem`, whose methods may return promises. The
+    /// JavaScript API takes the object as `tokenStorage`; a Rust app registers it with
+    /// `spa_oauth::storage_adapter`.
+    Custom(StorageAdapter),
 }
+
+/// A storage adapter the app gave (`TokenStorage::Custom`, `Config::transaction_storage`):
+/// a handle to the JavaScript object, which the browser shell keeps. The protocol core only
+/// knows that the store is the app's, and that its operations may take time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct StorageAdapter(pub(crate) u32);
 
 /// A validated configuration.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -76,6 +87,17 @@ pub struct Config {
     /// The origins (`https://api.example`, no path) besides the page's own that the access
     /// token may be sent to by the authorized fetch. Empty: the page's origin only.
     pub api_origins: Vec<String>,
+    /// Where the login transaction (PKCE verifier, state, nonce) waits for the callback:
+    /// `None` for this tab's `sessionStorage` (the default, and what RFC 9700 and the
+    /// browser-apps draft assume), or an adapter the app gives (`transactionStorage`). A
+    /// transaction is taken out of the adapter under a cross-tab lock, so that a code is
+    /// redeemed at most once even when two callbacks race.
+    pub transaction_storage: Option<StorageAdapter>,
+    /// Silent login as `get_access_token`'s last resort: when the session cannot give a token
+    /// (none, or its refresh token is missing or refused), a login with `prompt=none` in a
+    /// hidden iframe is tried before `login_required` is returned. For servers that give
+    /// browser apps no refresh tokens; it needs the server's cookie in a third-party iframe.
+    pub silent_login: bool,
 }
 
 /// A [`Config`] that passed every check: what the flows take, so that a configuration that
@@ -88,6 +110,19 @@ impl ValidConfig {
     /// The configuration, to change and validate again.
     pub fn into_inner(self) -> Config {
         self.0
+    }
+
+    /// The browser shell's handles for the adapter objects of a config read from
+    /// JavaScript (`from_json` marks where an adapter was given; the shell keeps the
+    /// objects). Only a store already marked as the app's changes.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn attach_adapters(&mut self, tokens: StorageAdapter, transactions: StorageAdapter) {
+        if let TokenStorage::Custom(a) = &mut self.0.token_storage {
+            *a = tokens;
+        }
+        if let Some(a) = &mut self.0.transaction_storage {
+            *a = transactions;
+        }
     }
 }
 
@@ -197,6 +232,8 @@ pub(crate) const MEMBERS: &[&str] = &[
     "pushedAuthorizationRequests",
     "dpop",
     "apiOrigins",
+    "transactionStorage",
+    "silentLogin",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -291,6 +328,8 @@ impl Config {
             pushed_authorization_requests: false,
             dpop: false,
             api_origins: Vec::new(),
+            transaction_storage: None,
+            silent_login: false,
         }
     }
 
@@ -466,21 +505,29 @@ impl Config {
             "extraParams",
             t!("extraParams must be an object of string values."),
         )?;
-        let token_storage = match opt_str(
-            obj,
-            "tokenStorage",
-            t!("tokenStorage must be \"session\", \"local\" or \"memory\"."),
-        )?
-        .as_deref()
-        {
-            None | Some("session") => TokenStorage::Session,
-            Some("local") => TokenStorage::Local,
-            Some("memory") => TokenStorage::Memory,
-            Some(_) => {
-                return Err(invalid(t!(
-                    "tokenStorage must be \"session\", \"local\" or \"memory\"."
-                )))
-            }
+        const STORAGE: &str = t!("tokenStorage must be \"session\", \"local\", \"memory\" or an object with getItem, setItem and removeItem.");
+        // An object is the app's adapter: the shell checks its methods and keeps it.
+        let adapter = |key: &str| {
+            obj.get(key)
+                .filter(|v| v.is_object())
+                .map(|_| StorageAdapter(0))
+        };
+        let token_storage = match adapter("tokenStorage") {
+            Some(a) => TokenStorage::Custom(a),
+            None => match opt_str(obj, "tokenStorage", STORAGE)?.as_deref() {
+                None | Some("session") => TokenStorage::Session,
+                Some("local") => TokenStorage::Local,
+                Some("memory") => TokenStorage::Memory,
+                Some(_) => return Err(invalid(STORAGE)),
+            },
+        };
+        let transaction_storage = match obj.get("transactionStorage").filter(|v| !v.is_null()) {
+            None => None,
+            Some(_) => Some(adapter("transactionStorage").ok_or_else(|| {
+                invalid(t!(
+                    "transactionStorage must be an object with getItem, setItem and removeItem."
+                ))
+            })?),
         };
         let http_timeout_ms = whole(
             obj,
@@ -531,6 +578,9 @@ impl Config {
         let dpop = json::opt_bool(obj, "dpop")
             .map_err(|_| invalid(t!("dpop must be a boolean.")))?
             .unwrap_or(false);
+        let silent_login = json::opt_bool(obj, "silentLogin")
+            .map_err(|_| invalid(t!("silentLogin must be a boolean.")))?
+            .unwrap_or(false);
         let api_origins = match json::opt_strings(obj, "apiOrigins") {
             Ok(list) => list.unwrap_or_default(),
             Err(_) => return Err(invalid(API_ORIGINS)),
@@ -556,9 +606,17 @@ impl Config {
             pushed_authorization_requests,
             dpop,
             api_origins,
+            transaction_storage,
+            silent_login,
         };
         config.validate()?;
         Ok(ValidConfig(config))
+    }
+
+    /// Where the login transaction waits for the callback.
+    pub(crate) fn transaction_store(&self) -> crate::flow::Store {
+        self.transaction_storage
+            .map_or(crate::flow::Store::Session, crate::flow::Store::Custom)
     }
 
     /// The storage key of this client's session: one per client and server, and per what

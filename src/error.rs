@@ -35,6 +35,11 @@ pub enum Code {
     StorageUnavailable,
     /// `returnTo` is not a same-origin path.
     InvalidReturnTo,
+    /// The login popup was closed (by the user, or cut off by a Cross-Origin-Opener-Policy)
+    /// before the response came back.
+    PopupClosed,
+    /// The browser refused to open the login popup (not called from a click).
+    PopupBlocked,
     // --- codes a server sends (RFC 6749 4.1.2.1, 5.2; OIDC Core 3.1.2.6) ---
     InvalidRequest,
     UnauthorizedClient,
@@ -120,6 +125,16 @@ const TABLE: &[(Code, &str, &str)] = &[
         Code::InvalidReturnTo,
         "invalid_return_to",
         t!("returnTo must be a path on this origin."),
+    ),
+    (
+        Code::PopupClosed,
+        "popup_closed",
+        t!("The login popup was closed before the login finished."),
+    ),
+    (
+        Code::PopupBlocked,
+        "popup_blocked",
+        t!("The browser blocked the login popup."),
     ),
     (
         Code::InvalidRequest,

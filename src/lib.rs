@@ -75,6 +75,7 @@ mod issuer;
 mod json;
 mod jwks;
 mod jws;
+mod login_window;
 mod logout;
 mod metadata;
 #[cfg(all(spa_oauth_npm, target_arch = "wasm32"))]
@@ -103,7 +104,7 @@ pub use authorize::LoginOptions;
 pub use callback::ResponseMode;
 #[cfg(feature = "serde")]
 pub use claims::{claims_from_json, IdTokenClaims};
-pub use config::{Config, TokenStorage, ValidConfig};
+pub use config::{Config, StorageAdapter, TokenStorage, ValidConfig};
 pub use error::{Code, Error, Result, Text};
 pub use logout::{LogoutOptions, LogoutResult};
 pub use secret::Secret;
@@ -114,7 +115,7 @@ pub use userinfo::UserOptions;
 pub use web::get_user_claims;
 #[cfg(target_arch = "wasm32")]
 pub use web::{
-    authorization_headers, get_access_token, get_user, handle_callback, is_authenticated, logout,
-    on_session_change, session_info, start_login, CallbackResult, SessionEvent, SessionEventKind,
-    SessionInfo, Subscription,
+    authorization_headers, get_access_token, get_user, handle_callback, is_authenticated,
+    login_silently, login_with_popup, logout, on_session_change, session_info, start_login,
+    storage_adapter, CallbackResult, SessionEvent, SessionEventKind, SessionInfo, Subscription,
 };

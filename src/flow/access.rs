@@ -4,7 +4,7 @@
 
 use super::{sessions, token_endpoint, verify, Platform};
 use crate::config::{Config, TokenStorage};
-use crate::error::Result;
+use crate::error::{Code, Result};
 use crate::refresh;
 use crate::secret::Secret;
 use crate::session::{Access, Session, TokenOptions};
@@ -17,7 +17,25 @@ pub(crate) async fn get_access_token<P: Platform>(
     config: &Config,
     options: &TokenOptions,
 ) -> Result<String> {
-    let Some(session) = sessions::load(p, config)? else {
+    match from_session(p, config, options).await {
+        // `silentLogin`: the session cannot give a token (there is none, or its refresh
+        // token is gone or refused); the server may still know the user (its own session
+        // cookie), so it is asked without any interaction before the app is told to log in.
+        Err(e) if e.code == Code::LoginRequired && config.silent_login => {
+            super::login::silent_login(p, config, None).await?;
+            from_session(p, config, &TokenOptions::default()).await
+        }
+        r => r,
+    }
+}
+
+/// The access token the stored session gives: itself, or refreshed.
+async fn from_session<P: Platform>(
+    p: &P,
+    config: &Config,
+    options: &TokenOptions,
+) -> Result<String> {
+    let Some(session) = sessions::load(p, config).await? else {
         return Err(crate::session::no_session());
     };
     match session.access(p.now(), options.force_refresh) {
@@ -25,7 +43,7 @@ pub(crate) async fn get_access_token<P: Platform>(
         Access::Refresh => {}
         Access::Fail(e) => return Err(e),
         Access::Expire(e) => {
-            sessions::expire(p, config);
+            sessions::expire(p, config).await;
             return Err(e);
         }
     }
@@ -40,7 +58,12 @@ pub(crate) async fn get_access_token<P: Platform>(
 /// tab refreshed meanwhile. A lock held longer than a live holder can need (a frozen tab) is
 /// taken: see `refresh::lock_steal_ms`.
 async fn refresh_guarded<P: Platform>(p: &P, config: &Config, seen: String) -> Result<String> {
-    if config.token_storage != TokenStorage::Local {
+    // The app's adapter may be shared by the tabs too (IndexedDB, a native bridge): locked
+    // like localStorage.
+    if !matches!(
+        config.token_storage,
+        TokenStorage::Local | TokenStorage::Custom(_)
+    ) {
         return refresh(p, config, &seen, false).await;
     }
     let mut name = String::from("spa-oauth:refresh:");
@@ -61,12 +84,12 @@ async fn refresh<P: Platform>(
     seen: &str,
     contended: bool,
 ) -> Result<String> {
-    let mut stored = sessions::load(p, config)?;
+    let mut stored = sessions::load(p, config).await?;
     if refresh::must_wait_for_holder(contended, stored.as_ref(), seen) {
         // The other tab's write comes with a `storage` event: wait for it, bounded.
         p.storage_change(&config.session_key(), refresh::STALE_READ_WAIT_MS)
             .await;
-        stored = sessions::load(p, config)?;
+        stored = sessions::load(p, config).await?;
     }
     let grant = match refresh::start(
         &config.client_id,
@@ -81,18 +104,18 @@ async fn refresh<P: Platform>(
         refresh::Start::Grant(g) => g,
     };
     let answer = token_endpoint::tokens(p, config, &grant.endpoint, &grant.body).await;
-    let now_stored = sessions::load(p, config).ok().flatten();
+    let now_stored = sessions::load(p, config).await.ok().flatten();
     match refresh::outcome(answer, &grant, now_stored, p.now()) {
         refresh::Outcome::Use(token) => Ok(token.expose().into()),
         refresh::Outcome::Keep(e) => Err(e),
         refresh::Outcome::End(e) => {
-            sessions::expire(p, config);
+            sessions::expire(p, config).await;
             Err(e)
         }
         refresh::Outcome::Store(next, id_token) => {
             // Stored before anything slow: from here on no tab can redeem the rotated-away
             // refresh token, whether the lock is released or taken.
-            sessions::store(p, config, &next, SessionEventKind::Refresh);
+            sessions::store(p, config, &next, SessionEventKind::Refresh).await;
             let token: String = next.access_token.expose().into();
             let Some(id_token) = id_token else {
                 return Ok(token);
@@ -106,14 +129,14 @@ async fn refresh<P: Platform>(
                     };
                     // The same tokens, now with the checked ID token: reported already.
                     let key = config.session_key();
-                    sessions::write(p, config.token_storage.into(), &key, &checked.encode());
+                    sessions::write(p, config.token_storage.into(), &key, &checked.encode()).await;
                     Ok(token)
                 }
                 Ok(None) => Ok(token),
                 // A refreshed ID token that fails the checks ends the session: whoever
                 // answered is not the server, or not about the same user (OIDC Core 12.2).
                 Err(e) => {
-                    sessions::expire(p, config);
+                    sessions::expire(p, config).await;
                     Err(e)
                 }
             }
@@ -156,8 +179,12 @@ pub struct SessionInfo {
 }
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
-pub(crate) fn session_info<P: Platform>(p: &P, config: &Config) -> Result<Option<SessionInfo>> {
+pub(crate) async fn session_info<P: Platform>(
+    p: &P,
+    config: &Config,
+) -> Result<Option<SessionInfo>> {
     Ok(sessions::load(p, config)
+        .await
         .ok()
         .flatten()
         .map(|s| SessionInfo {
@@ -170,8 +197,9 @@ pub(crate) fn session_info<P: Platform>(p: &P, config: &Config) -> Result<Option
 
 /// Whether there is a session that can give an access token without the user: a valid
 /// access token, or a refresh token. Makes no request.
-pub(crate) fn is_authenticated<P: Platform>(p: &P, config: &Config) -> Result<bool> {
+pub(crate) async fn is_authenticated<P: Platform>(p: &P, config: &Config) -> Result<bool> {
     Ok(sessions::load(p, config)
+        .await
         .ok()
         .flatten()
         .is_some_and(|s| matches!(s.access(p.now(), false), Access::Use(_) | Access::Refresh)))

@@ -5,6 +5,7 @@ use super::{discovery, join, sessions, token_endpoint, verify, Platform, Store};
 use crate::callback;
 use crate::config::Config;
 use crate::error::{Code, Error, Result};
+use crate::login_window;
 use crate::logout;
 use crate::session::Session;
 use crate::session_event::SessionEventKind;
@@ -21,6 +22,10 @@ pub struct CallbackResult {
     /// The page was reached on the way back from the server's logout page (the `state` of
     /// a `logout` call), not from a login: there is no new session.
     pub logged_out: bool,
+    /// This page is the popup or the hidden iframe of a login another page started
+    /// (`loginWithPopup`, silent login): the response was handed to that page, which
+    /// completes the login and closes this window. Nothing is left to do here.
+    pub handed_over: bool,
 }
 
 /// Completes a login on the redirect URI: checks the response, redeems the code once, stores
@@ -61,9 +66,20 @@ pub(crate) async fn handle_callback<P: Platform>(
     };
     let state = cb.state.clone();
     let clean = current.as_deref() == Some(href.as_str());
+    // The redirect page inside a login window: the login is the page's that opened it, which
+    // redeems the code with its own transaction; this page only hands the response over.
+    if clean && login_window::of_state(&state).is_some() {
+        p.hand_over(&state, &href);
+        return Ok(CallbackResult {
+            return_to: None,
+            scope: None,
+            logged_out: false,
+            handed_over: true,
+        });
+    }
     // The way back from the server's logout page (RP-Initiated Logout 3): its state is one
     // this tab sent with `logout`, and there is nothing to redeem.
-    if let Ok(Some(_)) = take(p, &logout::state_key(&state)) {
+    if let Ok(Some(_)) = take(p, Store::Session, logout::state_key(&state), 0).await {
         if let Some(cleaned) = callback::cleaned_url(&href, mode).filter(|_| clean) {
             p.replace(&cleaned);
         }
@@ -71,13 +87,15 @@ pub(crate) async fn handle_callback<P: Platform>(
             return_to: None,
             scope: None,
             logged_out: true,
+            handed_over: false,
         });
     }
     flights
         .run(&state.clone(), || async move {
             // Taken out of storage before the first await: whatever happens next, this
             // code is redeemed at most once (RFC 6749 4.1.2: codes are single-use).
-            let stored = take(p, &Transaction::key(&cb.state))?;
+            let key = Transaction::key(&cb.state);
+            let stored = take(p, config.transaction_store(), key, config.http_timeout_ms).await?;
             // The address bar is cleaned before the first request, so that nothing else
             // that runs meanwhile (an analytics snippet, an error reporter) reads the code
             // from it (RFC 9700 4.2.4). The transaction is consumed already: a reload now
@@ -91,13 +109,41 @@ pub(crate) async fn handle_callback<P: Platform>(
         .await
 }
 
-/// Reads and removes a sessionStorage value.
-fn take<P: Platform>(p: &P, key: &str) -> Result<Option<String>> {
-    let v = p.get(Store::Session, key)?;
-    if v.is_some() {
-        p.remove(Store::Session, key)?;
+/// Reads and removes a stored value, at most once. sessionStorage answers at once and
+/// belongs to this tab: nothing runs between the read and the removal. The app's adapter
+/// may take time and may be shared by the origin's tabs (a callback URL opened twice): there
+/// the read and the removal hold the cross-tab lock of the key, so that two callbacks never
+/// both read the transaction, and the code is redeemed at most once (RFC 6749 4.1.2, 10.5).
+/// The lock is taken from a holder only after `wait_ms` twice over plus a minute: an adapter
+/// that slow is broken, and a tab frozen that long is gone.
+async fn take<P: Platform>(
+    p: &P,
+    store: Store,
+    key: String,
+    wait_ms: u32,
+) -> Result<Option<String>> {
+    // "" for nothing stored (a stored value is never empty): the lock then runs work of the
+    // type the refresh lock runs, and its code is compiled once (1.1 KB of wasm).
+    async fn read_and_remove<P: Platform>(p: &P, store: Store, key: &str) -> Result<String> {
+        let v = p.get(store, key).await?;
+        if v.is_some() {
+            p.remove(store, key).await?;
+        }
+        Ok(v.unwrap_or_default())
     }
-    Ok(v)
+    let v = if matches!(store, Store::Custom(_)) {
+        let mut name = String::from("spa-oauth:take:");
+        name.push_str(&key);
+        let p2 = p.clone();
+        let steal = wait_ms.saturating_mul(2).saturating_add(60_000);
+        p.with_lock(&name, steal, move |_| async move {
+            read_and_remove(&p2, store, &key).await
+        })
+        .await
+    } else {
+        read_and_remove(p, store, &key).await
+    };
+    Ok(Some(v?).filter(|v| !v.is_empty()))
 }
 
 async fn redeem<P: Platform>(
@@ -114,6 +160,7 @@ async fn redeem<P: Platform>(
     // and startLogin none for the keys. Their address comes from the metadata this tab cached
     // at startLogin; without it (or when this fails) the ID token's check fetches both.
     let jwks_uri = discovery::cached(p, config)
+        .await
         .and_then(|m| m.jwks_uri)
         .filter(|_| tx.nonce.is_some());
     let keys = async {
@@ -132,10 +179,11 @@ async fn redeem<P: Platform>(
     };
     let session =
         Session::from_response(tokens, id, p.now(), &tx.token_endpoint, &tx.client_id, None);
-    sessions::store(p, config, &session, SessionEventKind::Login);
+    sessions::store(p, config, &session, SessionEventKind::Login).await;
     Ok(CallbackResult {
         return_to: tx.return_to.clone(),
         scope: session.scope.clone(),
         logged_out: false,
+        handed_over: false,
     })
 }

@@ -12,10 +12,11 @@ use crate::jwks;
 use crate::metadata::{self, Metadata};
 
 /// The server's metadata as cached by this tab, while fresh; no request.
-pub(crate) fn cached<P: Platform>(p: &P, config: &Config) -> Option<Metadata> {
+pub(crate) async fn cached<P: Platform>(p: &P, config: &Config) -> Option<Metadata> {
     let issuer = Issuer::of(config)?;
     let text = p
         .get(Store::Session, &metadata::cache_key_of(config))
+        .await
         .ok()??;
     Metadata::decode(&text).filter(|m| m.issuer == issuer.document() && m.is_fresh(p.now()))
 }
@@ -27,7 +28,7 @@ pub(crate) async fn metadata<P: Platform>(p: &P, config: &Config) -> Result<Meta
     else {
         return Err(Error::code(Code::InvalidConfig)); // Config::validate refuses this.
     };
-    if let Some(m) = cached(p, config) {
+    if let Some(m) = cached(p, config).await {
         return Ok(m);
     }
     let timeout = config.http_timeout_ms;
@@ -39,7 +40,9 @@ pub(crate) async fn metadata<P: Platform>(p: &P, config: &Config) -> Result<Meta
     }
     let r = r?;
     let m = Metadata::parse::<P::Json>(rule.document(), r.status, &r.body, p.now())?;
-    let _ = p.set(Store::Session, &metadata::cache_key_of(config), &m.encode());
+    let _ = p
+        .set(Store::Session, &metadata::cache_key_of(config), &m.encode())
+        .await;
     Ok(m)
 }
 
@@ -65,7 +68,7 @@ pub(crate) async fn jwks<P: Platform>(
 ) -> Result<(P::Json, bool)> {
     let key = jwks::cache_key(jwks_uri);
     if !fresh {
-        let cached = p.get(Store::Session, &key).ok().flatten();
+        let cached = p.get(Store::Session, &key).await.ok().flatten();
         if let Some(set) = cached
             .and_then(|c| jwks::decode_cache(&c, p.now()))
             .and_then(|text| <P::Json as crate::json::Json>::parse(&text))
@@ -77,6 +80,8 @@ pub(crate) async fn jwks<P: Platform>(
         .send(jwks_uri, None, None, None, config.http_timeout_ms)
         .await?;
     let set: P::Json = crate::response::json_body(r.status, &r.body)?;
-    let _ = p.set(Store::Session, &key, &jwks::encode_cache(&r.body, p.now()));
+    let _ = p
+        .set(Store::Session, &key, &jwks::encode_cache(&r.body, p.now()))
+        .await;
     Ok((set, true))
 }

@@ -3,29 +3,30 @@
 //! sessionStorage, and the navigation.
 
 use super::discovery::metadata_if_any;
-use super::{dpop, token_endpoint, Platform, Store};
+use super::{dpop, handle_callback, token_endpoint, CallbackResult, Platform, Store};
 use crate::authorize::{self, Login, LoginOptions, Server};
 use crate::config::Config;
 use crate::error::Result;
+use crate::login_window::{self, Answer, Window};
 use crate::logout;
 use crate::transaction::{self, Transaction};
 
 /// Removes login transactions and logout states of this tab that are too old to be
 /// completed, so abandoned logins do not pile up in sessionStorage.
-fn sweep<P: Platform>(p: &P, t: u64) {
+async fn sweep<P: Platform>(p: &P, t: u64) {
     for prefix in [transaction::KEY_PREFIX, logout::STATE_KEY_PREFIX] {
         let Ok(keys) = p.keys(Store::Session, prefix) else {
             continue;
         };
         for key in keys {
-            if let Ok(Some(v)) = p.get(Store::Session, &key) {
+            if let Ok(Some(v)) = p.get(Store::Session, &key).await {
                 let stale = if prefix == transaction::KEY_PREFIX {
                     Transaction::is_stale(&v, t)
                 } else {
                     logout::state_is_stale(&v, t)
                 };
                 if stale {
-                    let _ = p.remove(Store::Session, &key);
+                    let _ = p.remove(Store::Session, &key).await;
                 }
             }
         }
@@ -41,6 +42,16 @@ pub(crate) async fn prepare_login<P: Platform>(
     config: &Config,
     options: &LoginOptions,
 ) -> Result<String> {
+    prepare(p, config, options, None).await.map(|(url, _)| url)
+}
+
+/// `prepare_login` for a login shown in `window`; also returns the state.
+async fn prepare<P: Platform>(
+    p: &P,
+    config: &Config,
+    options: &LoginOptions,
+    window: Option<Window>,
+) -> Result<(String, String)> {
     let meta = metadata_if_any(p, config).await?;
     let server = Server::of(config, meta.as_ref())?;
     let mut rnd = [[0u8; 32]; 3];
@@ -48,7 +59,7 @@ pub(crate) async fn prepare_login<P: Platform>(
         p.random(r)?;
     }
     let t = p.now();
-    sweep(p, t);
+    sweep(p, t).await;
     let verifier = crate::pkce::verifier(&rnd[0]);
     let digest = p.sha256(verifier.expose().as_bytes()).await?;
     // DPoP: a new key pair for this login, and its thumbprint in the request (RFC 9449 10),
@@ -64,16 +75,28 @@ pub(crate) async fn prepare_login<P: Platform>(
         transaction,
         request,
         url,
-    } = authorize::login(config, &server, options, &rnd, &digest, t, jkt.as_deref())?;
+    } = authorize::login(
+        config,
+        &server,
+        options,
+        &rnd,
+        &digest,
+        t,
+        jkt.as_deref(),
+        window,
+    )?;
     let url = transport(p, config, &server, &request, url).await?;
     // Stored before leaving: if storage fails, the error is shown here, not after a round
-    // trip through the server as an inexplicable state_mismatch.
+    // trip through the server as an inexplicable state_mismatch. In this tab's
+    // sessionStorage, or the app's `transactionStorage` (which cannot list its keys: the
+    // sweep above does not reach it, and the adapter expires what it keeps).
     p.set(
-        Store::Session,
+        config.transaction_store(),
         &Transaction::key(&transaction.state),
         &transaction.encode(),
-    )?;
-    Ok(url)
+    )
+    .await?;
+    Ok((url, transaction.state))
 }
 
 /// The authorization-request transport: the parameters travel in the URL the browser goes
@@ -101,6 +124,47 @@ async fn transport<P: Platform>(
         &config.client_id,
         &request_uri,
     ))
+}
+
+/// A login in another window: the popup (`loginWithPopup`) or a hidden iframe with
+/// `prompt=none` (silent login). The response its redirect page hands back is completed here
+/// with every check of `handleCallback`; a window that gives up leaves no transaction.
+pub(crate) async fn login_elsewhere<P: Platform>(
+    p: &P,
+    config: &Config,
+    options: &LoginOptions,
+    window: Window,
+    timeout_ms: Option<u32>,
+) -> Result<CallbackResult> {
+    let (url, state) = prepare(p, config, options, Some(window)).await?;
+    let timeout = timeout_ms.unwrap_or(window.default_timeout_ms());
+    let error = match p.show_elsewhere(&url, window, &state, timeout).await {
+        Answer::Response(response) => return handle_callback(p, config, Some(&response)).await,
+        Answer::Blocked => login_window::blocked(),
+        Answer::Closed => Window::closed(),
+        Answer::TimedOut => window.timed_out(),
+    };
+    let _ = p
+        .remove(config.transaction_store(), &Transaction::key(&state))
+        .await;
+    Err(error)
+}
+
+/// A silent login (OIDC Core 3.1.2.1 `prompt=none`) in a hidden iframe: the server answers
+/// from its own session (its cookie), without showing anything; `login_required`,
+/// `interaction_required` or `consent_required` when it cannot. The server's cookie is a
+/// third-party cookie in the iframe: browsers that block those make this fail whenever the
+/// server is on another site than the app.
+pub(crate) async fn silent_login<P: Platform>(
+    p: &P,
+    config: &Config,
+    timeout_ms: Option<u32>,
+) -> Result<CallbackResult> {
+    let options = LoginOptions {
+        prompt: Some("none".into()),
+        ..LoginOptions::default()
+    };
+    login_elsewhere(p, config, &options, Window::Iframe, timeout_ms).await
 }
 
 /// Starts a login: stores the transaction in sessionStorage and navigates to the

@@ -16,7 +16,7 @@ pub(crate) async fn logout<P: Platform>(
     config: &Config,
     options: &LogoutOptions,
 ) -> Result<LogoutResult> {
-    let session = sessions::load(p, config).ok().flatten();
+    let session = sessions::load(p, config).await.ok().flatten();
     let mut error: Option<Error> = None;
     let mut revoked = false;
     // Without metadata there is no revocation, and no logout page unless the options name
@@ -44,7 +44,7 @@ pub(crate) async fn logout<P: Platform>(
         error = error.or(failed);
     }
     let key = config.session_key();
-    let kept = sessions::remove(p, config.token_storage.into(), &key);
+    let kept = sessions::remove(p, config.token_storage.into(), &key).await;
     // The key pair of a DPoP session goes with it (RFC 9449: a new login makes a new one).
     if config.dpop {
         p.dpop_forget(&key);
@@ -67,7 +67,9 @@ pub(crate) async fn logout<P: Platform>(
         if options.post_logout_redirect_uri.is_some() {
             // Not fatal: without it the return is only reported as a stale login response.
             let record = logout::state_record(p.now());
-            let _ = p.set(Store::Session, &logout::state_key(&state), &record);
+            let _ = p
+                .set(Store::Session, &logout::state_key(&state), &record)
+                .await;
         }
         let url = logout::end_session_url(
             endpoint,

@@ -45,19 +45,18 @@ pub(crate) use callback::handle_callback;
 pub use callback::CallbackResult;
 pub(crate) use flight::Flights;
 #[allow(unused_imports)] // prepare_login: the browser tests'
-pub(crate) use login::{prepare_login, start_login};
+pub(crate) use login::{login_elsewhere, prepare_login, silent_login, start_login};
 pub(crate) use logout::logout;
 #[allow(unused_imports)] // the browser's exports and tests
 pub(crate) use resource::{authorize_request, Previous};
 #[allow(unused_imports)] // arm_expiry: the browser tests'
-pub(crate) use sessions::{arm_expiry, read_raw_store, store_of};
+pub(crate) use sessions::{arm_expiry, read_memory, store_of};
 pub(crate) use user::get_user;
 
 use crate::error::Result;
 use crate::json::Json;
 use crate::jwks::Jwk;
 use crate::jws::Alg;
-use crate::session::Session;
 use crate::session_event::SessionEventKind;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -71,6 +70,9 @@ pub(crate) enum Store {
     Local,
     /// This page's memory: gone on reload. Kept by the core (`FlowState`), not a platform.
     Memory,
+    /// The app's adapter (`tokenStorage` or `transactionStorage` as an object): its
+    /// operations may take time, and it may be shared by the origin's tabs.
+    Custom(crate::config::StorageAdapter),
 }
 
 impl From<crate::config::TokenStorage> for Store {
@@ -79,6 +81,7 @@ impl From<crate::config::TokenStorage> for Store {
             crate::config::TokenStorage::Session => Store::Session,
             crate::config::TokenStorage::Local => Store::Local,
             crate::config::TokenStorage::Memory => Store::Memory,
+            crate::config::TokenStorage::Custom(a) => Store::Custom(a),
         }
     }
 }
@@ -89,6 +92,7 @@ impl From<Store> for crate::config::TokenStorage {
             Store::Session => crate::config::TokenStorage::Session,
             Store::Local => crate::config::TokenStorage::Local,
             Store::Memory => crate::config::TokenStorage::Memory,
+            Store::Custom(a) => crate::config::TokenStorage::Custom(a),
         }
     }
 }
@@ -117,20 +121,14 @@ pub(crate) trait Platform: Clone + 'static {
     /// Cryptographically secure random bytes.
     fn random(&self, buf: &mut [u8]) -> Result<()>;
 
-    /// Storage backend: a value of an area (`Store::Session` or `Store::Local`).
-    fn get(&self, store: Store, key: &str) -> Result<Option<String>>;
-    fn set(&self, store: Store, key: &str, value: &str) -> Result<()>;
-    fn remove(&self, store: Store, key: &str) -> Result<()>;
-    /// The keys of an area that start with `prefix`.
+    /// Storage backend: a value of an area (`Store::Session`, `Store::Local`, or the app's
+    /// adapter, `Store::Custom`, whose operations may take time: hence futures).
+    fn get(&self, store: Store, key: &str) -> impl Future<Output = Result<Option<String>>>;
+    fn set(&self, store: Store, key: &str, value: &str) -> impl Future<Output = Result<()>>;
+    fn remove(&self, store: Store, key: &str) -> impl Future<Output = Result<()>>;
+    /// The keys of an area that start with `prefix` (`Store::Session` only: an adapter
+    /// cannot list its keys).
     fn keys(&self, store: Store, prefix: &str) -> Result<Vec<String>>;
-    /// The session stored under `key` in an area, read with `Session::decode`: `None` when
-    /// nothing is stored, `Some(None)` when what is stored is not a valid session. (The
-    /// browser decodes it on each call that reaches the wasm: the package entry answers most
-    /// `getAccessToken` calls from its memo, and a decode-cache here cost 308 B gzip.)
-    fn read_session(&self, store: Store, key: &str) -> Option<Option<Session>> {
-        let text = self.get(store, key).ok().flatten()?;
-        Some(Session::decode(&text))
-    }
 
     /// Request transport: a GET, or a form POST with `body`; `authorization` and `dpop`: the
     /// `Authorization` and `DPoP` headers (userinfo; DPoP proofs).
@@ -172,13 +170,28 @@ pub(crate) trait Platform: Clone + 'static {
     fn assign(&self, url: &str) -> Result<()>;
     fn replace(&self, url: &str);
 
+    /// Navigation in another window: shows `url` in the popup (opened at the user's click)
+    /// or in a hidden iframe, until the redirect page there hands over a response for
+    /// `state`, the popup is closed, or `timeout_ms` pass; then closes the popup or removes
+    /// the iframe, whatever happened.
+    fn show_elsewhere(
+        &self,
+        url: &str,
+        window: crate::login_window::Window,
+        state: &str,
+        timeout_ms: u32,
+    ) -> impl Future<Output = crate::login_window::Answer>;
+    /// The redirect page in a login window: hands the response `url` for `state` to the
+    /// same-origin page that waits for it.
+    fn hand_over(&self, state: &str, url: &str);
+
     /// Session events to this page's listeners of `key`.
     fn emit(&self, key: &str, kind: SessionEventKind, kept: Store);
     fn has_listeners(&self, key: &str) -> bool;
     /// Resolves when another tab changes `key`, or after `ms`.
     fn storage_change(&self, key: &str, ms: u32) -> impl Future<Output = ()>;
     /// Runs `f` in `ms` milliseconds.
-    fn after(&self, ms: u32, f: Box<dyn FnOnce()>);
+    fn after(&self, ms: u32, f: std::pin::Pin<Box<dyn Future<Output = ()>>>);
     /// Runs `work` holding the cross-tab lock `name`, taken from its holder after `steal_ms`;
     /// `work` is told whether another tab held it when this one asked.
     fn with_lock<T: 'static, F: Future<Output = T> + 'static>(

@@ -39,9 +39,9 @@ fn count_write<P: Platform>(p: &P) {
 /// Writes a session. When the configured storage throws (blocked by the user, a sandboxed
 /// iframe, the quota full), the session goes to this page's memory instead: the user stays
 /// logged in in this tab rather than losing the tokens just received. Returns where it went.
-pub(crate) fn write<P: Platform>(p: &P, configured: Store, key: &str, value: &str) -> Store {
+pub(crate) async fn write<P: Platform>(p: &P, configured: Store, key: &str, value: &str) -> Store {
     count_write(p);
-    let written = configured != Store::Memory && p.set(configured, key, value).is_ok();
+    let written = configured != Store::Memory && p.set(configured, key, value).await.is_ok();
     p.state().fell_back.borrow_mut().retain(|k| k != key);
     if written {
         // An older copy from a failed write is stale now.
@@ -56,40 +56,39 @@ pub(crate) fn write<P: Platform>(p: &P, configured: Store, key: &str, value: &st
 }
 
 /// Removes a session wherever it is; returns where it was kept.
-pub(crate) fn remove<P: Platform>(p: &P, configured: Store, key: &str) -> Store {
+pub(crate) async fn remove<P: Platform>(p: &P, configured: Store, key: &str) -> Store {
     let kept = store_of(p, configured, key);
     count_write(p);
     if configured != Store::Memory {
-        let _ = p.remove(configured, key);
+        let _ = p.remove(configured, key).await;
     }
     memory_set(p, key, None);
     p.state().fell_back.borrow_mut().retain(|k| k != key);
     kept
 }
 
-/// The text under `key` where the session is kept now, read from memory when it fell back
-/// there (for the browser's fast path, which reads the areas itself).
-pub(crate) fn read_raw_store<P: Platform>(p: &P, configured: Store, key: &str) -> Option<String> {
-    match store_of(p, configured, key) {
-        Store::Memory => memory_get(p, key),
-        store => p.get(store, key).ok().flatten(),
-    }
+/// The text under `key` in this page's memory (for the browser's fast path, which reads the
+/// storage areas itself).
+pub(crate) fn read_memory<P: Platform>(p: &P, key: &str) -> Option<String> {
+    memory_get(p, key)
 }
 
 /// The stored session of `config`, if any. A stored text that is not a valid session
 /// (edited, truncated, from another version) is removed, reported as `expired`, and
 /// `login_required`: storage is writable by any script of the origin and by extensions.
-pub(crate) fn load<P: Platform>(p: &P, config: &Config) -> Result<Option<Session>> {
+pub(crate) async fn load<P: Platform>(p: &P, config: &Config) -> Result<Option<Session>> {
     let key = config.session_key();
-    let found = match store_of(p, config.token_storage.into(), &key) {
-        Store::Memory => memory_get(p, &key).map(|t| Session::decode(&t)),
-        store => p.read_session(store, &key),
+    // (The browser decodes the text on each call that reaches the wasm: the package entry
+    // answers most `getAccessToken` calls from its memo, and a decode-cache cost 308 B gzip.)
+    let text = match store_of(p, config.token_storage.into(), &key) {
+        Store::Memory => memory_get(p, &key),
+        store => p.get(store, &key).await.ok().flatten(),
     };
-    match found {
+    match text.map(|t| Session::decode(&t)) {
         None => Ok(None),
         Some(Some(session)) => Ok(Some(session)),
         Some(None) => {
-            expire(p, config);
+            expire(p, config).await;
             Err(crate::session::login_required(t!(
                 "The stored session was damaged and is removed: log in again."
             )))
@@ -99,22 +98,22 @@ pub(crate) fn load<P: Platform>(p: &P, config: &Config) -> Result<Option<Session
 
 /// Stores the session and tells the listeners, saying where it went (memory when the
 /// configured storage threw); arms the expiry timer.
-pub(crate) fn store<P: Platform>(
+pub(crate) async fn store<P: Platform>(
     p: &P,
     config: &Config,
     session: &Session,
     kind: SessionEventKind,
 ) {
     let key = config.session_key();
-    let kept = write(p, config.token_storage.into(), &key, &session.encode());
+    let kept = write(p, config.token_storage.into(), &key, &session.encode()).await;
     p.emit(&key, kind, kept);
     arm_expiry(p, config, session);
 }
 
 /// The session is over without the user logging out: cleared, and reported.
-pub(crate) fn expire<P: Platform>(p: &P, config: &Config) {
+pub(crate) async fn expire<P: Platform>(p: &P, config: &Config) {
     let key = config.session_key();
-    let kept = remove(p, config.token_storage.into(), &key);
+    let kept = remove(p, config.token_storage.into(), &key).await;
     p.emit(&key, SessionEventKind::Expired, kept);
 }
 
@@ -132,10 +131,10 @@ pub(crate) fn arm_expiry<P: Platform>(p: &P, config: &Config, session: &Session)
     let (p2, config) = (p.clone(), config.clone());
     p.after(
         ms,
-        Box::new(move || {
-            if let Ok(Some(s)) = load(&p2, &config) {
+        Box::pin(async move {
+            if let Ok(Some(s)) = load(&p2, &config).await {
                 match s.access(p2.now(), false) {
-                    Access::Expire(_) => expire(&p2, &config),
+                    Access::Expire(_) => expire(&p2, &config).await,
                     _ => arm_expiry(&p2, &config, &s),
                 }
             }

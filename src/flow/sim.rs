@@ -15,6 +15,7 @@ use crate::error::{Code, Error, Result};
 use crate::form::{self, Pairs};
 use crate::jwks::Jwk;
 use crate::jws::Alg;
+use crate::login_window::{Answer, Window};
 use crate::session_event::SessionEventKind;
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
@@ -93,6 +94,9 @@ pub(crate) struct Server {
     /// Whether the metadata says `require_pushed_authorization_requests` (and the
     /// authorization endpoint refuses anything else).
     pub require_par: bool,
+    /// Whether the user has a session at the server (its cookie): `prompt=none` gets a
+    /// code only then, `login_required` otherwise.
+    pub signed_in: bool,
     /// DPoP (RFC 9449): the nonce the server demands in proofs, when it demands one (at the
     /// token endpoint and at userinfo).
     pub dpop_nonce: Option<String>,
@@ -120,6 +124,7 @@ impl Server {
             rotate: true,
             pushed: BTreeMap::new(),
             require_par: false,
+            signed_in: true,
             dpop_nonce: None,
             code_jkt: BTreeMap::new(),
             bound: BTreeMap::new(),
@@ -173,6 +178,14 @@ impl Server {
         let challenge = p.take("code_challenge").expect("code_challenge");
         let state = p.take("state").expect("state");
         let jkt = p.take("dpop_jkt");
+        if p.get("prompt") == Some("none") && !self.signed_in {
+            let mut back = redirect;
+            back.push('?');
+            form::push(&mut back, "error", "login_required");
+            form::push(&mut back, "state", &state);
+            form::push(&mut back, "iss", ISSUER);
+            return back;
+        }
         self.grants.push(Grant {
             sub: "alice".into(),
             scope: p.take("scope").unwrap_or_default(),
@@ -532,6 +545,9 @@ impl Server {
 pub(crate) struct World {
     pub clock: Cell<u64>,
     pub local: RefCell<BTreeMap<String, String>>,
+    /// The app's storage adapter (`Store::Custom`), shared by the tabs; each operation
+    /// takes a turn of the event loop, as a promise does.
+    pub custom: RefCell<BTreeMap<String, String>>,
     pub server: RefCell<Server>,
     locked: Cell<bool>,
     /// The origin's IndexedDB of DPoP key pairs, shared by the tabs.
@@ -540,12 +556,12 @@ pub(crate) struct World {
 }
 
 /// A timer: when it falls due (milliseconds on the virtual clock), and what it runs.
-type Timer = (u64, Box<dyn FnOnce()>);
+type Timer = (u64, std::pin::Pin<Box<dyn Future<Output = ()>>>);
 
 /// One tab: its sessionStorage, address, listeners, timers and the flows' state.
 pub(crate) struct Tab {
     state: FlowState,
-    session: RefCell<BTreeMap<String, String>>,
+    pub session: RefCell<BTreeMap<String, String>>,
     pub href: RefCell<String>,
     /// Every navigation (`assign`), in order.
     pub navigations: RefCell<Vec<String>>,
@@ -554,6 +570,12 @@ pub(crate) struct Tab {
     pub listening: Cell<bool>,
     /// Whether writes to this tab's storage areas throw (blocked storage, a full quota).
     pub storage_throws: Cell<bool>,
+    /// Every login shown in another window: the kind, and the URL.
+    pub windows: RefCell<Vec<(Window, String)>>,
+    /// How the next login window ends when not with the server's answer (closed, ...).
+    pub window_fate: RefCell<Option<Answer>>,
+    /// Every response this page handed over as a login window's redirect page.
+    pub handed_over: RefCell<Vec<(String, String)>>,
     timers: RefCell<Vec<Timer>>,
     random: Cell<u8>,
 }
@@ -571,6 +593,7 @@ impl Sim {
         let world = Rc::new(World {
             clock: Cell::new(T0),
             local: RefCell::new(BTreeMap::new()),
+            custom: RefCell::new(BTreeMap::new()),
             server: RefCell::new(Server::new()),
             locked: Cell::new(false),
             dpop_keys: RefCell::new(BTreeMap::new()),
@@ -590,6 +613,9 @@ impl Sim {
                 events: RefCell::new(Vec::new()),
                 listening: Cell::new(false),
                 storage_throws: Cell::new(false),
+                windows: RefCell::new(Vec::new()),
+                window_fate: RefCell::new(None),
+                handed_over: RefCell::new(Vec::new()),
                 timers: RefCell::new(Vec::new()),
                 random: Cell::new(0),
             }),
@@ -622,7 +648,7 @@ impl Sim {
             due
         };
         for (_, f) in due {
-            f();
+            block_on(f);
         }
     }
 
@@ -647,7 +673,24 @@ impl Sim {
     fn area(&self, store: Store) -> &RefCell<BTreeMap<String, String>> {
         match store {
             Store::Local => &self.world.local,
+            Store::Custom(_) => &self.world.custom,
             _ => &self.tab.session,
+        }
+    }
+
+    /// An adapter's promise: settles after everything else that was ready has run.
+    async fn adapter_turn(&self, store: Store) {
+        if matches!(store, Store::Custom(_)) {
+            let mut turned = false;
+            poll_fn(|_| {
+                if turned {
+                    Poll::Ready(())
+                } else {
+                    turned = true;
+                    Poll::Pending
+                }
+            })
+            .await;
         }
     }
 }
@@ -673,11 +716,13 @@ impl Platform for Sim {
         Ok(())
     }
 
-    fn get(&self, store: Store, key: &str) -> Result<Option<String>> {
+    async fn get(&self, store: Store, key: &str) -> Result<Option<String>> {
+        self.adapter_turn(store).await;
         Ok(self.area(store).borrow().get(key).cloned())
     }
 
-    fn set(&self, store: Store, key: &str, value: &str) -> Result<()> {
+    async fn set(&self, store: Store, key: &str, value: &str) -> Result<()> {
+        self.adapter_turn(store).await;
         if self.tab.storage_throws.get() {
             return Err(Error::code(Code::StorageUnavailable));
         }
@@ -687,7 +732,8 @@ impl Platform for Sim {
         Ok(())
     }
 
-    fn remove(&self, store: Store, key: &str) -> Result<()> {
+    async fn remove(&self, store: Store, key: &str) -> Result<()> {
+        self.adapter_turn(store).await;
         self.area(store).borrow_mut().remove(key);
         Ok(())
     }
@@ -804,6 +850,28 @@ impl Platform for Sim {
         *self.tab.href.borrow_mut() = url.into();
     }
 
+    async fn show_elsewhere(
+        &self,
+        url: &str,
+        window: Window,
+        _state: &str,
+        _timeout_ms: u32,
+    ) -> Answer {
+        self.tab.windows.borrow_mut().push((window, url.into()));
+        if let Some(fate) = self.tab.window_fate.borrow_mut().take() {
+            return fate;
+        }
+        // The user logs in (a popup), or the server answers from its session (an iframe).
+        Answer::Response(self.world.server.borrow_mut().authorize(url))
+    }
+
+    fn hand_over(&self, state: &str, url: &str) {
+        self.tab
+            .handed_over
+            .borrow_mut()
+            .push((state.into(), url.into()));
+    }
+
     fn emit(&self, _key: &str, kind: SessionEventKind, kept: Store) {
         self.tab.events.borrow_mut().push((kind, kept));
     }
@@ -816,7 +884,7 @@ impl Platform for Sim {
         // The other tab's write is visible at once here: nothing to wait for.
     }
 
-    fn after(&self, ms: u32, f: Box<dyn FnOnce()>) {
+    fn after(&self, ms: u32, f: std::pin::Pin<Box<dyn Future<Output = ()>>>) {
         let at = self.now() * 1000 + u64::from(ms);
         self.tab.timers.borrow_mut().push((at, f));
     }

@@ -130,7 +130,7 @@ fn login_user_refresh_with_rotation_and_logout() {
         "{page}"
     );
     assert_eq!(token(&sim, &c).unwrap_err().code, Code::LoginRequired);
-    assert!(!is_authenticated(&sim, &c).unwrap());
+    assert!(!block_on(is_authenticated(&sim, &c)).unwrap());
     assert_eq!(
         sim.events(),
         [Kind::Login, Kind::Refresh, Kind::Refresh, Kind::Logout]
@@ -217,7 +217,7 @@ fn a_token_without_refresh_token_expires_and_is_reported_without_any_call() {
     let c = config(TokenStorage::Session);
     log_in(&sim, &c);
     assert!(
-        session_info(&sim, &c)
+        block_on(session_info(&sim, &c))
             .unwrap()
             .unwrap()
             .refresh_token_withheld
@@ -230,7 +230,7 @@ fn a_token_without_refresh_token_expires_and_is_reported_without_any_call() {
         [Kind::Login, Kind::Expired],
         "the timer reported it"
     );
-    assert!(session_info(&sim, &c).unwrap().is_none());
+    assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
     assert_eq!(token(&sim, &c).unwrap_err().code, Code::LoginRequired);
 }
 
@@ -264,7 +264,11 @@ fn what_each_refresh_answer_does_to_the_session() {
             .insert("/token".into(), (status, body.into()));
         let e = forced(&sim, &c).unwrap_err();
         assert_eq!(e.code, code, "{status} {body}");
-        assert_eq!(is_authenticated(&sim, &c).unwrap(), kept, "{status} {body}");
+        assert_eq!(
+            block_on(is_authenticated(&sim, &c)).unwrap(),
+            kept,
+            "{status} {body}"
+        );
         let ended = sim.events().contains(&Kind::Expired);
         assert_eq!(ended, !kept, "{status} {body}");
     }
@@ -295,17 +299,17 @@ fn network_failures_change_nothing() {
         Code::NetworkError
     );
     sim.server().down = false;
-    assert!(session_info(&sim, &c).unwrap().is_none());
+    assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
     log_in(&sim, &c);
     // At a refresh: the session stays.
     sim.server().down = true;
     assert_eq!(forced(&sim, &c).unwrap_err().code, Code::NetworkError);
-    assert!(is_authenticated(&sim, &c).unwrap());
+    assert!(block_on(is_authenticated(&sim, &c)).unwrap());
     // At logout: the session ends here all the same, and the result says so.
     let out = block_on(logout(&sim, &c, &LogoutOptions::default())).unwrap();
     assert!(!out.revoked);
     assert_eq!(out.error.map(|e| e.code), Some(Code::NetworkError));
-    assert!(!is_authenticated(&sim, &c).unwrap());
+    assert!(!block_on(is_authenticated(&sim, &c)).unwrap());
 }
 
 #[test]
@@ -315,7 +319,9 @@ fn a_reused_refresh_token_revokes_the_grant_at_the_server() {
     let c = config(TokenStorage::Session);
     log_in(&sim, &c);
     let stolen = {
-        let s = sim.get(Store::Session, &c.session_key()).unwrap().unwrap();
+        let s = block_on(sim.get(Store::Session, &c.session_key()))
+            .unwrap()
+            .unwrap();
         crate::session::Session::decode(&s)
             .unwrap()
             .refresh_token
@@ -327,7 +333,7 @@ fn a_reused_refresh_token_revokes_the_grant_at_the_server() {
     let r = block_on(sim.send("https://id.example/token", Some(&body), None, None, 1000)).unwrap();
     assert_eq!(r.status, 400);
     assert_eq!(forced(&sim, &c).unwrap_err().code, Code::LoginRequired);
-    assert!(!is_authenticated(&sim, &c).unwrap());
+    assert!(!block_on(is_authenticated(&sim, &c)).unwrap());
 }
 
 #[test]
@@ -374,7 +380,7 @@ fn errors_at_the_callback_redeem_nothing() {
             .code,
         Code::IdTokenInvalid
     );
-    assert!(session_info(&sim, &c).unwrap().is_none());
+    assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
     assert_eq!(T0 + 601, sim.now());
 }
 
@@ -409,11 +415,12 @@ fn a_damaged_stored_session_is_removed_and_reported() {
     let sim = Sim::new();
     let c = config(TokenStorage::Session);
     log_in(&sim, &c);
-    sim.set(Store::Session, &c.session_key(), "access_token=")
-        .unwrap();
+    block_on(sim.set(Store::Session, &c.session_key(), "access_token=")).unwrap();
     assert_eq!(token(&sim, &c).unwrap_err().code, Code::LoginRequired);
     assert_eq!(sim.events(), [Kind::Login, Kind::Expired]);
-    assert!(sim.get(Store::Session, &c.session_key()).unwrap().is_none());
+    assert!(block_on(sim.get(Store::Session, &c.session_key()))
+        .unwrap()
+        .is_none());
 }
 
 fn par_config() -> ValidConfig {
@@ -525,7 +532,7 @@ fn dpop_binds_the_tokens_to_this_browsers_key() {
     block_on(handle_callback(&sim, &c, None)).unwrap();
     // use_dpop_nonce, then the same request with the nonce.
     assert_eq!(sim.server().requests("/token").len(), 2);
-    let stored = sessions::load(&sim, &c).unwrap().unwrap();
+    let stored = block_on(sessions::load(&sim, &c)).unwrap().unwrap();
     assert!(stored.dpop);
 
     let userinfo = "https://id.example/userinfo";
@@ -570,7 +577,7 @@ fn a_dpop_session_refreshes_reads_userinfo_and_logs_out() {
     sim.server().dpop_nonce = Some("n2".into());
     let refreshed = forced(&sim, &c).unwrap();
     assert_ne!(first, refreshed);
-    assert!(sessions::load(&sim, &c).unwrap().unwrap().dpop);
+    assert!(block_on(sessions::load(&sim, &c)).unwrap().unwrap().dpop);
     sim.server().dpop_nonce = Some("n3".into());
     let user = block_on(get_user(&sim, &c, &UserOptions { userinfo: true })).unwrap();
     assert!(user.unwrap().1.is_some());
@@ -598,7 +605,7 @@ fn a_bearer_token_for_a_dpop_request_is_refused() {
     );
     let e = block_on(handle_callback(&sim, &c, None)).unwrap_err();
     assert_eq!(e.code, Code::InvalidResponse);
-    assert!(sessions::load(&sim, &c).unwrap().is_none());
+    assert!(block_on(sessions::load(&sim, &c)).unwrap().is_none());
 }
 
 /// The authorized fetch's decisions: the token goes to the page's origin and `apiOrigins`
@@ -694,4 +701,232 @@ fn a_dpop_session_without_its_key_asks_for_a_login() {
     .err()
     .unwrap();
     assert_eq!(e.code, Code::LoginRequired);
+}
+
+/// The app's adapter for both the session and the transaction, shared by the tabs and
+/// answering each operation a turn of the event loop later, as a promise does.
+fn adapter_config() -> ValidConfig {
+    let adapter = crate::config::StorageAdapter(1);
+    Config {
+        issuer: Some(ISSUER.into()),
+        scope: "openid offline_access".into(),
+        token_storage: TokenStorage::Custom(adapter),
+        transaction_storage: Some(adapter),
+        ..Config::new(CLIENT, APP)
+    }
+    .validated()
+    .unwrap()
+}
+
+#[test]
+fn an_async_adapter_keeps_the_transaction_and_the_session() {
+    let sim = Sim::new();
+    let c = adapter_config();
+    block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap();
+    // The transaction went to the adapter, not to sessionStorage.
+    let tx_key = |sim: &Sim| {
+        let custom = sim.world.custom.borrow();
+        custom
+            .keys()
+            .find(|k| k.starts_with(crate::transaction::KEY_PREFIX))
+            .cloned()
+    };
+    assert!(tx_key(&sim).is_some());
+    assert!(sim
+        .tab
+        .session
+        .borrow()
+        .keys()
+        .all(|k| !k.starts_with(crate::transaction::KEY_PREFIX)));
+    // The callback in a new tab (the adapter is shared): the transaction is found there.
+    let url = sim.tab.navigations.borrow()[0].clone();
+    let back = sim.server().authorize(&url);
+    let other = sim.new_tab();
+    block_on(handle_callback(&other, &c, Some(&back))).unwrap();
+    assert!(tx_key(&sim).is_none(), "taken out at the callback");
+    let stored = sim.world.custom.borrow().get(&c.session_key()).cloned();
+    assert!(stored.is_some_and(|s| s.contains("refresh_token")));
+    assert!(sim.world.local.borrow().is_empty());
+    assert_eq!(
+        *other.tab.events.borrow(),
+        [(Kind::Login, Store::Custom(crate::config::StorageAdapter(1)))]
+    );
+    // Read, refreshed with rotation, known to other tabs, and removed at logout.
+    let first = token(&other, &c).unwrap();
+    assert_eq!(token(&sim, &c).unwrap(), first);
+    assert!(block_on(is_authenticated(&sim, &c)).unwrap());
+    assert_ne!(forced(&sim, &c).unwrap(), first);
+    block_on(logout(&sim, &c, &LogoutOptions::default())).unwrap();
+    assert!(sim.world.custom.borrow().get(&c.session_key()).is_none());
+    assert!(block_on(session_info(&other, &c)).unwrap().is_none());
+}
+
+#[test]
+fn two_callbacks_racing_over_an_async_adapter_redeem_the_code_once() {
+    // A callback URL opened in two tabs at once (a duplicated tab, a restored session): both
+    // read the shared adapter. Without the lock around the read and the removal, both would
+    // read the transaction before either removed it, and both would send the code.
+    let a = Sim::new();
+    let c = adapter_config();
+    let back = log_in_at_server(&a, &c);
+    let b = a.new_tab();
+    let (one, two) = block_on(join::both(
+        handle_callback(&a, &c, Some(&back)),
+        handle_callback(&b, &c, Some(&back)),
+    ));
+    assert_eq!(
+        a.server().requests("/token").len(),
+        1,
+        "the code is sent once"
+    );
+    let codes: Vec<_> = [&one, &two]
+        .iter()
+        .map(|r| r.as_ref().map_err(|e| e.code))
+        .collect();
+    assert!(codes.contains(&Err(Code::StateMismatch)), "{codes:?}");
+    assert!(codes.iter().any(|r| r.is_ok()), "{codes:?}");
+    assert!(
+        token(&a, &c).is_ok() && token(&b, &c).is_ok(),
+        "the session is shared"
+    );
+}
+
+#[test]
+fn an_adapter_that_fails_keeps_the_session_in_memory_and_the_login_tells() {
+    let sim = Sim::new();
+    let c = adapter_config();
+    // A login whose transaction cannot be stored fails before leaving the page.
+    sim.tab.storage_throws.set(true);
+    let e = block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap_err();
+    assert_eq!(e.code, Code::StorageUnavailable);
+    assert!(sim.tab.navigations.borrow().is_empty());
+    // The tokens just received stay in this page's memory when the adapter refuses them.
+    sim.tab.storage_throws.set(false);
+    let back = log_in_at_server(&sim, &c);
+    sim.tab.storage_throws.set(true);
+    block_on(handle_callback(&sim, &c, Some(&back))).unwrap();
+    assert_eq!(*sim.tab.events.borrow(), [(Kind::Login, Store::Memory)]);
+    assert!(token(&sim, &c).is_ok());
+}
+
+fn tx_keys(sim: &Sim) -> usize {
+    let session = sim.tab.session.borrow();
+    session
+        .keys()
+        .filter(|k| k.starts_with(crate::transaction::KEY_PREFIX))
+        .count()
+}
+
+#[test]
+fn a_popup_login_completes_on_this_page_which_never_leaves() {
+    use crate::login_window::{Answer, Window};
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    let done = block_on(login_elsewhere(
+        &sim,
+        &c,
+        &LoginOptions::default(),
+        Window::Popup,
+        None,
+    ))
+    .unwrap();
+    assert!(!done.handed_over);
+    assert_eq!(done.scope.as_deref(), Some("openid offline_access"));
+    assert!(sim.tab.navigations.borrow().is_empty(), "this page stayed");
+    assert_eq!(*sim.tab.href.borrow(), "https://app.example/");
+    let windows = sim.tab.windows.borrow().clone();
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0].0, Window::Popup);
+    assert!(windows[0].1.contains("state=p."), "{}", windows[0].1);
+    assert!(token(&sim, &c).is_ok());
+    assert_eq!(tx_keys(&sim), 0);
+    // A popup that gives up: its code, and no transaction left behind.
+    for (fate, code) in [
+        (Answer::Closed, Code::PopupClosed),
+        (Answer::TimedOut, Code::Timeout),
+        (Answer::Blocked, Code::PopupBlocked),
+    ] {
+        *sim.tab.window_fate.borrow_mut() = Some(fate);
+        let e = block_on(login_elsewhere(
+            &sim,
+            &c,
+            &LoginOptions::default(),
+            Window::Popup,
+            None,
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, code);
+        assert_eq!(tx_keys(&sim), 0, "{code:?}");
+    }
+    assert_eq!(sim.server().requests("/token").len(), 1);
+}
+
+#[test]
+fn the_redirect_page_in_a_login_window_hands_the_response_over_and_redeems_nothing() {
+    let opener = Sim::new();
+    let c = config(TokenStorage::Session);
+    // What the popup's redirect page sees: the response of a popup login.
+    let popup = opener.new_tab();
+    let response = "https://app.example/cb?code=c1&state=p.abc&iss=https%3A%2F%2Fid.example";
+    *popup.tab.href.borrow_mut() = response.into();
+    let done = block_on(handle_callback(&popup, &c, None)).unwrap();
+    assert!(done.handed_over);
+    assert_eq!(
+        *popup.tab.handed_over.borrow(),
+        [("p.abc".to_string(), response.to_string())]
+    );
+    assert!(opener.server().requests("/token").is_empty());
+    // The page that waits gets that URL and redeems it: a response handed to it as `url` is
+    // redeemed (or refused) there, never handed over again.
+    let e = block_on(handle_callback(&opener, &c, Some(response))).unwrap_err();
+    assert_eq!(e.code, Code::StateMismatch, "no transaction of this page");
+    assert!(opener.tab.handed_over.borrow().is_empty());
+}
+
+fn silent_config() -> ValidConfig {
+    Config {
+        issuer: Some(ISSUER.into()),
+        scope: "openid".into(),
+        silent_login: true,
+        ..Config::new(CLIENT, APP)
+    }
+    .validated()
+    .unwrap()
+}
+
+#[test]
+fn get_access_token_falls_back_to_a_silent_login_only_when_asked() {
+    use crate::login_window::Window;
+    let sim = Sim::new();
+    // Without the option: login_required, no window.
+    let plain = config(TokenStorage::Session);
+    assert_eq!(token(&sim, &plain).unwrap_err().code, Code::LoginRequired);
+    assert!(sim.tab.windows.borrow().is_empty());
+    // With it, and a user known to the server: a token, from a hidden iframe with prompt=none.
+    let c = silent_config();
+    let t = token(&sim, &c).unwrap();
+    assert!(!t.is_empty());
+    let windows = sim.tab.windows.borrow().clone();
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0].0, Window::Iframe);
+    assert!(windows[0].1.contains("prompt=none") && windows[0].1.contains("state=i."));
+    assert_eq!(sim.events(), [Kind::Login]);
+    // The stored token is used while valid: no other window.
+    assert_eq!(token(&sim, &c).unwrap(), t);
+    assert_eq!(sim.tab.windows.borrow().len(), 1);
+    // Expired with a refresh token: refreshed, no window (a silent login is the last resort).
+    sim.advance(7200);
+    assert_ne!(token(&sim, &c).unwrap(), t);
+    assert_eq!(sim.tab.windows.borrow().len(), 1);
+    // Logged out here, and signed out at the server: login_required, nothing left behind.
+    block_on(logout(&sim, &c, &LogoutOptions::default())).unwrap();
+    sim.server().signed_in = false;
+    let e = token(&sim, &c).unwrap_err();
+    assert_eq!(e.code, Code::LoginRequired);
+    assert_eq!(sim.tab.windows.borrow().len(), 2);
+    assert_eq!(tx_keys(&sim), 0);
+    assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
+    // A timed-out iframe is a timeout.
+    *sim.tab.window_fate.borrow_mut() = Some(crate::login_window::Answer::TimedOut);
+    assert_eq!(token(&sim, &c).unwrap_err().code, Code::Timeout);
 }

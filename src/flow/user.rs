@@ -18,6 +18,7 @@ pub(crate) async fn get_user<P: Platform>(
     options: &UserOptions,
 ) -> Result<Option<(P::Json, Option<P::Json>)>> {
     let Some(claims) = sessions::load(p, config)
+        .await
         .ok()
         .flatten()
         .and_then(|s| s.claims)

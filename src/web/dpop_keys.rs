@@ -1,7 +1,6 @@
 //! The DPoP key pairs (request decoration, `Platform::dpop_key`): WebCrypto and IndexedDB,
-//! through pkg-template/dpop.js. A Rust build imports that module (wasm-bindgen copies it
-//! next to its glue); the npm package's entry loads it only for a config with `dpop: true`
-//! and hands it over (`useDpopKeys`), so that an app without DPoP never downloads it.
+//! through pkg-template/dpop.js (`js_module`: the npm package's entry loads it only for a
+//! config with `dpop: true`, so that an app without DPoP never downloads it).
 
 use crate::error::{Code, Error, Result};
 #[cfg(not(spa_oauth_npm))]
@@ -20,38 +19,26 @@ extern "C" {
 
 #[cfg(spa_oauth_npm)]
 mod store {
-    use js_sys::{Function, Promise, Reflect};
-    use std::cell::RefCell;
-    use wasm_bindgen::prelude::*;
-
-    thread_local! {
-        static MODULE: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
-    }
-
-    /// The package entry hands over pkg-template/dpop.js once it has loaded it.
-    #[wasm_bindgen(js_name = useDpopKeys)]
-    pub fn use_dpop_keys(module: JsValue) {
-        MODULE.with(|m| *m.borrow_mut() = module);
-    }
-
-    fn call(name: &str, args: &[JsValue]) -> Promise {
-        let f = MODULE.with(|m| Reflect::get(&m.borrow(), &JsValue::from_str(name)));
-        let Ok(f) = f.and_then(|f| f.dyn_into::<Function>()) else {
-            return Promise::reject(&JsValue::UNDEFINED);
-        };
-        let args: js_sys::Array = args.iter().collect();
-        f.apply(&JsValue::NULL, &args)
-            .map_or_else(|e| Promise::reject(&e), |p| p.unchecked_into())
-    }
+    use super::super::js_module::{call, DPOP};
+    use js_sys::Promise;
+    use wasm_bindgen::JsValue;
 
     pub(super) fn key(name: &str, fresh: bool) -> Promise {
-        call("key", &[JsValue::from_str(name), JsValue::from(fresh)])
+        call(
+            DPOP,
+            "key",
+            &[JsValue::from_str(name), JsValue::from(fresh)],
+        )
     }
     pub(super) fn sign(name: &str, input: &str) -> Promise {
-        call("sign", &[JsValue::from_str(name), JsValue::from_str(input)])
+        call(
+            DPOP,
+            "sign",
+            &[JsValue::from_str(name), JsValue::from_str(input)],
+        )
     }
     pub(super) fn forget(name: &str) -> Promise {
-        call("forget", &[JsValue::from_str(name)])
+        call(DPOP, "forget", &[JsValue::from_str(name)])
     }
 }
 #[cfg(spa_oauth_npm)]

@@ -23,6 +23,7 @@ fn storage_name(storage: TokenStorage) -> &'static str {
         TokenStorage::Session => "session",
         TokenStorage::Local => "local",
         TokenStorage::Memory => "memory",
+        TokenStorage::Custom(_) => "custom",
     }
 }
 
@@ -65,7 +66,9 @@ fn bool_option(options: &JsValue, key: &str, wrong: &'static str) -> Result<bool
 }
 
 fn config(value: &JsValue) -> Result<ValidConfig, JsValue> {
-    Config::from_json(value).map_err(to_js)
+    let mut config = Config::from_json(value).map_err(to_js)?;
+    super::storage_adapter::attach(&mut config, value).map_err(to_js)?;
+    Ok(config)
 }
 
 #[wasm_bindgen(js_name = startLogin)]
@@ -94,11 +97,57 @@ async fn handle_callback_job(config_js: JsValue, options: JsValue) -> Result<JsV
     let r = flows::handle_callback(&config, url.as_deref())
         .await
         .map_err(to_js)?;
+    Ok(callback_result(r))
+}
+
+/// `{ returnTo, scope, loggedOut, handedOver }`.
+fn callback_result(r: flows::CallbackResult) -> JsValue {
     let obj = Object::new();
     set(&obj, "returnTo", &opt(r.return_to.as_deref()));
     set(&obj, "scope", &opt(r.scope.as_deref()));
     set(&obj, "loggedOut", &JsValue::from(r.logged_out));
-    Ok(obj.into())
+    set(&obj, "handedOver", &JsValue::from(r.handed_over));
+    obj.into()
+}
+
+/// `timeoutMs` of an options object: a whole number of milliseconds, when given.
+fn timeout_option(options: &JsValue) -> Result<Option<u32>, JsValue> {
+    match options.get("timeoutMs").filter(|v| !Json::is_null(v)) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if (1.0..=3_600_000.0).contains(&n) && n.fract() == 0.0 => Ok(Some(n as u32)),
+            _ => Err(to_js(Error::new(
+                crate::error::Code::InvalidConfig,
+                t!("timeoutMs must be a whole number of milliseconds from 1 to 3600000."),
+            ))),
+        },
+    }
+}
+
+/// `popup`: the window the package entry opened at the user's click (or null).
+#[wasm_bindgen(js_name = loginWithPopup)]
+pub fn login_with_popup(config_js: JsValue, options: JsValue, popup: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let config = config(&config_js)?;
+        let login = LoginOptions::from_json(Some(&options)).map_err(to_js)?;
+        let timeout = timeout_option(&options)?;
+        let r = flows::with_popup(&config, &login, timeout, popup)
+            .await
+            .map_err(to_js)?;
+        Ok(callback_result(r))
+    }))
+}
+
+#[wasm_bindgen(js_name = loginSilently)]
+pub fn login_silently(config_js: JsValue, options: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let config = config(&config_js)?;
+        let timeout = timeout_option(&options)?;
+        let r = flows::login_silently(&config, timeout)
+            .await
+            .map_err(to_js)?;
+        Ok(callback_result(r))
+    }))
 }
 
 /// Resolves to `[token]`, or, when the token is the stored one and usable as it is
@@ -147,9 +196,13 @@ pub fn session_writes() -> u32 {
 }
 
 #[wasm_bindgen(js_name = getSessionInfo)]
-pub fn get_session_info(config_js: JsValue) -> Result<JsValue, JsValue> {
+pub fn get_session_info(config_js: JsValue) -> Promise {
+    promise(Box::pin(session_info_job(config_js)))
+}
+
+async fn session_info_job(config_js: JsValue) -> Result<JsValue, JsValue> {
     let config = config(&config_js)?;
-    let Some(info) = flows::session_info(&config).map_err(to_js)? else {
+    let Some(info) = flows::session_info(&config).await.map_err(to_js)? else {
         return Ok(JsValue::NULL);
     };
     let obj = Object::new();
@@ -169,9 +222,12 @@ pub fn get_session_info(config_js: JsValue) -> Result<JsValue, JsValue> {
 }
 
 #[wasm_bindgen(js_name = isAuthenticated)]
-pub fn is_authenticated(config_js: JsValue) -> Result<bool, JsValue> {
-    let config = config(&config_js)?;
-    flows::is_authenticated(&config).map_err(to_js)
+pub fn is_authenticated(config_js: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let config = config(&config_js)?;
+        let yes = flows::is_authenticated(&config).await.map_err(to_js)?;
+        Ok(JsValue::from(yes))
+    }))
 }
 
 #[wasm_bindgen(js_name = getUser)]

@@ -12,7 +12,7 @@ use crate::secret::Secret;
 use crate::session::{Access, TokenOptions};
 use crate::userinfo::UserOptions;
 pub use flow::{CallbackResult, SessionInfo};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Prepares a login: stores the transaction and returns the authorization URL, without
 /// navigating (the browser tests use it).
@@ -33,6 +33,49 @@ pub async fn start_login(config: &ValidConfig, options: &LoginOptions) -> Result
     flow::start_login(&Browser, config, options).await
 }
 
+/// Logs in through a popup: opens it now (call this from a click handler, before any
+/// await, or the browser blocks it), shows the server's login page there, and completes the
+/// login on this page when the popup's redirect page (which calls `handle_callback`) hands
+/// the response back. `popup_closed` when the user closes it, `timeout` after `timeout_ms`
+/// (default 5 minutes), `popup_blocked` when the browser refused to open it.
+pub async fn login_with_popup(
+    config: &ValidConfig,
+    options: &LoginOptions,
+    timeout_ms: Option<u32>,
+) -> Result<CallbackResult> {
+    let popup = super::login_window::open_popup();
+    with_popup(config, options, timeout_ms, popup).await
+}
+
+/// `login_with_popup` with a popup the caller opened (the package entry opens it before
+/// loading anything). The popup is closed and forgotten however the login ends.
+pub(crate) async fn with_popup(
+    config: &ValidConfig,
+    options: &LoginOptions,
+    timeout_ms: Option<u32>,
+    popup: JsValue,
+) -> Result<CallbackResult> {
+    use crate::login_window::Window;
+    super::login_window::keep_popup(popup.clone());
+    let r = flow::login_elsewhere(&Browser, config, options, Window::Popup, timeout_ms).await;
+    super::login_window::forget_popup(&popup);
+    if let Some(w) = popup.dyn_ref::<web_sys::Window>() {
+        let _ = w.close();
+    }
+    r
+}
+
+/// A silent login: the authorization request with `prompt=none` in a hidden iframe, answered
+/// from the server's own session. `login_required`, `interaction_required` or
+/// `consent_required` when the server needs the user; `timeout` after `timeout_ms` (default
+/// 10 s). Needs the server's cookie in a third-party iframe: see the README.
+pub async fn login_silently(
+    config: &ValidConfig,
+    timeout_ms: Option<u32>,
+) -> Result<CallbackResult> {
+    flow::silent_login(&Browser, config, timeout_ms).await
+}
+
 /// Completes a login on the redirect URI: checks the response, redeems the code once, stores
 /// the session, and removes the response parameters from the address bar. `url` defaults to
 /// `location.href`.
@@ -47,14 +90,14 @@ pub async fn get_access_token(config: &ValidConfig, options: &TokenOptions) -> R
 }
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
-pub fn session_info(config: &ValidConfig) -> Result<Option<SessionInfo>> {
-    flow::session_info(&Browser, config)
+pub async fn session_info(config: &ValidConfig) -> Result<Option<SessionInfo>> {
+    flow::session_info(&Browser, config).await
 }
 
 /// Whether there is a session that can give an access token without the user: a valid
 /// access token, or a refresh token. Makes no request.
-pub fn is_authenticated(config: &ValidConfig) -> Result<bool> {
-    flow::is_authenticated(&Browser, config)
+pub async fn is_authenticated(config: &ValidConfig) -> Result<bool> {
+    flow::is_authenticated(&Browser, config).await
 }
 
 /// The claims of the validated ID token, or `None` when logged out (or when the login was not
@@ -146,7 +189,10 @@ pub(crate) fn usable_token(config: &ValidConfig) -> Option<Usable> {
     let key = config.session_key();
     let store = flow::store_of(&Browser, config.token_storage.into(), &key);
     let text = match store {
-        Store::Memory => JsValue::from_str(&flow::read_raw_store(&Browser, Store::Memory, &key)?),
+        Store::Memory => JsValue::from_str(&flow::read_memory(&Browser, &key)?),
+        // The app's adapter cannot be read without a promise: no fast path, every call
+        // asks the wasm, which asks the adapter.
+        Store::Custom(_) => return None,
         area => storage::get_raw(area, &key)?,
     };
     let session = crate::session::Session::decode(&text.as_string()?)?;

@@ -7,19 +7,24 @@ mod events;
 mod exports;
 mod flows;
 mod http;
+mod js_module;
 mod js_value;
 mod location;
 mod lock;
+mod login_window;
 mod platform;
 mod storage;
+mod storage_adapter;
 
 pub use events::{on_session_change, SessionEvent, SessionEventKind, Subscription};
 #[cfg(feature = "serde")]
 pub use flows::get_user_claims;
 pub use flows::{
-    authorization_headers, get_access_token, get_user, handle_callback, is_authenticated, logout,
-    session_info, start_login, CallbackResult, SessionInfo,
+    authorization_headers, get_access_token, get_user, handle_callback, is_authenticated,
+    login_silently, login_with_popup, logout, session_info, start_login, CallbackResult,
+    SessionInfo,
 };
+pub use storage_adapter::storage_adapter;
 
 use crate::error::{Code, Error, Result};
 use wasm_bindgen::JsValue;

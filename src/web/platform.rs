@@ -1,7 +1,9 @@
 //! The browser as the flows' platform (`crate::flow::Platform`): each method is one browser
 //! API, through the shell's modules. Nothing here decides.
 
-use super::{crypto, dpop_keys, events, http, location, lock, storage};
+use super::{
+    crypto, dpop_keys, events, http, location, lock, login_window, storage, storage_adapter,
+};
 use crate::error::Result;
 use crate::flow::{FlowState, Platform, Response, Store};
 use crate::jwks::Jwk;
@@ -34,16 +36,20 @@ impl Platform for Browser {
         super::random(buf)
     }
 
-    fn get(&self, store: Store, key: &str) -> Result<Option<String>> {
-        storage::get(store, key)
+    fn get(&self, store: Store, key: &str) -> impl Future<Output = Result<Option<String>>> {
+        storage_adapter::op(store, storage_adapter::GET, key, None)
     }
 
-    fn set(&self, store: Store, key: &str, value: &str) -> Result<()> {
-        storage::set(store, key, value)
+    async fn set(&self, store: Store, key: &str, value: &str) -> Result<()> {
+        storage_adapter::op(store, storage_adapter::SET, key, Some(value))
+            .await
+            .map(|_| ())
     }
 
-    fn remove(&self, store: Store, key: &str) -> Result<()> {
-        storage::remove(store, key)
+    async fn remove(&self, store: Store, key: &str) -> Result<()> {
+        storage_adapter::op(store, storage_adapter::REMOVE, key, None)
+            .await
+            .map(|_| ())
     }
 
     fn keys(&self, store: Store, prefix: &str) -> Result<Vec<String>> {
@@ -103,6 +109,20 @@ impl Platform for Browser {
         location::replace(url)
     }
 
+    fn show_elsewhere(
+        &self,
+        url: &str,
+        window: crate::login_window::Window,
+        state: &str,
+        timeout_ms: u32,
+    ) -> impl Future<Output = crate::login_window::Answer> {
+        login_window::show_elsewhere(url, window, state, timeout_ms)
+    }
+
+    fn hand_over(&self, state: &str, url: &str) {
+        login_window::hand_over(state, url)
+    }
+
     fn emit(&self, key: &str, kind: SessionEventKind, kept: Store) {
         events::emit(key, kind, kept)
     }
@@ -115,8 +135,14 @@ impl Platform for Browser {
         events::storage_change(key, ms.min(i32::MAX as u32) as i32)
     }
 
-    fn after(&self, ms: u32, f: Box<dyn FnOnce()>) {
-        let fire = wasm_bindgen::closure::Closure::once_into_js(f);
+    fn after(&self, ms: u32, f: std::pin::Pin<Box<dyn Future<Output = ()>>>) {
+        let run = move || {
+            let _ = super::promise(Box::pin(async move {
+                f.await;
+                Ok(JsValue::UNDEFINED)
+            }));
+        };
+        let fire = wasm_bindgen::closure::Closure::once_into_js(run);
         if let Some(w) = web_sys::window() {
             let ms = ms.min(i32::MAX as u32) as i32;
             let _ =

@@ -375,9 +375,7 @@ async fn memory_and_local_token_storage() {
             .unwrap();
         // The memory store is the core's; the areas are the browser's.
         let kept = match store {
-            Store::Memory => {
-                crate::flow::read_raw_store(&super::platform::Browser, store, &c.session_key())
-            }
+            Store::Memory => crate::flow::read_memory(&super::platform::Browser, &c.session_key()),
             area => storage::get(area, &c.session_key()).unwrap(),
         };
         assert!(kept.is_some(), "{name}");
@@ -452,7 +450,7 @@ async fn logout_reports_an_unreachable_server_and_still_clears_the_session() {
         "not reported as a successful logout"
     );
     assert!(
-        flows::session_info(&c).unwrap().is_none(),
+        flows::session_info(&c).await.unwrap().is_none(),
         "session cleared"
     );
 }
@@ -488,7 +486,7 @@ async fn logout_revokes_the_refresh_token_once_and_reads_real_servers_answers() 
             0,
             "the access token is not revoked separately"
         );
-        assert!(flows::session_info(&c).unwrap().is_none());
+        assert!(flows::session_info(&c).await.unwrap().is_none());
     }
 }
 
@@ -500,7 +498,7 @@ async fn logout_without_revocation_or_logout_endpoint_clears_and_resolves() {
     flows::logout(&c, &crate::logout::LogoutOptions::default())
         .await
         .unwrap();
-    assert!(flows::session_info(&c).unwrap().is_none());
+    assert!(flows::session_info(&c).await.unwrap().is_none());
 }
 
 #[wasm_bindgen_test]
@@ -610,7 +608,7 @@ async fn expiry_is_reported_without_any_call() {
     flows::arm_expiry(&c, &session);
     sleep(2500).await;
     assert_eq!(*seen.borrow(), ["expired"]);
-    assert!(flows::session_info(&c).unwrap().is_none(), "cleared");
+    assert!(flows::session_info(&c).await.unwrap().is_none(), "cleared");
 }
 
 #[wasm_bindgen_test]
@@ -720,7 +718,7 @@ async fn the_session_is_read_again_whenever_its_stored_text_changes() {
     let first = flows::get_access_token(&c, &TokenOptions::default())
         .await
         .unwrap();
-    let info = flows::session_info(&c).unwrap().unwrap();
+    let info = flows::session_info(&c).await.unwrap().unwrap();
     let stored = storage::get(Store::Local, &key).unwrap().unwrap();
     let edited = stored.replace(&first, "written-by-another-tab");
     assert_ne!(edited, stored);
@@ -731,10 +729,10 @@ async fn the_session_is_read_again_whenever_its_stored_text_changes() {
             .unwrap(),
         "written-by-another-tab"
     );
-    assert_eq!(flows::session_info(&c).unwrap(), Some(info));
+    assert_eq!(flows::session_info(&c).await.unwrap(), Some(info));
     storage::remove(Store::Local, &key).unwrap();
-    assert_eq!(flows::session_info(&c).unwrap(), None);
-    assert!(!flows::is_authenticated(&c).unwrap());
+    assert_eq!(flows::session_info(&c).await.unwrap(), None);
+    assert!(!flows::is_authenticated(&c).await.unwrap());
 }
 
 /// The `serde` feature (npm test builds the browser tests with it): the stored claims, read
@@ -814,4 +812,91 @@ async fn dpop_key_pairs_are_made_kept_replaced_and_deleted() {
         signature("spa-oauth:never-made", "a.b").await.unwrap(),
         None
     );
+}
+
+/// A storage adapter made in JavaScript: `body` is the object's source, `m` a Map it uses.
+fn js_adapter(body: &str) -> JsValue {
+    js_sys::Function::new_no_args(&format!("const m = new Map(); return ({body});"))
+        .call0(&JsValue::NULL)
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_storage_adapter_with_promises_keeps_the_transaction_and_the_session() {
+    use super::storage_adapter;
+    // Promise-returning methods that settle on a later task, as IndexedDB does.
+    let slow = js_adapter(
+        "{ getItem: (k) => new Promise((r) => setTimeout(() => r(m.has(k) ? m.get(k) : null), 5)),
+           setItem: (k, v) => new Promise((r) => setTimeout(() => r(m.set(k, v)), 5)),
+           removeItem: (k) => new Promise((r) => setTimeout(() => r(m.delete(k)), 5)),
+           map: m }",
+    );
+    let mut c = config("adapter", r#","tokenStorage":{},"transactionStorage":{}"#);
+    let handle = storage_adapter::storage_adapter(&slow).unwrap();
+    assert_eq!(
+        storage_adapter::storage_adapter(&slow).unwrap(),
+        handle,
+        "the same object, the same handle"
+    );
+    c.attach_adapters(handle, handle);
+    let state = login(&c, None).await;
+    let map: js_sys::Map = js_sys::Reflect::get(&slow, &"map".into()).unwrap().into();
+    assert!(
+        map.has(&Transaction::key(&state).into()),
+        "the transaction is in the adapter"
+    );
+    assert!(storage::get(Store::Session, &Transaction::key(&state))
+        .unwrap()
+        .is_none());
+    flows::handle_callback(&c, Some(&callback_url("ok-adapter", &state)))
+        .await
+        .unwrap();
+    assert!(
+        !map.has(&Transaction::key(&state).into()),
+        "taken at the callback"
+    );
+    assert!(
+        map.has(&c.session_key().into()),
+        "the session is in the adapter"
+    );
+    assert!(flows::get_access_token(&c, &TokenOptions::default())
+        .await
+        .is_ok());
+    assert!(flows::session_info(&c).await.unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_storage_adapter_that_fails_is_storage_unavailable_and_a_bad_one_invalid_config() {
+    use super::storage_adapter;
+    for bad in [
+        "{ getItem() {}, setItem() {} }",
+        "{ getItem: 1, setItem() {}, removeItem() {} }",
+    ] {
+        let e = storage_adapter::storage_adapter(&js_adapter(bad)).unwrap_err();
+        assert_eq!(e.code, Code::InvalidConfig, "{bad}");
+    }
+    // A class instance: its methods are inherited.
+    let instance = js_adapter(
+        "new (class { getItem(k) { return m.get(k) ?? null } setItem(k, v) { m.set(k, v) } removeItem(k) { m.delete(k) } })()",
+    );
+    let a = storage_adapter::storage_adapter(&instance).unwrap();
+    storage_adapter::set(a, "k", "v").await.unwrap();
+    assert_eq!(
+        storage_adapter::get(a, "k").await.unwrap().as_deref(),
+        Some("v")
+    );
+    storage_adapter::remove(a, "k").await.unwrap();
+    assert_eq!(storage_adapter::get(a, "k").await.unwrap(), None);
+    // Throwing, rejecting, or answering something that is not a string: unavailable.
+    for failing in [
+        "{ getItem() { throw new Error('x') }, setItem() { throw new Error('x') }, removeItem() {} }",
+        "{ getItem: () => Promise.reject(new Error('x')), setItem: () => Promise.reject(1), removeItem() {} }",
+        "{ getItem: async () => ({ not: 'a string' }), setItem: () => Promise.reject(1), removeItem() {} }",
+    ] {
+        let a = storage_adapter::storage_adapter(&js_adapter(failing)).unwrap();
+        let e = storage_adapter::get(a, "k").await.unwrap_err();
+        assert_eq!(e.code, Code::StorageUnavailable, "{failing}");
+        let e = storage_adapter::set(a, "k", "v").await.unwrap_err();
+        assert_eq!(e.code, Code::StorageUnavailable, "{failing}");
+    }
 }

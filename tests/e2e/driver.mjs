@@ -82,6 +82,15 @@ function firefoxContext(context) {
       page.on("request", (r) => onRequest.forEach((fn) => fn(request(r))));
       return firefoxPage(page);
     },
+    /** playwright's `waitForEvent("page")`: the next page a script of the context opens. */
+    async waitForEvent(event) {
+      if (event !== "page") throw new Error(`driver: context event ${event} is not supported`);
+      const before = new Set(await context.pages());
+      const target = await context.waitForTarget(async (t) => t.type() === "page" && !before.has(await t.page()), { timeout: 15000 });
+      const page = await target.page();
+      page.on("request", (r) => onRequest.forEach((fn) => fn(request(r))));
+      return firefoxPage(page);
+    },
     close: () => context.close(),
   };
 }

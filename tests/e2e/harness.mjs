@@ -29,7 +29,7 @@ export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = 
     // needs only 'wasm-unsafe-eval' for its WebAssembly ('unsafe-inline' is for the pages'
     // own inline scripts), and connections to the server.
     headers: (path) => (path.startsWith("/e2e/") ? {
-      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${[idp.origin, ...connectSrc].join(" ")}`,
+      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${[idp.origin, ...connectSrc].join(" ")}; frame-src 'self' ${idp.origin}`,
     } : {}),
     intercept: (url) => {
       if (env.holdCallback && url.pathname === "/" && url.searchParams.has("state")) {

@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const pkg = join(root, "pkg");
 
 const SHIPPED = [
-  "LICENSE", "README.md", "dpop.js", "index.d.ts", "index.js", "package.json",
+  "LICENSE", "README.md", "dpop.js", "index.d.ts", "index.js", "login-window.js", "package.json",
   "react.d.ts", "react.js", "session-state.js", "spa_oauth_bg.wasm", "texts.js", "vue.d.ts", "vue.js",
 ];
 

@@ -1,0 +1,117 @@
+//! Logins in another window: a popup the user logs in through (`loginWithPopup`), or a
+//! hidden iframe with `prompt=none` (silent login). The response comes back to the redirect
+//! URI inside that window; its page hands it to the page that started the login, which
+//! redeems the code with every check of `handleCallback`.
+//!
+//! The `state` says which kind of login a response answers: a prefix outside the base64url
+//! alphabet of the random part (`p.`, `i.`). The redirect page needs no other knowledge (its
+//! sessionStorage may not hold the transaction: a popup's is a copy made when it opened), and
+//! a crafted URL gains nothing from the prefix: what the page hands over goes only to pages
+//! of its own origin, which redeem it only against a transaction of theirs.
+
+use crate::error::{Code, Error};
+
+/// Where the authorization request is shown.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Window {
+    /// A popup window opened from the user's click.
+    Popup,
+    /// A hidden iframe, `prompt=none`: the server answers without showing anything.
+    Iframe,
+}
+
+impl Window {
+    fn prefix(self) -> &'static str {
+        match self {
+            Window::Popup => "p.",
+            Window::Iframe => "i.",
+        }
+    }
+
+    /// How long to wait for the response by default: a user typing a password in a popup,
+    /// or a server answering at once in an iframe (oidc-client-ts waits 10 s, auth0-spa-js
+    /// 60 s for both).
+    pub(crate) fn default_timeout_ms(self) -> u32 {
+        match self {
+            Window::Popup => 300_000,
+            Window::Iframe => 10_000,
+        }
+    }
+
+    /// What the page does when the window gives up: closed by the user, or no answer in time.
+    pub(crate) fn closed() -> Error {
+        Error::new(
+            Code::PopupClosed,
+            t!("The login popup was closed before the login finished. If the user did not close it, the server's Cross-Origin-Opener-Policy (same-origin) cut the popup off from this page: serve the redirect page with Cross-Origin-Opener-Policy: same-origin-allow-popups or unsafe-none, and see the README."),
+        )
+    }
+
+    pub(crate) fn timed_out(self) -> Error {
+        Error::new(
+            Code::Timeout,
+            match self {
+                Window::Popup => t!("The login popup did not come back in time."),
+                Window::Iframe => t!("The silent login did not come back in time: the server may refuse to be framed, or the redirect page did not call handleCallback."),
+            },
+        )
+    }
+}
+
+/// What a login window gave back (`Platform::show_elsewhere`).
+pub(crate) enum Answer {
+    /// The response URL its redirect page handed over.
+    Response(String),
+    /// The popup could not be opened.
+    Blocked,
+    /// The popup was closed first.
+    Closed,
+    /// Nothing came back in time.
+    TimedOut,
+}
+
+/// The state of a login shown in `window`: `random` with the window's prefix.
+pub(crate) fn state(random: String, window: Option<Window>) -> String {
+    match window {
+        None => random,
+        Some(w) => {
+            let mut s = String::from(w.prefix());
+            s.push_str(&random);
+            s
+        }
+    }
+}
+
+/// Whether a response with this `state` answers a login shown in another window.
+pub(crate) fn of_state(state: &str) -> Option<Window> {
+    [Window::Popup, Window::Iframe]
+        .into_iter()
+        .find(|w| state.starts_with(w.prefix()))
+}
+
+/// The error a popup that could not be opened gives.
+pub(crate) fn blocked() -> Error {
+    Error::new(
+        Code::PopupBlocked,
+        t!("The browser blocked the login popup: call loginWithPopup from a click handler, before any await."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_says_which_window_a_response_answers() {
+        let random = "AbC-_0".to_string();
+        assert_eq!(state(random.clone(), None), "AbC-_0");
+        assert_eq!(of_state("AbC-_0"), None);
+        for w in [Window::Popup, Window::Iframe] {
+            let s = state(random.clone(), Some(w));
+            assert_eq!(of_state(&s), Some(w));
+            assert!(s.ends_with("AbC-_0"));
+        }
+        // The random part is base64url: it never starts with a prefix by chance.
+        assert_eq!(of_state("p-AbC"), None);
+        assert_eq!(of_state(""), None);
+    }
+}

@@ -1,0 +1,85 @@
+// Popup and silent login (issue 17) against oidc-provider. What a user notices: the login
+// happens in a popup and the page that opened it is logged in without ever leaving, the popup
+// closes; closing it is `popup_closed`; a silent login gives a token from the server's own
+// session, and without one is `login_required`, and the hidden iframe is always removed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { call, consent, logIn, logInThere, openPage, tokenRequests, withEnv } from "./harness.mjs";
+
+/** Starts loginWithPopup on `page` (as a click would), and returns the popup's page. */
+async function startPopup(env, page, options) {
+  const [popup] = await Promise.all([
+    env.context.waitForEvent("page"),
+    page.evaluate((o) => void (window.popupLogin = window.run("loginWithPopup", o)), options),
+  ]);
+  return popup;
+}
+
+const iframes = (page) => page.evaluate(() => document.querySelectorAll("iframe").length);
+
+test("loginWithPopup: the user logs in in the popup, the popup closes, the page is logged in without leaving", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    const before = page.url();
+    const popup = await startPopup(env, page);
+    await popup.waitForSelector('input[name="login"]', { timeout: 15000 });
+    await logIn(popup, "alice");
+    await consent(popup);
+    const done = await page.evaluate(() => window.popupLogin);
+    assert.ok(done.ok, JSON.stringify(done));
+    assert.equal(done.value.handedOver, false);
+    assert.equal(page.url(), before, "the page never left");
+    assert.equal((await call(page, "getUser")).value?.sub, "alice");
+    assert.ok((await call(page, "getAccessToken")).ok);
+    assert.equal(tokenRequests(env.idp, "authorization_code").length, 1);
+    // The popup closed (the page closed it, or it closed itself).
+    const deadline = Date.now() + 5000;
+    while (!popup.isClosed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(popup.isClosed(), "the popup is closed");
+  }));
+
+test("loginWithPopup: a popup the user closes is popup_closed, and the error names the COOP cause", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    const popup = await startPopup(env, page);
+    await popup.waitForSelector('input[name="login"]', { timeout: 15000 });
+    await popup.close();
+    const done = await page.evaluate(() => window.popupLogin);
+    assert.equal(done.code, "popup_closed", JSON.stringify(done));
+    assert.match(done.description, /Cross-Origin-Opener-Policy/);
+    assert.equal(tokenRequests(env.idp).length, 0);
+    assert.equal((await call(page, "isAuthenticated")).value, false);
+  }));
+
+test("silent login: a token from the server's session through a hidden iframe, login_required without one", () =>
+  withEnv({}, async (env) => {
+    // The user logged in once: the server has its session cookie.
+    const first = await env.context.newPage();
+    await logInThere(first, env);
+    assert.ok((await call(first, "handleCallback")).ok);
+    // Another tab, with no session of its own, and `silentLogin: true`: getAccessToken asks
+    // the server without showing anything.
+    const page = await env.context.newPage();
+    await openPage(page, env, "?config=" + encodeURIComponent(JSON.stringify({ silentLogin: true })));
+    const token = await call(page, "getAccessToken");
+    assert.ok(token.ok, JSON.stringify(token));
+    assert.equal(await iframes(page), 0, "the iframe is removed");
+    const silent = env.idp.requests.filter((r) => r.path === "/auth" && new URLSearchParams(r.query).get("prompt") === "none");
+    assert.equal(silent.length, 1);
+    assert.equal((await call(page, "getUser")).value?.sub, "alice");
+    // A browser with no session at the server (another profile, or its cookie blocked):
+    // login_required, and the iframe is gone too.
+    const stranger = await env.newContext();
+    try {
+      const other = await stranger.newPage();
+      await openPage(other, env);
+      const refused = await call(other, "loginSilently");
+      assert.equal(refused.code, "login_required", JSON.stringify(refused));
+      assert.equal(await iframes(other), 0);
+      assert.equal((await call(other, "isAuthenticated")).value, false);
+    } finally {
+      await stranger.close();
+    }
+  }));
