@@ -6,6 +6,9 @@
 
 const DB = "spa-oauth-dpop", STORE = "keys";
 const pairs = new Map(); // this page's copy: IndexedDB is read once per key
+// WebCrypto's algorithm dictionaries without a prototype: WebIDL reads their members through
+// the prototype chain, and the app's Object.prototype is not ours to trust.
+const dict = (members) => Object.assign(Object.create(null), members);
 
 function request(mode, f) {
   return new Promise((resolve, reject) => {
@@ -34,7 +37,7 @@ async function pair(name) {
 export async function key(name, fresh) {
   let p;
   if (fresh) {
-    p = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    p = await crypto.subtle.generateKey(dict({ name: "ECDSA", namedCurve: "P-256" }), false, ["sign", "verify"]);
     await request("readwrite", (s) => s.put(p, name));
     pairs.set(name, p);
   } else {
@@ -49,7 +52,7 @@ export async function key(name, fresh) {
 export async function sign(name, input) {
   const p = await pair(name);
   if (!p) return null;
-  const sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, p.privateKey, new TextEncoder().encode(input));
+  const sig = await crypto.subtle.sign(dict({ name: "ECDSA", hash: "SHA-256" }), p.privateKey, new TextEncoder().encode(input));
   return new Uint8Array(sig);
 }
 

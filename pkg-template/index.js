@@ -9,6 +9,14 @@ import initWasm, * as glue from "./spa_oauth.js";
 // properties only, so that a polluted Object.prototype adds nothing (src/web/js_value.rs).
 const own = (o, k) => (o !== null && typeof o === "object" && Object.hasOwn(o, k) ? o[k] : undefined);
 
+// A dictionary handed to a browser API is made without a prototype, from the own members of
+// `members` only. WebIDL reads a dictionary's members through the prototype chain: from an
+// object literal (or the app's `init`), a polluted Object.prototype.method, body or headers
+// would become the request's own (security review M3). The wasm's dictionaries are made the
+// same way (src/web/js_value.rs).
+// (`__proto__: null` in a literal sets no member: it makes the object's prototype null.)
+const dict = (members) => ({ __proto__: null, ...members });
+
 // The descriptions of spa-oauth's own errors (src/texts.rs). The wasm sends each as a key,
 // "\u0001" and two base-36 digits; the texts are in ./texts.js (made by scripts/build.mjs
 // from the Rust sources), loaded the first time an error is reported: an app that never
@@ -36,21 +44,23 @@ export class AuthError extends Error {
   }
 }
 
-let loading;
+/**
+ * `load` (a promise of one of the package's files), run once and shared by every caller; a
+ * failure is `network_error` naming `what`, and a later call tries again (the network may be
+ * back).
+ */
+const once = (what, load) => {
+  let p;
+  return () => (p ??= load().catch((e) => {
+    p = undefined;
+    // (A failed fetch or import() rejects with an Error: `+` makes it text.)
+    throw new AuthError("network_error", "spa-oauth's " + what + " could not be loaded: " + (e && e.message || e));
+  }));
+};
 
-function load() {
-  if (!loading) {
-    // Bundlers see this URL as an asset.
-    const wasm = fetch(new URL("./spa_oauth_bg.wasm", import.meta.url));
-    loading = initWasm({ module_or_path: wasm })
-      .then(() => undefined)
-      .catch((e) => {
-        loading = undefined; // a later call may try again (the network may be back)
-        throw new AuthError("network_error", "The spa-oauth WebAssembly module could not be loaded: " + String(e && e.message || e));
-      });
-  }
-  return loading;
-}
+// Bundlers see this URL as an asset.
+const load = once("WebAssembly module", () =>
+  initWasm({ module_or_path: fetch(new URL("./spa_oauth_bg.wasm", import.meta.url)) }).then(() => undefined));
 
 /**
  * Loads and instantiates the WebAssembly module. Optional: every function does it on first
@@ -62,25 +72,11 @@ export function init() {
 
 // The DPoP key store (./dpop.js: WebCrypto and IndexedDB), loaded for a config with
 // `dpop: true` only, and handed to the wasm; an app without DPoP never downloads it.
-let dpopKeys;
-function loadDpop(config) {
-  if (own(config, "dpop") !== true) return;
-  return (dpopKeys ??= import("./dpop.js").then(glue.useDpopKeys, (e) => {
-    dpopKeys = undefined;
-    throw new AuthError("network_error", "spa-oauth's DPoP module could not be loaded: " + String(e && e.message || e));
-  }));
-}
+const dpopKeys = once("DPoP module", () => import("./dpop.js").then(glue.useDpopKeys));
 
 // The login windows (./login-window.js: a popup, or the silent login's hidden iframe),
 // loaded for loginWithPopup, loginSilently and a config with `silentLogin: true` only.
-let windows;
-function loadWindows(config, always) {
-  if (!always && own(config, "silentLogin") !== true) return;
-  return (windows ??= import("./login-window.js").then(glue.useLoginWindow, (e) => {
-    windows = undefined;
-    throw new AuthError("network_error", "spa-oauth's login-window module could not be loaded: " + String(e && e.message || e));
-  }));
-}
+const windows = once("login-window module", () => import("./login-window.js").then(glue.useLoginWindow));
 
 /** `e` as an AuthError; `list`: the texts (loadTexts). */
 function toAuthError(e, list) {
@@ -100,8 +96,9 @@ function toAuthError(e, list) {
 async function call(f, args) {
   await load();
   try {
-    await loadDpop(args[0]);
-    await loadWindows(args[0], f === glue.loginWithPopup || f === glue.loginSilently);
+    const config = args[0];
+    if (own(config, "dpop") === true) await dpopKeys();
+    if (f === glue.loginWithPopup || f === glue.loginSilently || own(config, "silentLogin") === true) await windows();
     return await f(...args);
   } catch (e) {
     throw toAuthError(e, await loadTexts());
@@ -239,17 +236,18 @@ export async function getAccessToken(config, options) {
  * `apiOrigins` (else an AuthError, `invalid_config`, and no request); redirects are not
  * followed (`redirect: "manual"`: the token never travels to where a redirect points). A
  * DPoP resource server's `use_dpop_nonce` answer is retried once with its nonce. Resolves to
- * the server's Response, whatever its status.
+ * the server's Response, whatever its status. `init` is read by its own enumerable members
+ * only (an object literal, as apps pass it); inherited members are ignored.
  */
 export async function fetchWithAuth(config, input, init) {
-  const request = new Request(input, init);
+  const request = new Request(input, dict(init));
   let previous = null, response;
   for (;;) {
     // The wasm decides: whether the token may go there, which token, which headers, and
     // after an answer, whether to try again.
     const headers = await call(glue.authorizeRequest, [config, request.method, request.url, previous]);
     if (!headers) return response;
-    const attempt = new Request(request.clone(), { redirect: "manual" });
+    const attempt = new Request(request.clone(), dict({ redirect: "manual" }));
     attempt.headers.set("authorization", headers[0]);
     if (headers[1]) attempt.headers.set("dpop", headers[1]);
     response = await fetch(attempt);

@@ -79,15 +79,22 @@ test("dpop: the tokens are bound to a non-extractable key; a token copied out of
     assert.deepEqual(await storedKeys(page).catch(() => []), []);
   }));
 
-/** An API on another origin: records the Authorization header of each request; `/redirect`
- * answers 302 to `to`. CORS lets the app's origin send the Authorization header. */
+/** An API on another origin: records the Authorization header of each request in `seen`,
+ * and the whole request in `received`; `/redirect` answers 302 to `to`. CORS lets the app's
+ * origin send the Authorization header, a JSON body, and the methods an app uses. */
 async function startApi(port, appOrigin, to) {
-  const seen = [];
-  const server = createServer((req, res) => {
+  const seen = [], received = [];
+  const server = createServer(async (req, res) => {
     res.setHeader("access-control-allow-origin", appOrigin);
-    res.setHeader("access-control-allow-headers", "authorization, dpop");
+    res.setHeader("access-control-allow-headers", "authorization, dpop, content-type, x-polluted");
+    res.setHeader("access-control-allow-methods", "GET, POST, PUT, DELETE");
     if (req.method === "OPTIONS") return res.end();
+    let body = "";
+    for await (const chunk of req) body += chunk;
     seen.push([req.url, req.headers.authorization ?? null]);
+    const h = req.headers;
+    received.push({ method: req.method, url: req.url, body, contentType: h["content-type"] ?? null,
+      polluted: h["x-polluted"] ?? null, referer: h.referer ?? null, authorization: h.authorization ?? null });
     if (req.url === "/redirect") {
       res.writeHead(302, { location: to });
       return res.end();
@@ -96,7 +103,7 @@ async function startApi(port, appOrigin, to) {
     res.end(JSON.stringify({ hello: "api" }));
   });
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { origin: `http://localhost:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
+  return { origin: `http://localhost:${port}`, seen, received, close: () => new Promise((r) => server.close(r)) };
 }
 
 test("fetchWithAuth: a Bearer token to apiOrigins only, and never through a redirect", async () => {
@@ -123,6 +130,52 @@ test("fetchWithAuth: a Bearer token to apiOrigins only, and never through a redi
       assert.equal(refused.code, "invalid_config", JSON.stringify(refused));
       assert.ok(refused.description.includes("apiOrigins"), refused.description);
       assert.deepEqual(env.idp.requests.filter((r) => r.path === "/me"), []);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+test("fetchWithAuth under prototype pollution: the API receives exactly the app's request (security review M3)", async () => {
+  const port = await freePort();
+  await withEnv({ connectSrc: [`http://localhost:${port}`] }, async (env) => {
+    const api = await startApi(port, env.appOrigin, env.idp.origin + "/me");
+    try {
+      const page = await env.context.newPage();
+      await logInThere(page, env, withConfig({ apiOrigins: [api.origin] }));
+      assert.ok((await call(page, "handleCallback")).ok);
+      // A prototype-pollution bug in the app sets members of RequestInit (WebIDL reads a
+      // dictionary through the prototype chain), then the app makes a POST with its own JSON
+      // body, and a GET with no init at all. First the members that change what the API
+      // receives unnoticed (the attacker's method and body, with the user's token), then
+      // those that would make the request fail or carry the user's cookies.
+      const token = (await storedSession(page)).access_token;
+      const sent = { url: "/echo", polluted: null, authorization: "Bearer " + token, referer: env.appOrigin + "/" };
+      for (const polluted of [
+        { method: "PUT", body: '{"name":"Mallory"}', headers: { "x-polluted": "yes" }, referrerPolicy: "unsafe-url", cache: "no-store", keepalive: true },
+        { credentials: "include", mode: "same-origin", integrity: "sha256-AAAA", redirect: "follow" },
+      ]) {
+        api.received.length = 0;
+        const answers = await page.evaluate(async ([url, polluted]) => {
+          const answer = (p) => p.then((r) => r.status, (e) => e.code ?? String(e));
+          Object.assign(Object.prototype, polluted);
+          try {
+            return [
+              await answer(window.auth.fetchWithAuth(window.config, url, { method: "POST", body: '{"name":"Alice"}', headers: { "content-type": "application/json" } })),
+              await answer(window.auth.fetchWithAuth(window.config, url)),
+            ];
+          } finally {
+            for (const k of Object.keys(polluted)) delete Object.prototype[k];
+          }
+        }, [api.origin + "/echo", polluted]);
+        assert.deepEqual({ answers, received: api.received }, {
+          answers: [200, 200],
+          received: [
+            { ...sent, method: "POST", body: '{"name":"Alice"}', contentType: "application/json" },
+            { ...sent, method: "GET", body: "", contentType: null },
+          ],
+        }, "polluted: " + Object.keys(polluted).join(", "));
+      }
     } finally {
       await api.close();
     }

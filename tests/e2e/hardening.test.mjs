@@ -141,3 +141,19 @@ test("no token, code or verifier appears in an error, a console line, a URL afte
       }
     }
   }));
+
+test("the WebAssembly file cannot be loaded (offline): network_error naming it, and a later call loads it", async () => {
+  let refusing = true;
+  // Answered with an HTML page instead of the module while `refusing`: what a captive portal
+  // or an offline service worker gives.
+  const serve = (url) => (refusing && url.pathname === "/pkg/spa_oauth_bg.wasm" ? "<!doctype html><title>offline</title>" : undefined);
+  await withEnv({ serve }, async (env) => {
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    const failed = await call(page, "isAuthenticated");
+    assert.deepEqual([failed.ok, failed.code, failed.name], [false, "network_error", "AuthError"], JSON.stringify(failed));
+    assert.match(failed.description, /WebAssembly module could not be loaded/);
+    refusing = false;
+    assert.deepEqual(await call(page, "isAuthenticated"), { ok: true, value: false });
+  });
+});
