@@ -8,6 +8,8 @@
 #     rebuilds std), a C++ compiler and cargo-fuzz (the fuzz smoke in npm test)
 #   - Debian's chromium and chromium-driver (headless browser tests, end-to-end tests)
 #   - Debian's firefox-esr and geckodriver from crates.io (the browser tests' second engine)  [--tests]
+#   - Debian's webkit2gtk-driver (WebKitWebDriver and WebKitGTK's MiniBrowser) and xvfb (the
+#     third engine, Safari's: MiniBrowser has no headless mode)  [--tests]
 #   - django-oauth-toolkit from PyPI in target/dot-venv (the end-to-end tests' second server)  [--tests]
 #   - the npm packages in package-lock.json and bench/package-lock.json (npm ci)
 set -euo pipefail
@@ -108,6 +110,13 @@ if [ "${1:-}" = "--tests" ]; then
   if ! geckodriver --version 2>/dev/null | head -1 | grep -q "geckodriver $gecko_want"; then
     say "installing geckodriver $gecko_want (crates.io)"
     cargo install geckodriver --version "$gecko_want" --locked
+  fi
+
+  # --- WebKitGTK (Debian): WebKitWebDriver, MiniBrowser, and a virtual display --------------
+  if ! [ -x /usr/bin/WebKitWebDriver ] || ! [ -x /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser ] \
+    || ! command -v Xvfb >/dev/null; then
+    say "installing Debian webkit2gtk-driver and xvfb"
+    apt_install --no-install-recommends webkit2gtk-driver xvfb
   fi
 
   # --- django-oauth-toolkit (PyPI), the end-to-end suite's second server -------------------

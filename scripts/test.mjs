@@ -3,8 +3,8 @@
 //      in-process authorization server on a virtual clock (src/flow/sim.rs); then a
 //      30-second fuzz smoke:
 //      each cargo-fuzz target (fuzz/) for 7 s from the committed corpus
-//   2. browser tests of the shell in headless Chromium and Firefox (wasm-pack test), against
-//      tests/browser/token-server.mjs
+//   2. browser tests of the shell in headless Chromium and Firefox, and in WebKit (WebKitGTK's
+//      MiniBrowser under Xvfb) (wasm-pack test), against tests/browser/token-server.mjs
 //   3. end-to-end tests, in Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core
 //      over WebDriver BiDi), the same tests through tests/e2e/driver.mjs, against oidc-provider (and
 //      django-oauth-toolkit, an independent second server: tests/e2e/dot.test.mjs), the
@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTokenServer } from "../tests/browser/token-server.mjs";
+import { startDisplay } from "../tests/display.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const only = process.argv[2]; // "native" | "fuzz" | "browser" | "e2e" to run one layer
@@ -64,14 +65,28 @@ async function browser() {
   try {
     const cache = join(root, "target", "wasm-pack-cache");
     mkdirSync(cache, { recursive: true });
-    // Both engines, the same tests (webdriver.json has each one's options).
-    // One driver variable per run: wasm-bindgen's test runner takes the first it finds
-    // (GECKODRIVER before CHROMEDRIVER), whatever wasm-pack's --chrome or --firefox says.
-    const engines = [["--chrome", { CHROMEDRIVER: "/usr/bin/chromedriver" }], ["--firefox", { GECKODRIVER: geckodriver() }]];
-    for (const [engine, driver] of engines) {
+    // The three engines, the same tests (webdriver.json has Chromium's and Firefox's
+    // options). One driver variable per run: wasm-bindgen's test runner takes the first it
+    // finds (GECKODRIVER before CHROMEDRIVER), whatever wasm-pack's --chrome or --firefox
+    // says. WebKit (WebKitGTK's MiniBrowser, Safari's engine) runs on a virtual display.
+    const engines = [
+      ["--chrome", { CHROMEDRIVER: "/usr/bin/chromedriver" }],
+      ["--firefox", { GECKODRIVER: geckodriver() }],
+      ["--safari", {}, ["--safaridriver", "/usr/bin/WebKitWebDriver"]],
+    ];
+    for (const [engine, driver, more = []] of engines) {
       await fetch(url + "/reset", { method: "POST" }); // each engine starts from no requests seen
-      const env = { ...driver, WASM_PACK_CACHE: cache, SPA_OAUTH_TEST_SERVER: url };
-      await run("wasm-pack", ["test", "--headless", engine, "--mode", "no-install", "--lib", "--features", "serde"], env);
+      // The runner gives the whole run 20 s and a driver 5 s to start by default: limits of
+      // wall-clock time that a busy machine can pass with every test correct.
+      const env = { ...driver, WASM_PACK_CACHE: cache, SPA_OAUTH_TEST_SERVER: url,
+        WASM_BINDGEN_TEST_TIMEOUT: "600", WASM_BINDGEN_TEST_DRIVER_TIMEOUT: "120" };
+      const display = engine === "--safari" ? await startDisplay() : null;
+      try {
+        if (display) env.DISPLAY = display.display;
+        await run("wasm-pack", ["test", "--headless", engine, ...more, "--mode", "no-install", "--lib", "--features", "serde"], env);
+      } finally {
+        await display?.close();
+      }
     }
   } finally {
     server.close();
@@ -84,9 +99,10 @@ async function e2e() {
   // Chromium by playwright-core, then Firefox ESR by puppeteer-core over WebDriver BiDi.
   for (const engine of ["chromium", "firefox"]) {
     console.log(`\n--- end-to-end tests in ${engine} ---`);
-    // A test that hangs (a browser driver that never answers) fails after 4 minutes instead
-    // of holding the run: the slowest test takes under 40 s.
-    await run("node", ["--test", "--test-concurrency=1", "--test-timeout=240000", "tests/e2e/"], { E2E_ENGINE: engine });
+    // Each test has its own timeout (tests/e2e/harness.mjs), none a file: a slow machine
+    // runs a file of many tests to the end. A test that times out leaves its browser
+    // behind; --test-force-exit ends its file's process anyway.
+    await run("node", ["--test", "--test-concurrency=1", "--test-force-exit", "tests/e2e/"], { E2E_ENGINE: engine });
   }
   await run("node", ["--test", "tests/package/"]);
 }

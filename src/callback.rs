@@ -85,7 +85,7 @@ impl Callback {
         stored: Option<&str>,
         config: &Config,
         now: u64,
-    ) -> Result<(Secret, Transaction)> {
+    ) -> Result<(Secret, Transaction, Option<String>)> {
         let Some(stored) = stored else {
             return Err(refused(t!("The callback's state matches no login started in this tab (already used, or from another tab).")));
         };
@@ -121,12 +121,13 @@ impl Callback {
         // responses included: a response from another server (the mix-up attack, RFC 9700
         // 4.4) must not reach the token endpoint, nor show its error as this server's.
         // (The transaction's issuer is the configuration's: checked above.)
-        match (self.params.take("iss"), Issuer::of(config)) {
-            (Some(iss), Some(rule)) if !rule.accepts(&iss, None) => {
+        let iss = self.params.take("iss");
+        match (&iss, Issuer::of(config)) {
+            (Some(iss), Some(rule)) if !rule.accepts(iss, None) => {
                 return Err(Error::issuer_mismatch(
                     Code::IssuerMismatch,
                     t!("The callback's iss (RFC 9207)"),
-                    &iss,
+                    iss,
                     rule.document(),
                 ))
             }
@@ -150,7 +151,7 @@ impl Callback {
             );
         }
         match self.params.take("code") {
-            Some(code) if !code.is_empty() => Ok((Secret::new(code), tx)),
+            Some(code) if !code.is_empty() => Ok((Secret::new(code), tx, iss)),
             _ => Err(Error::new(
                 Code::InvalidCallback,
                 t!("The callback URL has neither a code nor an error."),
@@ -239,7 +240,7 @@ mod tests {
         let tx = lax();
         parse(href, ResponseMode::Query)?
             .into_code(Some(&tx.encode()), &config_for(&tx), NOW)
-            .map(|(code, _)| code)
+            .map(|(code, ..)| code)
     }
 
     fn code(e: Result<Secret>) -> Code {
@@ -255,7 +256,7 @@ mod tests {
     fn checked(href: &str, tx: &Transaction) -> Result<String> {
         parse(href, ResponseMode::Query)?
             .into_code(Some(&tx.encode()), &config_for(tx), NOW)
-            .map(|(code, _)| code.expose().to_owned())
+            .map(|(code, ..)| code.expose().to_owned())
     }
 
     #[test]
@@ -567,7 +568,7 @@ mod tests {
         )
         .unwrap();
         let tx = lax();
-        let (got, matched) = cb
+        let (got, matched, _) = cb
             .into_code(Some(&tx.encode()), &config_for(&tx), NOW)
             .unwrap();
         assert_eq!(got.expose(), "right");

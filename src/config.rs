@@ -15,7 +15,7 @@ const METADATA_URL: &str =
 const ISSUER_TEMPLATE: &str =
     t!("issuerTemplate must be an https issuer URL with {tenantid} once, as the server's document writes it.");
 const API_ORIGINS: &str =
-    t!("apiOrigins must be an array of origins like \"https://api.example\" (https, or http on localhost; no path).");
+    t!("apiOrigins must be an array of origins like \"https://api.example\" (https, or http on localhost; no path), written as browsers write them: lower case, no default port.");
 const TENANTS: &str =
     t!("tenants must be a non-empty array of tenant ids (lower-case GUIDs), with issuerTemplate.");
 
@@ -450,7 +450,9 @@ impl Config {
         // An origin: https (http on loopback), no path, query or fragment, as `URL.origin`
         // writes it.
         let origin_ok = |o: &String| {
-            url::is_safe_endpoint(o) && url::split(o).is_some_and(|p| p.origin.len() == o.len())
+            url::is_safe_endpoint(o)
+                && url::split(o).is_some_and(|p| p.origin.len() == o.len())
+                && url::is_serialized_origin(o)
         };
         if !self.api_origins.iter().all(origin_ok) {
             return Err(invalid(API_ORIGINS));
@@ -648,10 +650,29 @@ impl Config {
             ("audience", &self.audience),
             ("resource", &self.resource),
             ("template", &self.issuer_template),
+            // Azure AD B2C: one `iss` for every policy of a tenant; the policy (sign-in,
+            // step-up, password reset) is in the metadata URL.
+            ("metadata", &self.metadata_url),
         ] {
             if let Some(v) = value {
                 crate::form::push(&mut key, name, v);
             }
+        }
+        // `acr_values`, `claims`, `max_age` and the like ask for another authentication or
+        // other claims: a step-up configuration is not answered with the base login's tokens
+        // (review round 2, L10). By name, so that the members' order does not matter.
+        // (Sorted by insertion, by name, which is unique: a slice sort costs the wasm 4 KB.)
+        let mut sorted: Vec<&(String, String)> = Vec::new();
+        for p in &self.extra_params {
+            let at = sorted
+                .iter()
+                .position(|q| q.0 > p.0)
+                .unwrap_or(sorted.len());
+            sorted.insert(at, p);
+        }
+        for (name, value) in sorted {
+            crate::form::push(&mut key, "param", name);
+            crate::form::push(&mut key, "value", value);
         }
         // A session made by a configuration open to every tenant is not one for a
         // configuration that allows only some.
@@ -851,6 +872,33 @@ mod tests {
         );
     }
 
+    /// L10: a step-up configuration (another authentication asked for, or another B2C
+    /// policy) is another session; before, it was answered with the base login's tokens.
+    #[test]
+    fn a_step_up_or_another_policy_is_another_session() {
+        let key = |extra: &str| cfg(&format!("{{{MIN}{extra}}}")).unwrap().session_key();
+        let base = key("");
+        let step_up = key(r#","extraParams":{"acr_values":"mfa","claims":"{}"}"#);
+        for other in [
+            step_up.clone(),
+            key(r#","extraParams":{"acr_values":"phr"}"#),
+            key(
+                r#","metadataUrl":"https://id.example/v2.0/.well-known/openid-configuration?p=B2C_1_mfa""#,
+            ),
+        ] {
+            assert_ne!(other, base);
+        }
+        assert_ne!(
+            key(r#","metadataUrl":"https://id.example/m?p=B2C_1_a""#),
+            key(r#","metadataUrl":"https://id.example/m?p=B2C_1_b""#)
+        );
+        // The same parameters in another order: the same session.
+        assert_eq!(
+            key(r#","extraParams":{"claims":"{}","acr_values":"mfa"}"#),
+            step_up
+        );
+    }
+
     #[test]
     fn extra_params_may_not_set_a_parameter_spa_oauth_owns() {
         for name in OWNED_PARAMS {
@@ -1040,8 +1088,9 @@ mod tests {
         let one = key(&format!(r#","issuerTemplate":"{T}","tenants":["{A}"]"#));
         assert_ne!(any, one);
         assert_ne!(any, key(""));
-        // The metadata location alone does not change which tokens these are.
-        assert_eq!(
+        // The metadata location is part of the session too: with Azure AD B2C, one `iss`
+        // serves every policy, and the policy is in the metadata URL (review round 2, L10).
+        assert_ne!(
             cfg(&format!(
                 r#"{{{MIN},"metadataUrl":"https://id.example/m"}}"#
             ))

@@ -48,7 +48,7 @@ pub fn callback(data: &[u8]) {
     };
     for mode in [ResponseMode::Query, ResponseMode::Fragment] {
         if let Ok(cb) = callback::parse(s, mode) {
-            if let Ok((code, _)) = cb.into_code(Some(&stored), &config, NOW) {
+            if let Ok((code, ..)) = cb.into_code(Some(&stored), &config, NOW) {
                 assert!(!code.expose().is_empty());
             }
         }

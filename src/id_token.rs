@@ -79,10 +79,13 @@ fn audiences<J: Json>(claims: &J) -> Vec<String> {
 /// The ID token a login's token response must carry, with what it must say. A login with a
 /// nonce asked for OpenID Connect: the ID token is required (OIDC Core 3.1.3.3) and is
 /// validated before anything is stored (3.1.3.7). `None` for a plain OAuth login.
+/// `response_iss`: the authorization response's `iss`, when it had one (already accepted):
+/// the ID token's must be the same (with an issuer template, the same tenant).
 pub(crate) fn for_login<'a>(
     tx: &'a Transaction,
     config: &'a Config,
     id_token: Option<Secret>,
+    response_iss: Option<&'a str>,
 ) -> Result<Option<(Secret, Expected<'a>)>> {
     // The transaction is this configuration's (checked by `Callback::into_code`).
     let (Some(nonce), Some(issuer)) = (&tx.nonce, Issuer::of(config)) else {
@@ -94,7 +97,7 @@ pub(crate) fn for_login<'a>(
         )));
     };
     let expected = Expected {
-        issuer,
+        issuer: issuer.pinned(response_iss),
         client_id: &tx.client_id,
         nonce: Some(nonce.expose()),
         max_age: tx.max_age,
@@ -135,7 +138,7 @@ pub(crate) fn check<J: Json>(claims: &J, e: &Expected, now: u64) -> Result<Strin
             Code::IdTokenInvalid,
             "The ID token's iss",
             &iss,
-            e.issuer.document(),
+            e.issuer.expected(),
         ));
     }
     // 2 (claims): sub is required.
@@ -517,6 +520,45 @@ mod tests {
         assert!(fails(&moved, &refresh).contains("OIDC Core 12.2"));
     }
 
+    /// I9: with an issuer template, the login's ID token is from the tenant the
+    /// authorization response named in its `iss`, not from another the template allows.
+    #[test]
+    fn a_logins_id_token_has_the_iss_of_its_authorization_response() {
+        const A: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        const B: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let tenant = |t: &str| format!("https://login.example/{t}/v2.0");
+        let tx = Transaction::sample();
+        let config = crate::config::Config {
+            issuer: tx.issuer.clone(),
+            issuer_template: Some("https://login.example/{tenantid}/v2.0".into()),
+            ..crate::config::Config::new(tx.client_id.clone(), tx.redirect_uri.clone())
+        };
+        let token = |t: &str| {
+            let mut c = claims();
+            c["iss"] = Value::String(tenant(t));
+            c["tid"] = Value::String(t.into());
+            c["aud"] = Value::String(tx.client_id.clone());
+            c["nonce"] = Value::String(tx.nonce.as_ref().unwrap().expose().into());
+            c
+        };
+        let from_a = tenant(A);
+        let secret = || Some(Secret::new("t".into()));
+        let (_, pinned) = for_login(&tx, &config, secret(), Some(&from_a))
+            .unwrap()
+            .unwrap();
+        assert!(check(&token(A), &pinned, NOW).is_ok());
+        let e = check(&token(B), &pinned, NOW).unwrap_err();
+        assert_eq!(e.code, Code::IdTokenInvalid);
+        assert!(
+            e.description.as_str().contains(&from_a),
+            "{}",
+            e.description.as_str()
+        );
+        // A response without iss: the template's rule alone.
+        let (_, open) = for_login(&tx, &config, secret(), None).unwrap().unwrap();
+        assert!(check(&token(B), &open, NOW).is_ok());
+    }
+
     #[test]
     fn a_login_with_a_nonce_needs_an_id_token() {
         let tx = Transaction::sample(); // with a nonce, issuer https://id.example
@@ -525,9 +567,9 @@ mod tests {
             clock_skew_seconds: 5,
             ..crate::config::Config::new(tx.client_id.clone(), tx.redirect_uri.clone())
         };
-        let e = for_login(&tx, &config, None).err().unwrap();
+        let e = for_login(&tx, &config, None, None).err().unwrap();
         assert_eq!(e.code, Code::IdTokenInvalid);
-        let (token, expected) = for_login(&tx, &config, Some(Secret::new("t".into())))
+        let (token, expected) = for_login(&tx, &config, Some(Secret::new("t".into())), None)
             .unwrap()
             .unwrap();
         assert_eq!(token.expose(), "t");
@@ -539,8 +581,10 @@ mod tests {
         // A plain OAuth login: no ID token needed, and one sent is not used.
         let mut plain = Transaction::sample();
         plain.nonce = None;
-        assert!(for_login(&plain, &config, Some(Secret::new("t".into())))
-            .unwrap()
-            .is_none());
+        assert!(
+            for_login(&plain, &config, Some(Secret::new("t".into())), None)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -25,6 +25,9 @@ pub(crate) struct Issuer<'a> {
     pub configured: &'a str,
     template: Option<&'a str>,
     tenants: &'a [String],
+    /// The `iss` of the authorization response, when it had one (RFC 9207): with a template,
+    /// the login's ID token must be from that same tenant, not from any the template allows.
+    pinned: Option<&'a str>,
 }
 
 impl<'a> Issuer<'a> {
@@ -34,6 +37,7 @@ impl<'a> Issuer<'a> {
             configured: config.issuer.as_deref()?,
             template: config.issuer_template.as_deref(),
             tenants: &config.tenants,
+            pinned: None,
         })
     }
 
@@ -44,6 +48,7 @@ impl<'a> Issuer<'a> {
             configured: issuer,
             template: None,
             tenants: &[],
+            pinned: None,
         }
     }
 
@@ -52,10 +57,27 @@ impl<'a> Issuer<'a> {
         self.template.unwrap_or(self.configured)
     }
 
+    /// The same rule, which also takes only `response`'s `iss` (the authorization
+    /// response's, already accepted), when there is one.
+    pub(crate) fn pinned(self, response: Option<&'a str>) -> Issuer<'a> {
+        Issuer {
+            pinned: response,
+            ..self
+        }
+    }
+
+    /// What an `iss` must be, for an error's description.
+    pub(crate) fn expected(&self) -> &'a str {
+        self.pinned.unwrap_or(self.document())
+    }
+
     /// Whether `iss` is acceptable. `tid`: an ID token's `tid` claim (`Some("")` when it has
     /// none), which must then be the tenant in `iss`; `None` for an authorization response's
     /// `iss`, which carries no claims.
     pub(crate) fn accepts(&self, iss: &str, tid: Option<&str>) -> bool {
+        if self.pinned.is_some_and(|p| p != iss) {
+            return false;
+        }
         let Some(template) = self.template else {
             return iss == self.configured;
         };
@@ -83,12 +105,15 @@ pub(crate) fn placeholder(template: &str) -> Option<usize> {
     template.as_bytes().windows(t.len()).position(|w| w == t)
 }
 
-/// A tenant id as Entra ID writes it: a GUID (36 characters) in lower-case hex and hyphens.
-/// Nothing else can stand there: no `/`, `.`, `?` or `%` that could move the rest of the URL.
+/// A tenant id as Entra ID writes it: a GUID in lower-case hex, 8-4-4-4-12 (RFC 9562 4).
+/// Nothing else can stand there: no `/`, `.`, `?` or `%` that could move the rest of the URL,
+/// and no string of hyphens (security review round 2, I9).
 pub(crate) fn is_guid(s: &str) -> bool {
     s.len() == 36
-        && s.bytes()
-            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
 }
 
 #[cfg(test)]
@@ -113,6 +138,39 @@ mod tests {
         s.push_str(tenant);
         s.push_str("/v2.0");
         s
+    }
+
+    #[test]
+    fn a_tenant_id_is_a_guid_of_its_shape() {
+        assert!(is_guid(A) && is_guid(B));
+        for bad in [
+            "------------------------------------",
+            "9188040d6c67-4c5b-b112-36a304b66dad-",
+            "9188040d-6c67-4c5b-b112-36a304b66da-",
+            "9188040D-6C67-4C5B-B112-36A304B66DAD",
+            "9188040d-6c67-4c5b-b112-36a304b66dad0",
+            "9188040d-6c67-4c5b-b112_36a304b66dad",
+        ] {
+            assert!(!is_guid(bad), "{bad}");
+        }
+        let c = config(Some(T), &[]);
+        assert!(!Issuer::of(&c)
+            .unwrap()
+            .accepts(&iss("------------------------------------"), None));
+    }
+
+    #[test]
+    fn pinned_to_the_responses_iss_a_template_takes_that_tenant_only() {
+        let c = config(Some(T), &[]);
+        let (a, b) = (iss(A), iss(B));
+        let rule = Issuer::of(&c).unwrap().pinned(Some(&a));
+        assert!(rule.accepts(&a, Some(A)));
+        // Another tenant the template allows, with its own tid: not the response's.
+        assert!(!rule.accepts(&b, Some(B)));
+        assert_eq!(rule.expected(), a);
+        // Without a response iss, any tenant the template allows.
+        assert!(Issuer::of(&c).unwrap().pinned(None).accepts(&b, Some(B)));
+        assert_eq!(Issuer::of(&c).unwrap().expected(), T);
     }
 
     #[test]

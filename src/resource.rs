@@ -11,6 +11,9 @@ use crate::url;
 /// attacker's server can be replayed at the real one); and never over plain http outside
 /// loopback (RFC 6750 5.3).
 pub(crate) fn check_target(config: &Config, target: &str, page: Option<&str>) -> Result<()> {
+    // A fragment is the page's, never sent: fetch drops it (Fetch, "request URL" without
+    // its fragment), so a URL with one goes where it goes without (review round 2, I12).
+    let target = target.split_once('#').map_or(target, |(t, _)| t);
     let origin = url::split(target)
         .filter(|_| url::is_safe_endpoint(target))
         .map(|p| p.origin);
@@ -63,6 +66,8 @@ mod tests {
             "https://api.example/v1?q=1",
             "https://api.example",
             "http://localhost:8080/x",
+            "https://api.example/v1#section",
+            "https://app.example/#",
         ] {
             assert!(check_target(&c, ok, page).is_ok(), "{ok}");
         }
@@ -75,6 +80,7 @@ mod tests {
             ("http://localhost:8081/x", "neither"),
             ("javascript:alert(1)", "https"),
             ("/relative", "https"),
+            ("https://evil.example/#https://api.example", "neither"),
         ] {
             let e = check_target(&c, bad, page).unwrap_err();
             assert_eq!(e.code, Code::InvalidConfig, "{bad}");
@@ -93,6 +99,11 @@ mod tests {
             "api.example",
             "http://api.example",
             "https://a.example#x",
+            // Never what a browser's request URL has: they would never match (I12).
+            "https://API.example",
+            "https://api.example:443",
+            "http://localhost:80",
+            "HTTPS://api.example",
         ] {
             assert_eq!(
                 config(&[bad]).validated().unwrap_err().code,
@@ -100,9 +111,13 @@ mod tests {
                 "{bad}"
             );
         }
-        assert!(config(&["https://api.example", "http://127.0.0.1:3000"])
-            .validated()
-            .is_ok());
+        assert!(config(&[
+            "https://api.example",
+            "http://127.0.0.1:3000",
+            "https://api.example:8443"
+        ])
+        .validated()
+        .is_ok());
     }
 
     #[test]

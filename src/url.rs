@@ -105,6 +105,18 @@ pub(crate) fn is_safe_endpoint(url: &str) -> bool {
     is_web_url(url) && !url.contains('#')
 }
 
+/// An origin as browsers write it (HTML's ASCII serialization of an origin): lower case,
+/// without the scheme's default port. A request's URL has its origin so, and an origin
+/// written otherwise (`https://API.example:443`) would never compare equal to it.
+pub(crate) fn is_serialized_origin(origin: &str) -> bool {
+    let default_port = if origin.starts_with("https:") {
+        ":443"
+    } else {
+        ":80"
+    };
+    !origin.bytes().any(|b| b.is_ascii_uppercase()) && !origin.ends_with(default_port)
+}
+
 /// A redirect URI (RFC 6749 3.1.2): absolute, no fragment; `https`, or `http` on loopback.
 pub(crate) fn is_safe_redirect_uri(url: &str) -> bool {
     is_safe_endpoint(url)

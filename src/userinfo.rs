@@ -38,6 +38,37 @@ pub(crate) fn parse<J: Json>(status: u16, body: &str, id_claims: &J) -> Result<J
     Ok(info)
 }
 
+/// The claims that say who issued the ID token, to whom, when and how the user
+/// authenticated (OIDC Core 2, 3.1.3.7; `tid`: the Entra tenant multi-tenant apps authorize
+/// by). They were validated on the ID token; the userinfo answer is not signed and is not
+/// checked for them, so it never replaces them (security review round 2, I10).
+pub(crate) const PROTOCOL_CLAIMS: [&str; 11] = [
+    "iss",
+    "aud",
+    "azp",
+    "tid",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "auth_time",
+    "acr",
+    "amr",
+];
+
+/// The members of the userinfo answer that `getUser({ userinfo: true })` sets over the ID
+/// token's claims (fresher profile claims: 5.3.2): all but the protocol claims, which stay
+/// the ID token's alone ([`PROTOCOL_CLAIMS`]).
+pub(crate) fn over_id_token<J: Json>(info: &J) -> Vec<(String, J)> {
+    let mut members = Vec::new();
+    for (name, value) in info.entries().unwrap_or_default() {
+        if !PROTOCOL_CLAIMS.contains(&name.as_str()) {
+            members.push((name, value));
+        }
+    }
+    members
+}
+
 /// A compact JWS or JWE, as a server writes an `application/jwt` answer: its first part is
 /// a base64url JSON object (`{"` is `eyJ`), where a JSON body starts with `{`.
 fn looks_like_jwt(body: &str) -> bool {
@@ -52,6 +83,50 @@ mod tests {
 
     fn id() -> Value {
         json(r#"{"sub":"alice","iss":"https://id.example"}"#)
+    }
+
+    /// I10: before, the userinfo answer's members all replaced the ID token's, and an app
+    /// that authorizes by `getUser().tid` (the README tells multi-tenant apps to) read the
+    /// unsigned answer's tenant.
+    #[test]
+    fn userinfo_claims_merge_over_the_id_tokens_except_the_protocol_claims() {
+        let id = json(
+            r#"{"iss":"https://id.example","sub":"alice","aud":"spa","tid":"t-1","exp":2,"iat":1,"nonce":"n","acr":"mfa","amr":["otp"],"email":"old@example.test"}"#,
+        );
+        let info = json(
+            r#"{"sub":"alice","iss":"https://evil.example","aud":"evil","azp":"evil","tid":"t-2","exp":9,"iat":9,"nbf":9,"nonce":"x","auth_time":9,"acr":"none","amr":[],"email":"new@example.test","name":"Alice"}"#,
+        );
+        // The ID token's claims, then the userinfo members set over them, as the shell does.
+        // (The native JSON's objects are sorted; the browser's keep their order.)
+        let mut merged: Vec<(String, String)> = id
+            .entries()
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        for (k, v) in over_id_token(&info) {
+            merged.retain(|(n, _)| *n != k);
+            merged.push((k, v.to_string()));
+        }
+        merged.sort();
+        let mut expected: Vec<(String, String)> = [
+            ("iss", r#""https://id.example""#),
+            ("sub", r#""alice""#),
+            ("aud", r#""spa""#),
+            ("tid", r#""t-1""#),
+            ("exp", "2"),
+            ("iat", "1"),
+            ("nonce", r#""n""#),
+            ("acr", r#""mfa""#),
+            ("amr", r#"["otp"]"#),
+            ("email", r#""new@example.test""#),
+            ("name", r#""Alice""#),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        expected.sort();
+        assert_eq!(merged, expected);
     }
 
     #[test]

@@ -152,7 +152,7 @@ async fn redeem<P: Platform>(
     cb: callback::Callback,
     stored: Option<&str>,
 ) -> Result<CallbackResult> {
-    let (code, tx) = cb.into_code(stored, config, p.now())?;
+    let (code, tx, iss) = cb.into_code(stored, config, p.now())?;
     let body = token::code_grant(&tx, &code, config.client_secret.as_ref());
     let request = token_endpoint::tokens(p, config, &tx.token_endpoint, &body);
     // An OpenID Connect login needs the issuer's keys for its ID token: fetched (or read from
@@ -170,7 +170,8 @@ async fn redeem<P: Platform>(
     };
     let (r, ()) = join::both(request, keys).await;
     let mut tokens = r?;
-    let id = match crate::id_token::for_login(&tx, config, tokens.id_token.take())? {
+    let id = match crate::id_token::for_login(&tx, config, tokens.id_token.take(), iss.as_deref())?
+    {
         Some((token, expected)) => {
             let claims = verify::validate(p, config, &token, &expected).await?;
             Some((token, claims))

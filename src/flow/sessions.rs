@@ -73,16 +73,19 @@ pub(crate) fn read_memory<P: Platform>(p: &P, key: &str) -> Option<String> {
     memory_get(p, key)
 }
 
-/// The stored session of `config`, if any. A stored text that is not a valid session
+/// The stored session of `config`, if any; `storage_unavailable` when the storage cannot be
+/// read (the adapter threw or rejected). A stored text that is not a valid session
 /// (edited, truncated, from another version) is removed, reported as `expired`, and
 /// `login_required`: storage is writable by any script of the origin and by extensions.
 pub(crate) async fn load<P: Platform>(p: &P, config: &Config) -> Result<Option<Session>> {
     let key = config.session_key();
     // (The browser decodes the text on each call that reaches the wasm: the package entry
     // answers most `getAccessToken` calls from its memo, and a decode-cache cost 308 B gzip.)
+    // A storage that cannot be read says nothing about the session: `storage_unavailable`,
+    // never "no session" (which an app answers with a new login, as if logged out).
     let text = match store_of(p, config.token_storage.into(), &key) {
         Store::Memory => memory_get(p, &key),
-        store => p.get(store, &key).await.ok().flatten(),
+        store => p.get(store, &key).await?,
     };
     match text.map(|t| Session::decode(&t)) {
         None => Ok(None),

@@ -570,6 +570,8 @@ pub(crate) struct Tab {
     pub listening: Cell<bool>,
     /// Whether writes to this tab's storage areas throw (blocked storage, a full quota).
     pub storage_throws: Cell<bool>,
+    /// Whether reads of this tab's storage areas throw (an adapter whose getItem fails).
+    pub reads_throw: Cell<bool>,
     /// Every login shown in another window: the kind, and the URL.
     pub windows: RefCell<Vec<(Window, String)>>,
     /// How the next login window ends when not with the server's answer (closed, ...).
@@ -613,6 +615,7 @@ impl Sim {
                 events: RefCell::new(Vec::new()),
                 listening: Cell::new(false),
                 storage_throws: Cell::new(false),
+                reads_throw: Cell::new(false),
                 windows: RefCell::new(Vec::new()),
                 window_fate: RefCell::new(None),
                 handed_over: RefCell::new(Vec::new()),
@@ -718,6 +721,9 @@ impl Platform for Sim {
 
     async fn get(&self, store: Store, key: &str) -> Result<Option<String>> {
         self.adapter_turn(store).await;
+        if self.tab.reads_throw.get() {
+            return Err(Error::code(Code::StorageUnavailable));
+        }
         Ok(self.area(store).borrow().get(key).cloned())
     }
 

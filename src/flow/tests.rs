@@ -809,6 +809,33 @@ fn an_adapter_that_fails_keeps_the_session_in_memory_and_the_login_tells() {
     assert!(token(&sim, &c).is_ok());
 }
 
+/// Review round 2 (found as a new user would): an adapter whose `getItem` throws made
+/// `getAccessToken` answer `login_required` ("There is no session: log in first."), as if the
+/// user had logged out, while the session was intact.
+#[test]
+fn an_adapter_that_cannot_be_read_is_storage_unavailable_and_the_session_stays() {
+    let sim = Sim::new();
+    let c = adapter_config();
+    let back = log_in_at_server(&sim, &c);
+    block_on(handle_callback(&sim, &c, Some(&back))).unwrap();
+    let first = token(&sim, &c).unwrap();
+    sim.tab.reads_throw.set(true);
+    for answer in [token(&sim, &c), forced(&sim, &c)] {
+        assert_eq!(answer.map_err(|e| e.code), Err(Code::StorageUnavailable));
+    }
+    sim.tab.reads_throw.set(false);
+    assert_eq!(token(&sim, &c).unwrap(), first, "the session is intact");
+    assert_eq!(
+        *sim.tab.events.borrow(),
+        [(Kind::Login, Store::Custom(crate::config::StorageAdapter(1)))]
+    );
+    assert_eq!(
+        sim.server().requests("/token").len(),
+        1,
+        "no refresh was sent"
+    );
+}
+
 fn tx_keys(sim: &Sim) -> usize {
     let session = sim.tab.session.borrow();
     session

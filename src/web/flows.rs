@@ -102,7 +102,8 @@ pub async fn is_authenticated(config: &ValidConfig) -> Result<bool> {
 
 /// The claims of the validated ID token, or `None` when logged out (or when the login was not
 /// OpenID Connect). With `userinfo`, the claims of the userinfo endpoint (OIDC Core 5.3) are
-/// merged over them, after checking that they are about the same `sub` (5.3.4).
+/// merged over them, after checking that they are about the same `sub` (5.3.4); the protocol
+/// claims (`iss`, `aud`, `tid`, `exp`, `acr`, ...) stay the ID token's.
 pub async fn get_user(config: &ValidConfig, options: &UserOptions) -> Result<Option<JsValue>> {
     let Some((claims, info)) = flow::get_user(&Browser, config, options).await? else {
         return Ok(None);
@@ -110,12 +111,15 @@ pub async fn get_user(config: &ValidConfig, options: &UserOptions) -> Result<Opt
     let Some(info) = info else {
         return Ok(Some(claims));
     };
+    // The core says which userinfo members go over the ID token's (`userinfo::over_id_token`).
     // Prototype-free: a `__proto__` member of either document stays a plain member instead
     // of becoming the merged object's prototype (Object.assign sets, and `__proto__` has a
     // setter on ordinary objects).
     let merged = super::js_value::dictionary();
     js_sys::Object::assign(&merged, &claims.into());
-    js_sys::Object::assign(&merged, &info.into());
+    for (name, value) in crate::userinfo::over_id_token(&info) {
+        let _ = js_sys::Reflect::set(&merged, &JsValue::from_str(&name), &value);
+    }
     Ok(Some(merged.into()))
 }
 

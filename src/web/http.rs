@@ -7,21 +7,23 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    ReadableStreamDefaultReader, RequestCredentials, RequestInit, RequestRedirect,
+    AbortSignal, ReadableStreamDefaultReader, RequestCredentials, RequestInit, RequestRedirect,
     Response as JsResponse,
 };
 
 pub(crate) use crate::flow::Response;
 
-fn failed(err: &JsValue) -> Error {
-    // AbortSignal.timeout() rejects with a DOMException named "TimeoutError".
-    let name = Reflect::get(err, &JsValue::from_str("name"))
-        .ok()
-        .and_then(|n| n.as_string());
-    if name.as_deref() == Some("TimeoutError") {
-        Error::code(Code::Timeout)
-    } else {
-        Error::code(Code::NetworkError)
+/// What a failed `fetch` (or body read) was. Only the request's own timeout aborts its
+/// signal, so an aborted signal is the timeout, whatever the rejection is named: Chromium and
+/// Firefox reject with the signal's reason (a "TimeoutError" DOMException), WebKit with an
+/// "AbortError" (the signal's reason is still the TimeoutError).
+fn failed(signal: &AbortSignal) -> impl Fn(JsValue) -> Error + '_ {
+    |_| {
+        if signal.aborted() {
+            Error::code(Code::Timeout)
+        } else {
+            Error::code(Code::NetworkError)
+        }
     }
 }
 
@@ -66,13 +68,14 @@ pub(crate) async fn send(
     // No Referer: the page's address may still hold the authorization response while the
     // code is redeemed, and a page may have relaxed its referrer policy (RFC 9700 4.2).
     init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
-    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(timeout_ms)));
+    let signal = AbortSignal::timeout_with_u32(timeout_ms);
+    init.set_signal(Some(&signal));
 
     let window = web_sys::window().ok_or_else(|| Error::code(Code::NetworkError))?;
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|e| failed(&e))?;
-    let response: JsResponse = response.dyn_into().map_err(|e| failed(&e))?;
+        .map_err(failed(&signal))?;
+    let response: JsResponse = response.dyn_into().map_err(failed(&signal))?;
     let status = response.status();
     // Status 0 is the opaque response "manual" makes of a redirect (Fetch 4.3).
     if status == 0 {
@@ -83,7 +86,7 @@ pub(crate) async fn send(
     }
     let header = |name: &str| response.headers().get(name).ok().flatten();
     let (dpop_nonce, www_authenticate) = (header("dpop-nonce"), header("www-authenticate"));
-    let body = read_body(&response, status).await?;
+    let body = read_body(&response, status, &signal).await?;
     Ok(Response {
         status,
         body,
@@ -96,7 +99,7 @@ pub(crate) async fn send(
 /// answers in its place) that sends more gets the stream cancelled and the core's answer for
 /// an oversized body, before more than the limit is held in memory. A `Content-Length` over
 /// the limit is refused before reading anything, so a stalled body is not waited for.
-async fn read_body(response: &JsResponse, status: u16) -> Result<String> {
+async fn read_body(response: &JsResponse, status: u16, signal: &AbortSignal) -> Result<String> {
     let limit = response::MAX_BODY_BYTES;
     let declared = response.headers().get("content-length").ok().flatten();
     let Some(stream) = response.body() else {
@@ -118,7 +121,7 @@ async fn read_body(response: &JsResponse, status: u16) -> Result<String> {
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
-            .map_err(|e| failed(&e))?;
+            .map_err(failed(signal))?;
         let member = |name: &str| Reflect::get(&chunk, &JsValue::from_str(name)).ok();
         if member("done").and_then(|d| d.as_bool()).unwrap_or(true) {
             break;

@@ -85,8 +85,19 @@ impl Json for JsValue {
         if !Array::is_array(self) {
             return None;
         }
-        // Every array read is from `JSON.parse` (configs have none), which makes no holes:
-        // no element comes from `Array.prototype`.
-        Some(self.unchecked_ref::<Array>().iter().collect())
+        // Config arrays (`apiOrigins`, `tenants`) are the app's own: a sparse one has holes,
+        // and reading a hole reads `Array.prototype` and `Object.prototype`, where a
+        // prototype-pollution bug puts the attacker's value (`Object.prototype[0]`: the token
+        // sent to its origin). An array with a hole is refused whole, as a value of the wrong
+        // type (security review round 2, L15). `JSON.parse` makes no holes.
+        let array: &Array = self.unchecked_ref();
+        let mut out = Vec::new();
+        for i in 0..array.length() {
+            if has_own(self, &JsValue::from(i)) != Ok(true) {
+                return None;
+            }
+            out.push(array.get(i));
+        }
+        Some(out)
     }
 }

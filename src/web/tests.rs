@@ -900,3 +900,38 @@ async fn a_storage_adapter_that_fails_is_storage_unavailable_and_a_bad_one_inval
         assert_eq!(e.code, Code::StorageUnavailable, "{failing}");
     }
 }
+
+/// L15: a config array with a hole is refused (`invalid_config`): the hole would be read from
+/// `Object.prototype`, where a pollution bug put the attacker's origin, and the token would be
+/// sent there. Before the fix the config validated with the polluted origin listed.
+#[wasm_bindgen_test]
+fn config_arrays_with_holes_are_refused_even_when_the_prototype_fills_them() {
+    use js_sys::{Array, Object, Reflect};
+    let prototype = Reflect::get_prototype_of(&Object::new()).unwrap();
+    Reflect::set(&prototype, &"0".into(), &"https://evil.example".into()).unwrap();
+    let read = |origins: &Array, key: &str| {
+        let c = JsValue::parse(
+            r#"{"clientId":"holes","redirectUri":"https://app.example/cb","issuer":"https://id.example","issuerTemplate":"https://id.example/{tenantid}/v2.0"}"#,
+        )
+        .unwrap();
+        Reflect::set(&c, &key.into(), origins).unwrap();
+        Config::from_json(&c)
+    };
+    // [ <hole>, "https://api.example" ]
+    let sparse = Array::new_with_length(2);
+    sparse.set(1, "https://api.example".into());
+    let tenant = Array::new_with_length(2);
+    tenant.set(1, "9188040d-6c67-4c5b-b112-36a304b66dad".into());
+    let results = [read(&sparse, "apiOrigins"), read(&tenant, "tenants")];
+    Reflect::delete_property(&prototype, &"0".into()).unwrap();
+    for r in results {
+        assert_eq!(r.err().map(|e| e.code), Some(Code::InvalidConfig));
+    }
+    // The same arrays without a hole are fine.
+    sparse.set(0, "https://api2.example".into());
+    let c = read(&sparse, "apiOrigins").unwrap();
+    assert_eq!(
+        c.api_origins,
+        vec!["https://api2.example", "https://api.example"]
+    );
+}

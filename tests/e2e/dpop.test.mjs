@@ -2,11 +2,10 @@
 // endpoint binds tokens to the proof's key and whose userinfo endpoint (/me) is a resource
 // server that checks DPoP proofs. What a user would notice: the session works as before, and
 // a token copied out of storage is refused without the browser's private key.
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { freePort } from "../../dev/idp.mjs";
-import { call, logInThere, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
+import { call, logInThere, ready, storedSession, test, tokenRequests, withEnv } from "./harness.mjs";
 
 const withConfig = (members) => "?config=" + encodeURIComponent(JSON.stringify(members));
 

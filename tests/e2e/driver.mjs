@@ -1,12 +1,22 @@
-// The browser driver of the end-to-end tests, for both engines. The tests are written against
-// the small part of playwright's page API they use; Chromium is driven by playwright-core (as
-// the examples and the benchmark are), and Firefox, which playwright-core cannot drive in its
-// stock build, by puppeteer-core over WebDriver BiDi, with its pages wrapped to offer that same
-// part. E2E_ENGINE chooses ("chromium", the default, or "firefox"); scripts/test.mjs runs both.
+// The browser driver of the end-to-end tests, for the three engines. The tests are written
+// against the small part of playwright's page API they use; Chromium is driven by
+// playwright-core (as the examples and the benchmark are), Firefox, which playwright-core
+// cannot drive in its stock build, by puppeteer-core over WebDriver BiDi, and WebKit
+// (WebKitGTK's MiniBrowser), which speaks classic WebDriver only, by a small client of its own
+// (webkit.mjs); the last two wrap their pages to offer that same part. E2E_ENGINE chooses
+// ("chromium", the default, "firefox" or "webkit"); scripts/test.mjs runs all three.
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
+import { launchWebKit } from "./webkit.mjs";
 
 export const ENGINE = process.env.E2E_ENGINE || "chromium";
+
+/**
+ * How long any wait of a test may take (a page to load, an element, a navigation): long
+ * enough that a busy, slow machine never fails a correct build. A wait that cannot end is
+ * cut by the test's own timeout (harness.mjs) first or soon after.
+ */
+export const WAIT_MS = 120_000;
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox", // needed as root
@@ -22,9 +32,18 @@ export const CHROMIUM_ARGS = [
 /** A browser of the chosen engine: `{ newContext(), close() }`, contexts `{ newPage(), on("request") }`. */
 export async function launch() {
   if (ENGINE === "chromium") {
-    return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+    return {
+      async newContext() {
+        const context = await browser.newContext();
+        context.setDefaultTimeout(WAIT_MS);
+        return context;
+      },
+      close: () => browser.close(),
+    };
   }
-  if (ENGINE !== "firefox") throw new Error(`E2E_ENGINE must be chromium or firefox, not ${ENGINE}`);
+  if (ENGINE === "webkit") return launchWebKit({ waitMs: WAIT_MS });
+  if (ENGINE !== "firefox") throw new Error(`E2E_ENGINE must be chromium, firefox or webkit, not ${ENGINE}`);
   const browser = await puppeteer.launch({
     browser: "firefox",
     executablePath: "/usr/bin/firefox-esr",
@@ -86,7 +105,7 @@ function firefoxContext(context) {
     async waitForEvent(event) {
       if (event !== "page") throw new Error(`driver: context event ${event} is not supported`);
       const before = new Set(await context.pages());
-      const target = await context.waitForTarget(async (t) => t.type() === "page" && !before.has(await t.page()), { timeout: 15000 });
+      const target = await context.waitForTarget(async (t) => t.type() === "page" && !before.has(await t.page()), { timeout: WAIT_MS });
       const page = await target.page();
       page.on("request", (r) => onRequest.forEach((fn) => fn(request(r))));
       return firefoxPage(page);
@@ -113,6 +132,8 @@ async function until(check, timeout, what) {
 }
 
 function firefoxPage(page) {
+  page.setDefaultTimeout(WAIT_MS);
+  page.setDefaultNavigationTimeout(WAIT_MS);
   const own = {
     on: (event, fn) => page.on(event, event === "request" ? (r) => fn(request(r)) : fn),
     $: async (s) => element(await page.$(selector(s))),
@@ -130,11 +151,11 @@ function firefoxPage(page) {
     waitForSelector: (s, options = {}) =>
       page.waitForSelector(selector(s), options.timeout ? { timeout: options.timeout } : {}),
     waitForFunction: (fn, arg, options = {}) =>
-      page.waitForFunction(fn, { polling: 50, timeout: options.timeout ?? 30000 }, arg),
+      page.waitForFunction(fn, { polling: 50, timeout: options.timeout ?? WAIT_MS }, arg),
     evaluate: (fn, arg) => (arg === undefined ? page.evaluate(fn) : page.evaluate(fn, arg)),
     waitForURL: (want, options = {}) => {
       const matches = (u) => (typeof want === "function" ? want(new URL(u)) : want instanceof RegExp ? want.test(u) : u === want);
-      return until(() => matches(page.url()), options.timeout ?? 30000, `the URL (${page.url()})`);
+      return until(() => matches(page.url()), options.timeout ?? WAIT_MS, `the URL (${page.url()})`);
     },
   };
   return new Proxy(page, {

@@ -3,14 +3,13 @@
 //   react-vite (AuthProvider/useAuth, StrictMode), vue-vite (plugin/useAuth), static (no bundler).
 // The Vite examples install spa-oauth from pkg/ as npm packs it (.npmrc install-links), so
 // this is also the test that the packed package works in a fresh Vite app without plugins.
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENT_ID } from "../../dev/idp.mjs";
-import { consent, logIn, tokenRequests, withEnv } from "./harness.mjs";
+import { WAIT_MS, consent, logIn, test, tokenRequests, withEnv } from "./harness.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -28,7 +27,7 @@ async function shownError(page) {
   return el && (await el.isVisible()) ? await el.getAttribute("data-code") : null;
 }
 
-const appReady = (page) => page.waitForSelector('[data-ready="true"]', { timeout: 15000 });
+const appReady = (page) => page.waitForSelector('[data-ready="true"]', { timeout: WAIT_MS });
 
 async function walkThrough(page, env) {
   await page.goto(env.appOrigin + "/");

@@ -1,7 +1,6 @@
 // The whole flow in headless Chromium against oidc-provider: each case a user would meet.
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { call, captureCallback, consent, fullLogin, logIn, logInThere, ready, storedSession, tokenRequests, withEnv } from "./harness.mjs";
+import { call, captureCallback, consent, fullLogin, logIn, logInThere, ready, storedSession, test, tokenRequests, withEnv } from "./harness.mjs";
 
 test("full login, userinfo, returnTo, clean address bar, reload and a new tab", () =>
   withEnv({}, async (env) => {

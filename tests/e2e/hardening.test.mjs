@@ -1,8 +1,7 @@
 // Hardening end to end against oidc-provider: storage that throws, and no secret in any
 // place a page, a log or an error reporter can see.
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { call, logInThere, openPage, ready, tokenRequests, withEnv } from "./harness.mjs";
+import { call, logInThere, openPage, ready, test, tokenRequests, withEnv } from "./harness.mjs";
 
 /** Makes `setItem` of sessionStorage or localStorage throw, as blocked storage or a full quota does. */
 const breakStorage = (page, which) =>

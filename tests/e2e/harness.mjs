@@ -3,7 +3,8 @@
 // through the driver layer (driver.mjs).
 // Everything listens on 127.0.0.1 and is stopped by the test that started it.
 import assert from "node:assert/strict";
-import { launch } from "./driver.mjs";
+import { test as nodeTest } from "node:test";
+import { launch, WAIT_MS } from "./driver.mjs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENT_ID, freePort, startIdp } from "../../dev/idp.mjs";
@@ -11,7 +12,15 @@ import { startStatic } from "../../dev/static.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export { CHROMIUM_ARGS, ENGINE } from "./driver.mjs";
+export { CHROMIUM_ARGS, ENGINE, WAIT_MS } from "./driver.mjs";
+
+/**
+ * An end-to-end test, with a timeout of its own: a test that hangs (a browser driver that
+ * never answers) fails alone, and a file of many slow tests on a busy machine does not. It
+ * is generous (the slowest test takes under a minute on an idle machine): no test depends
+ * on how fast the machine is.
+ */
+export const test = (name, fn) => nodeTest(name, { timeout: 10 * 60 * 1000 }, fn);
 
 /** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
 export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [], issuerPath } = {}) {
@@ -89,7 +98,7 @@ export async function consent(page) {
 
 /** Waits until the demo page has finished its start-up work. */
 export async function ready(page) {
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: WAIT_MS });
 }
 
 /** The stored session of the demo client, parsed (tokens included: tests only). */

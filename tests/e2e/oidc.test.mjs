@@ -1,9 +1,8 @@
 // OpenID Connect end to end against oidc-provider: ID tokens verified with each signature
 // algorithm, tampering and mix-up refused, fragment mode, userinfo, and session events.
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ALG_CLIENTS, CLIENT_ID } from "../../dev/idp.mjs";
-import { call, captureCallback, consent, fullLogin, logIn, logInThere, openPage, ready, storedSession, tokenRequests, withEnv, expireSharedSession } from "./harness.mjs";
+import { call, captureCallback, consent, expireSharedSession, fullLogin, logIn, logInThere, openPage, ready, storedSession, test, tokenRequests, withEnv } from "./harness.mjs";
 
 /** The `alg` in the header of the stored ID token. */
 async function storedAlg(page) {

@@ -2,9 +2,8 @@
 // them at /request: what a user can see is that the browser's address at the server names
 // the request only (client_id, request_uri), and that a request the server refuses is refused
 // on the app's page, not on the server's error page.
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { call, logInThere, openPage, withEnv } from "./harness.mjs";
+import { call, logInThere, openPage, test, withEnv } from "./harness.mjs";
 
 const withConfig = (members) => "?config=" + encodeURIComponent(JSON.stringify(members));
 

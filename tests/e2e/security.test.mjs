@@ -1,10 +1,9 @@
 // The security review's findings (issue 15), end to end against oidc-provider: each test
 // runs the attack or the race the finding describes, and fails on the code before the fix.
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { freePort } from "../../dev/idp.mjs";
 import { startAttacker } from "./attacker.mjs";
-import { call, consent, expireSharedSession, logIn, logInThere, openPage, ready, setup, tokenRequests, offLoopback } from "./harness.mjs";
+import { call, consent, expireSharedSession, logIn, logInThere, offLoopback, openPage, ready, setup, test, tokenRequests } from "./harness.mjs";
 
 /** `withEnv` with an attacker's server beside the honest one, allowed by the page's CSP. */
 async function withAttacker(fn) {
@@ -159,16 +158,18 @@ test("L6 a slow server: the refresh lock is not taken from a live holder, and a 
   withAttacker(async (env) => {
     const a = await env.context.newPage();
     const b = await env.context.newPage();
-    const query = "?tokenStorage=local&httpTimeoutMs=3000";
+    const query = "?tokenStorage=local&httpTimeoutMs=6000";
     await logInThere(a, env, query);
     assert.ok((await call(a, "handleCallback")).ok);
     await openPage(b, env, query);
-    // Each of the holder's requests takes 90% of its timeout: the refresh grant, and (its
+    // Each of the holder's requests takes 70% of its timeout: the refresh grant, and (its
     // metadata and key caches cleared) the discovery and the JWK Set that the refreshed ID
-    // token's check fetches. Before the fix, tab B took the lock after timeout + 2 s, read
-    // the old session and redeemed the old refresh token a second time.
+    // token's check fetches, 12.6 s together, past the lock's steal bound (1.5 s + the
+    // timeout + 2 s = 9.5 s). Before the fix, tab B took the lock then, read the old session
+    // and redeemed the old refresh token a second time. (Each request keeps 1.8 s to spare
+    // before its own timeout, so that a busy machine does not turn it into a timeout.)
     env.idp.behaviour.delays = (ctx) =>
-      (ctx.path === "/token" || ctx.path === "/.well-known/openid-configuration" || ctx.path === "/jwks") && ctx.method !== "OPTIONS" ? 2700 : 0;
+      (ctx.path === "/token" || ctx.path === "/.well-known/openid-configuration" || ctx.path === "/jwks") && ctx.method !== "OPTIONS" ? 4200 : 0;
     await a.evaluate(() => {
       for (const k of Object.keys(sessionStorage)) if (k.startsWith("spa-oauth:metadata:") || k.startsWith("spa-oauth:jwks:")) sessionStorage.removeItem(k);
     });

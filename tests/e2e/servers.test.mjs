@@ -1,10 +1,9 @@
 // What real authorization servers do differently (issue 16, docs/SERVERS.md), reproduced with
 // oidc-provider: each test sets the server's documented behaviour and asserts what the user
 // of spa-oauth sees.
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { JWT_USERINFO_CLIENT, SECRET_CLIENT } from "../../dev/idp.mjs";
-import { call, consent, logInThere, openPage, tokenRequests, withEnv } from "./harness.mjs";
+import { call, consent, logInThere, openPage, test, tokenRequests, withEnv } from "./harness.mjs";
 
 test("stock offline_access (oidc-provider, Authentik): no refresh token without consent, and getSessionInfo says so", () =>
   withEnv({}, async (env) => {

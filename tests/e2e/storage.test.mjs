@@ -3,9 +3,8 @@
 // promises, 50 ms late (tests/e2e/pages/oidc.html, `?adapter=idb`). What a user notices: the
 // login, refresh, reload and logout work with nothing in sessionStorage or localStorage, and a
 // callback URL opened in two tabs at once redeems its code once.
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { call, logInThere, openPage, ready, tokenRequests, withEnv } from "./harness.mjs";
+import { call, logInThere, openPage, ready, test, tokenRequests, withEnv } from "./harness.mjs";
 
 /** The keys spa-oauth left in the tab's sessionStorage and localStorage. */
 const webStorageKeys = (page) =>
