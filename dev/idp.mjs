@@ -36,6 +36,10 @@ export async function startIdp({
   // A path after the origin in the issuer (the routes stay at the root): Entra ID's issuers
   // are `https://login.microsoftonline.com/<tenant>/v2.0`.
   issuerPath = "",
+  // The host in the issuer: "127.0.0.1" puts the server on another site than an app on
+  // "localhost" (its cookies are third-party in the app's iframes). It listens on 127.0.0.1
+  // either way.
+  host = "localhost",
 } = {}) {
   // oidc-provider 9 asks for Node 22; it works on 20 and says so once. Keep the output clean.
   const warn = console.warn;
@@ -43,7 +47,7 @@ export async function startIdp({
   const { default: Provider } = await import("oidc-provider");
   console.warn = warn;
 
-  const origin = `http://localhost:${port}`;
+  const origin = `http://${host}:${port}`;
   const issuer = origin + issuerPath;
   const signing = [
     generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),

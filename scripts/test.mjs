@@ -5,8 +5,9 @@
 //      each cargo-fuzz target (fuzz/) for 7 s from the committed corpus
 //   2. browser tests of the shell in headless Chromium and Firefox, and in WebKit (WebKitGTK's
 //      MiniBrowser under Xvfb) (wasm-pack test), against tests/browser/token-server.mjs
-//   3. end-to-end tests, in Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core
-//      over WebDriver BiDi), the same tests through tests/e2e/driver.mjs, against oidc-provider (and
+//   3. end-to-end tests, in Debian's Chromium (playwright-core), Firefox ESR (puppeteer-core
+//      over WebDriver BiDi) and WebKitGTK's MiniBrowser (classic WebDriver, tests/e2e/webkit.mjs),
+//      the same tests through tests/e2e/driver.mjs, against oidc-provider (and
 //      django-oauth-toolkit, an independent second server: tests/e2e/dot.test.mjs), the
 //      examples in www/ built with their own toolchains (their `npm ci` installs the
 //      just-built package), and the package itself (npm pack contents, tsc over the types)
@@ -95,9 +96,11 @@ async function browser() {
 
 async function e2e() {
   await run("node", ["scripts/build.mjs"]);
-  // Both engines, the same tests through one driver layer (tests/e2e/driver.mjs): Debian's
-  // Chromium by playwright-core, then Firefox ESR by puppeteer-core over WebDriver BiDi.
-  for (const engine of ["chromium", "firefox"]) {
+  // The three engines, the same tests through one driver layer (tests/e2e/driver.mjs):
+  // Debian's Chromium by playwright-core, Firefox ESR by puppeteer-core over WebDriver BiDi,
+  // and WebKitGTK's MiniBrowser (Safari's engine, with its tracking prevention) over classic
+  // WebDriver (tests/e2e/webkit.mjs), which starts its own virtual display.
+  for (const engine of ["chromium", "firefox", "webkit"]) {
     console.log(`\n--- end-to-end tests in ${engine} ---`);
     // Each test has its own timeout (tests/e2e/harness.mjs), none a file: a slow machine
     // runs a file of many tests to the end. A test that times out leaves its browser

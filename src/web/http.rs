@@ -13,6 +13,19 @@ use web_sys::{
 
 pub(crate) use crate::flow::Response;
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A response body (web-sys's `ReadableStream`), with `getReader(options)` bound with
+    /// `catch`: whatever it throws is this request's failure, never an exception out of the
+    /// wasm (which would leave the flow pending forever).
+    type Body;
+    #[wasm_bindgen(method, js_name = getReader, catch)]
+    fn get_reader_with(
+        this: &Body,
+        options: &JsValue,
+    ) -> std::result::Result<ReadableStreamDefaultReader, JsValue>;
+}
+
 /// What a failed `fetch` (or body read) was. Only the request's own timeout aborts its
 /// signal, so an aborted signal is the timeout, whatever the rejection is named: Chromium and
 /// Firefox reject with the signal's reason (a "TimeoutError" DOMException), WebKit with an
@@ -105,7 +118,14 @@ async fn read_body(response: &JsResponse, status: u16, signal: &AbortSignal) -> 
     let Some(stream) = response.body() else {
         return Ok(String::new()); // 204, or a HEAD-like empty answer.
     };
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    // The options are a prototype-free dictionary: WebKit's getReader is a JS builtin that
+    // reads `options.mode` through the prototype chain, and a polluted
+    // Object.prototype.mode made it throw (e2e security.test.mjs "M2 prototype pollution…",
+    // which never settled in WebKit).
+    let reader = stream
+        .unchecked_ref::<Body>()
+        .get_reader_with(&super::js_value::dictionary())
+        .map_err(failed(signal))?;
     let too_large = || {
         let _ = reader.cancel();
         Err(response::oversized(status))

@@ -23,12 +23,12 @@ export { CHROMIUM_ARGS, ENGINE, WAIT_MS } from "./driver.mjs";
 export const test = (name, fn) => nodeTest(name, { timeout: 10 * 60 * 1000 }, fn);
 
 /** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
-export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [], issuerPath } = {}) {
+export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [], issuerPath, idpHost } = {}) {
   const appPort = await freePort();
   const idpPort = await freePort();
   const appOrigin = `http://localhost:${appPort}`;
   const env = {};
-  const idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath });
+  const idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath, host: idpHost });
   const web = await startStatic({
     port: appPort,
     roots: roots ?? { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
@@ -62,7 +62,7 @@ export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = 
       return c;
     },
     async restartIdp() {
-      env.idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath });
+      env.idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath, host: idpHost });
       return env.idp;
     },
     async close() {

@@ -145,6 +145,17 @@ class Session {
     return v;
   }
 
+  /** Runs the script `body` in the current window. Its value comes back as JSON text made in
+   * the page: WebDriver's own serialization walks inherited members, and a test that
+   * pollutes Object.prototype on purpose would make every value cyclic. */
+  async exec(body, args = []) {
+    const text = await this.command("POST", "/execute/sync", {
+      script: `const r = (function () { ${body} }).apply(this, arguments); return r === undefined ? null : JSON.stringify(r);`,
+      args,
+    });
+    return typeof text === "string" ? JSON.parse(text) : undefined;
+  }
+
   /** Runs `work` after every command queued before it, in the window `handle`. Queued at the
    * call, so that the order of calls is the order of commands. */
   run(handle, work) {
@@ -303,7 +314,8 @@ const HOOK = `if (!window.__e2eConsole) {
   }
   addEventListener("error", (e) => lines.push(["pageerror", String(e.error && e.error.stack || e.message)]));
   addEventListener("unhandledrejection", (e) => lines.push(["pageerror", String(e.reason && e.reason.stack || e.reason)]));
-  document.addEventListener("securitypolicyviolation", (e) => lines.push(["console", "Content Security Policy: " + e.effectiveDirective + " refused " + e.blockedURI]));
+  // (A data: URL is reported by its scheme alone: CSP 3, "strip uri for reporting".)
+  document.addEventListener("securitypolicyviolation", (e) => lines.push(["console", "Content Security Policy: " + e.effectiveDirective + " refused " + (e.blockedURI === "data" ? "a data: URL" : e.blockedURI)]));
 }`;
 
 class WebKitPage {
@@ -331,7 +343,7 @@ class WebKitPage {
     const s = this.session;
     let seen;
     try {
-      seen = await s.command("POST", "/execute/sync", { script: `${HOOK}; const l = window.__e2eConsole.splice(0); return [location.href, l];`, args: [] });
+      seen = await s.exec(`${HOOK}; const l = window.__e2eConsole.splice(0); return [location.href, l];`);
     } catch {
       return; // mid-navigation: read next time
     }
@@ -350,7 +362,7 @@ class WebKitPage {
   }
 
   script(body, args = []) {
-    return this.session.command("POST", "/execute/sync", { script: body, args });
+    return this.session.exec(body, args);
   }
 
   on(event, fn) {
@@ -491,12 +503,14 @@ class WebKitPage {
   waitForNavigation(options = {}) {
     const mark = randomUUID();
     const marked = this.act(() => this.script("window.__e2eDocument = arguments[0];", [mark]));
+    let last;
     return (async () => {
       await marked;
       await until(
-        () => this.act(() => this.script("return window.__e2eDocument !== arguments[0] && document.readyState === 'complete';", [mark])).catch(() => false),
+        () => this.act(() => this.script("return window.__e2eDocument !== arguments[0] && document.readyState === 'complete';", [mark]))
+          .catch((e) => ((last = e), false)),
         options.timeout ?? this.context.waitMs,
-        "a navigation",
+        `a navigation (at ${this.address}${last ? "; " + last.message : ""})`,
       );
     })();
   }

@@ -81,3 +81,23 @@ test("silent login: a token from the server's session through a hidden iframe, l
       await stranger.close();
     }
   }));
+
+test("silent login against a server on another site: its cookie is third-party in the iframe, so login_required; a refresh token still works", () =>
+  // The app on localhost, the server on 127.0.0.1: two sites. WebKit runs with Safari's
+  // Intelligent Tracking Prevention (tests/e2e/webkit.mjs), which blocks third-party cookies;
+  // the same-site case is the test above.
+  withEnv({ idpHost: "127.0.0.1" }, async (env) => {
+    const first = await env.context.newPage();
+    await logInThere(first, env);
+    assert.ok((await call(first, "handleCallback")).ok);
+    assert.ok((await call(first, "getAccessToken", { forceRefresh: true })).ok, "the refresh token works across sites");
+    // The user is logged in at the server (first-party), yet the iframe of the app's page
+    // does not carry the server's cookie.
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    const refused = await call(page, "loginSilently");
+    assert.equal(refused.code, "login_required", JSON.stringify(refused));
+    assert.equal(await iframes(page), 0, "the iframe is removed");
+    const silent = env.idp.requests.filter((r) => r.path === "/auth" && new URLSearchParams(r.query).get("prompt") === "none");
+    assert.equal(silent.length, 1, "the server was asked, without its cookie");
+  }));
