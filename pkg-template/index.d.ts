@@ -185,12 +185,13 @@ export interface CallbackResult {
 }
 
 export interface PopupLoginOptions extends LoginOptions {
-  /** How long to wait for the user, in milliseconds. Default 300000 (5 minutes). */
+  /** How long to wait for the user, in milliseconds. Default 300000 (5 minutes), at most
+   * 600000 (a login transaction lives 10 minutes). */
   timeoutMs?: number;
 }
 
 export interface SilentLoginOptions {
-  /** How long to wait for the server, in milliseconds. Default 10000. */
+  /** How long to wait for the server, in milliseconds. Default 10000, at most 600000. */
   timeoutMs?: number;
 }
 
@@ -221,7 +222,8 @@ export declare function startLogin(config: AuthConfig, options?: LoginOptions): 
 /** Completes the login on the redirect URI. */
 export declare function handleCallback(config: AuthConfig, options?: CallbackOptions): Promise<CallbackResult>;
 
-/** An access token valid for at least 30 more seconds, refreshed when needed. */
+/** An access token valid for at least 30 more seconds, refreshed when needed (a token the
+ * refresh just received is returned as the server issued it). */
 export declare function getAccessToken(config: AuthConfig, options?: AccessTokenOptions): Promise<string>;
 
 /**

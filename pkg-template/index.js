@@ -211,7 +211,8 @@ function remember(seen, [token, until, where, key, text, writes]) {
   }
 }
 
-/** An access token valid for at least 30 more seconds, refreshed when needed. */
+/** An access token valid for at least 30 more seconds, refreshed when needed (a token the
+ * refresh just received is returned as the server issued it). */
 export async function getAccessToken(config, options) {
   const token = remembered(config, options);
   if (token !== undefined) return token;
@@ -240,7 +241,13 @@ export async function getAccessToken(config, options) {
  * only (an object literal, as apps pass it); inherited members are ignored.
  */
 export async function fetchWithAuth(config, input, init) {
-  const request = new Request(input, dict(init));
+  let request;
+  try {
+    request = new Request(input, dict(init));
+  } catch (e) {
+    // What fetch itself refuses (a URL with credentials, a GET with a body): the app's call.
+    throw new AuthError("invalid_config", "fetchWithAuth cannot send this request: " + e.message);
+  }
   let previous = null, response;
   for (;;) {
     // The wasm decides: whether the token may go there, which token, which headers, and

@@ -30,8 +30,11 @@ export function show(url, kind, state, timeoutMs, popup) {
         done(["response", d.url]);
       }
     };
-    // postMessage from the opener's popup or the iframe: this origin only.
-    const onMessage = (e) => { if (e.origin === location.origin) take(e.data); };
+    // postMessage from the window this login showed (the popup, or the iframe), of this
+    // origin: not from another window of the origin (review round 2, I7).
+    const onMessage = (e) => {
+      if (e.origin === location.origin && e.source && (e.source === popup || e.source === frame?.contentWindow)) take(e.data);
+    };
     addEventListener("message", onMessage);
     // A popup that lost its link to this page (the server's Cross-Origin-Opener-Policy) can
     // still reach it here.

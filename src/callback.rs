@@ -71,7 +71,7 @@ pub(crate) fn parse(href: &str, mode: ResponseMode) -> Result<Callback> {
 }
 
 /// Why a transaction is refused before anything of the response is looked at.
-fn refused(description: &'static str) -> Error {
+pub(crate) fn refused(description: &'static str) -> Error {
     Error::new(Code::StateMismatch, description)
 }
 

@@ -96,9 +96,49 @@ pub(crate) fn blocked() -> Error {
     )
 }
 
+/// `timeoutMs` of a popup or silent login: a whole number of milliseconds from 1 to the
+/// login transaction's life (`transaction::MAX_AGE_SECS`): a response after that is refused
+/// as `transaction_expired` whatever the wait, so waiting longer only hides it (review round
+/// 2, I13).
+pub(crate) fn timeout_ms(n: f64) -> Result<u32, Error> {
+    let max = (crate::transaction::MAX_AGE_SECS * 1000) as f64;
+    if (1.0..=max).contains(&n) && n.fract() == 0.0 {
+        return Ok(n as u32);
+    }
+    Err(Error::new(
+        Code::InvalidConfig,
+        t!("timeoutMs must be a whole number of milliseconds from 1 to 600000 (a login lives 10 minutes)."),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_windows_timeout_never_outlives_its_login() {
+        assert_eq!(timeout_ms(1.0), Ok(1));
+        assert_eq!(timeout_ms(600_000.0), Ok(600_000));
+        for bad in [
+            0.0,
+            -1.0,
+            600_001.0,
+            3_600_000.0,
+            1.5,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(
+                timeout_ms(bad).map_err(|e| e.code),
+                Err(Code::InvalidConfig),
+                "{bad}"
+            );
+        }
+        // The window's own defaults are within it.
+        for w in [Window::Popup, Window::Iframe] {
+            assert!(timeout_ms(w.default_timeout_ms().into()).is_ok());
+        }
+    }
 
     #[test]
     fn the_state_says_which_window_a_response_answers() {

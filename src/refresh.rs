@@ -7,7 +7,8 @@
 //! is stored as soon as the token response is read, before anything slow (the refreshed ID
 //! token's checks may fetch metadata and keys). So the part of a refresh that another tab
 //! must not overlap is bounded: the wait for another tab's write, then one request, which
-//! the transport aborts after `httpTimeoutMs`. [`lock_steal_ms`] is longer than that.
+//! the transport aborts after `httpTimeoutMs` (two with DPoP's nonce retry). [`lock_steal_ms`]
+//! is longer than that.
 
 use crate::config::Config;
 use crate::error::{Code, Error, Result};
@@ -27,11 +28,31 @@ const LOCK_SLACK_MS: u32 = 2000;
 
 /// How long a tab waits for the cross-tab refresh lock before it takes it from the holder
 /// (a frozen tab). Longer than a live holder can need before its rotated session is stored:
-/// the stale-read wait, one token request (aborted at `timeout_ms`), and slack.
-pub(crate) fn lock_steal_ms(timeout_ms: u32) -> u32 {
+/// the stale-read wait, its token requests (each aborted at `timeout_ms`), and slack. A DPoP
+/// refresh may send two: the server may answer the first with `use_dpop_nonce` (RFC 9449
+/// 8; always, for a page that holds no nonce of that server yet). A bound of one request let
+/// another tab take the lock during the second and redeem the same refresh token (review
+/// round 2, L13).
+pub(crate) fn lock_steal_ms(timeout_ms: u32, dpop: bool) -> u32 {
+    let requests = if dpop { 2 } else { 1 };
     STALE_READ_WAIT_MS
-        .saturating_add(timeout_ms)
+        .saturating_add(timeout_ms.saturating_mul(requests))
         .saturating_add(LOCK_SLACK_MS)
+}
+
+/// Whether the tabs share the session (`localStorage`, or the app's adapter: IndexedDB, a
+/// native bridge): its refresh, and its removal at logout, then run under the cross-tab
+/// lock [`lock_name`].
+pub(crate) fn shared(storage: &crate::config::TokenStorage) -> bool {
+    use crate::config::TokenStorage;
+    matches!(storage, TokenStorage::Local | TokenStorage::Custom(_))
+}
+
+/// The cross-tab lock of the session stored under `session_key`.
+pub(crate) fn lock_name(session_key: &str) -> String {
+    let mut name = String::from("spa-oauth:refresh:");
+    name.push_str(session_key);
+    name
 }
 
 /// The refresh grant to send.
@@ -113,14 +134,24 @@ pub(crate) enum Outcome {
 }
 
 /// Decides the outcome of the grant sent for `grant`. `now_stored`: the session as stored
-/// when the answer came (another tab may have written).
+/// when the answer came (another tab may have written); `gone`: it was read, and there is
+/// none (a logout, here or in another tab, removed it while the grant was in flight).
 pub(crate) fn outcome(
     answer: Result<TokenResponse>,
     grant: &Grant,
     now_stored: Option<Session>,
+    gone: bool,
     now: u64,
 ) -> Outcome {
     let e = match answer {
+        // Logged out meanwhile: the new tokens are not kept. Storing them would bring the
+        // session back after the user saw "logged out", with a server that does not revoke
+        // the whole grant (review round 2, L9).
+        Ok(_) if gone => {
+            return Outcome::Keep(crate::session::login_required(t!(
+            "The session was logged out while it was being refreshed; the new tokens are not kept."
+        )))
+        }
         Ok(mut tokens) => {
             // Kept apart: stored only once checked (OIDC Core 12.2).
             let id_token = tokens.id_token.take();
@@ -230,13 +261,30 @@ mod tests {
         }
     }
 
+    /// L9: a refresh whose session was logged out meanwhile stores nothing.
     #[test]
-    fn lock_steal_bound_covers_the_wait_and_one_request() {
-        for timeout in [1, 2500, 10_000, 600_000] {
-            assert!(lock_steal_ms(timeout) > STALE_READ_WAIT_MS + timeout);
+    fn new_tokens_of_a_session_logged_out_meanwhile_are_not_kept() {
+        let g = grant_of(session("old", Some("rt1"), Some(NOW)));
+        match outcome(Ok(tokens("new", Some("rt2"))), &g, None, true, NOW) {
+            Outcome::Keep(e) => assert_eq!(e.code, Code::LoginRequired),
+            other => panic!("{other:?}"),
         }
-        assert_eq!(lock_steal_ms(10_000), 13_500);
-        assert_eq!(lock_steal_ms(u32::MAX), u32::MAX);
+        assert!(matches!(
+            outcome(Ok(tokens("new", Some("rt2"))), &g, None, false, NOW),
+            Outcome::Store(..)
+        ));
+    }
+
+    #[test]
+    fn lock_steal_bound_covers_the_wait_and_every_request_of_the_holder() {
+        for timeout in [1, 2500, 10_000, 600_000] {
+            assert!(lock_steal_ms(timeout, false) > STALE_READ_WAIT_MS + timeout);
+            // L13: a DPoP holder's nonce retry is a second request.
+            assert!(lock_steal_ms(timeout, true) > STALE_READ_WAIT_MS + 2 * timeout);
+        }
+        assert_eq!(lock_steal_ms(10_000, false), 13_500);
+        assert_eq!(lock_steal_ms(10_000, true), 23_500);
+        assert_eq!(lock_steal_ms(u32::MAX, true), u32::MAX);
     }
 
     #[test]
@@ -308,7 +356,7 @@ mod tests {
     #[test]
     fn a_good_answer_is_stored_at_once_with_its_id_token_kept_apart() {
         let g = grant_of(session("old", Some("rt1"), Some(NOW)));
-        match outcome(Ok(tokens("new", Some("rt2"))), &g, None, NOW) {
+        match outcome(Ok(tokens("new", Some("rt2"))), &g, None, false, NOW) {
             Outcome::Store(s, id) => {
                 assert_eq!(s.access_token.expose(), "new");
                 assert_eq!(s.refresh_token.as_ref().map(Secret::expose), Some("rt2"));
@@ -319,7 +367,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Without rotation the refresh token stays.
-        match outcome(Ok(tokens("new", None)), &g, None, NOW) {
+        match outcome(Ok(tokens("new", None)), &g, None, false, NOW) {
             Outcome::Store(s, _) => {
                 assert_eq!(s.refresh_token.as_ref().map(Secret::expose), Some("rt1"))
             }
@@ -345,7 +393,13 @@ mod tests {
             "unauthorized_client",
             "invalid_scope",
         ] {
-            match outcome(Err(refused(400, error)), &g, Some(g.previous.clone()), NOW) {
+            match outcome(
+                Err(refused(400, error)),
+                &g,
+                Some(g.previous.clone()),
+                false,
+                NOW,
+            ) {
                 Outcome::End(e) => {
                     assert_eq!(e.code, Code::LoginRequired, "{error}");
                     assert_eq!(e.error.as_deref(), Some(error));
@@ -357,7 +411,13 @@ mod tests {
         }
         // A server that says it is unavailable did not refuse the token.
         assert!(matches!(
-            outcome(Err(refused(400, "temporarily_unavailable")), &g, None, NOW),
+            outcome(
+                Err(refused(400, "temporarily_unavailable")),
+                &g,
+                None,
+                false,
+                NOW
+            ),
             Outcome::Keep(_)
         ));
     }
@@ -367,19 +427,25 @@ mod tests {
         let g = grant_of(session("old", Some("rt1"), Some(NOW)));
         let theirs = session("theirs", Some("rt2"), Some(NOW + 3600));
         assert!(matches!(
-            outcome(Err(refused(400, "invalid_grant")), &g, Some(theirs), NOW),
+            outcome(Err(refused(400, "invalid_grant")), &g, Some(theirs), false, NOW),
             Outcome::Use(t) if t.expose() == "theirs"
         ));
         // Theirs is about to expire (I6): not returned; the session is kept for the next
         // call to refresh with their refresh token.
         let short = session("theirs", Some("rt2"), Some(NOW + 10));
         assert!(matches!(
-            outcome(Err(refused(400, "invalid_grant")), &g, Some(short), NOW),
+            outcome(
+                Err(refused(400, "invalid_grant")),
+                &g,
+                Some(short),
+                false,
+                NOW
+            ),
             Outcome::Keep(_)
         ));
         // Logged out meanwhile: over.
         assert!(matches!(
-            outcome(Err(refused(400, "invalid_grant")), &g, None, NOW),
+            outcome(Err(refused(400, "invalid_grant")), &g, None, false, NOW),
             Outcome::End(_)
         ));
     }
@@ -396,7 +462,7 @@ mod tests {
         ] {
             let e =
                 crate::token::parse_response::<serde_json::Value>(200, body, false).unwrap_err();
-            match outcome(Err(e), &g, Some(g.previous.clone()), NOW) {
+            match outcome(Err(e), &g, Some(g.previous.clone()), false, NOW) {
                 Outcome::End(e) => assert_eq!(e.code, Code::InvalidResponse, "{body}"),
                 other => panic!("{body}: {other:?}"),
             }
@@ -407,7 +473,10 @@ mod tests {
             crate::token::parse_response::<serde_json::Value>(503, "<html>", false).unwrap_err(),
             crate::token::parse_response::<serde_json::Value>(404, "<html>", false).unwrap_err(),
         ] {
-            assert!(matches!(outcome(Err(e), &g, None, NOW), Outcome::Keep(_)));
+            assert!(matches!(
+                outcome(Err(e), &g, None, false, NOW),
+                Outcome::Keep(_)
+            ));
         }
     }
 

@@ -3,7 +3,7 @@
 //! rotation, one per page at a time and, for a session all tabs share, one per origin.
 
 use super::{sessions, token_endpoint, verify, Platform};
-use crate::config::{Config, TokenStorage};
+use crate::config::Config;
 use crate::error::{Code, Result};
 use crate::refresh;
 use crate::secret::Secret;
@@ -21,9 +21,19 @@ pub(crate) async fn get_access_token<P: Platform>(
         // `silentLogin`: the session cannot give a token (there is none, or its refresh
         // token is gone or refused); the server may still know the user (its own session
         // cookie), so it is asked without any interaction before the app is told to log in.
+        // Concurrent calls share one silent login (one iframe, one code, one login event),
+        // as they share one refresh (review round 2, I8).
         Err(e) if e.code == Code::LoginRequired && config.silent_login => {
-            super::login::silent_login(p, config, None).await?;
-            from_session(p, config, &TokenOptions::default()).await
+            // (In the refreshes' flights, under a key of its own: one copy of the flight code.)
+            let mut key = String::from("silent ");
+            key.push_str(&config.session_key());
+            let flights = p.state().refreshes.clone();
+            flights
+                .run(&key, || async {
+                    super::login::silent_login(p, config, None).await?;
+                    from_session(p, config, &TokenOptions::default()).await
+                })
+                .await
         }
         r => r,
     }
@@ -58,21 +68,19 @@ async fn from_session<P: Platform>(
 /// tab refreshed meanwhile. A lock held longer than a live holder can need (a frozen tab) is
 /// taken: see `refresh::lock_steal_ms`.
 async fn refresh_guarded<P: Platform>(p: &P, config: &Config, seen: String) -> Result<String> {
-    // The app's adapter may be shared by the tabs too (IndexedDB, a native bridge): locked
-    // like localStorage.
-    if !matches!(
-        config.token_storage,
-        TokenStorage::Local | TokenStorage::Custom(_)
-    ) {
+    if !refresh::shared(&config.token_storage) {
         return refresh(p, config, &seen, false).await;
     }
-    let mut name = String::from("spa-oauth:refresh:");
-    name.push_str(&config.session_key());
-    let wait = refresh::lock_steal_ms(config.http_timeout_ms);
+    let name = refresh::lock_name(&config.session_key());
+    let wait = refresh::lock_steal_ms(config.http_timeout_ms, config.dpop);
     let (owned, p2) = (config.clone(), p.clone());
-    p.with_lock(&name, wait, move |contended| async move {
-        refresh(&p2, &owned, &seen, contended).await
-    })
+    p.with_lock(
+        &name,
+        wait,
+        super::lock_work(
+            move |contended| async move { refresh(&p2, &owned, &seen, contended).await },
+        ),
+    )
     .await
 }
 
@@ -104,8 +112,9 @@ async fn refresh<P: Platform>(
         refresh::Start::Grant(g) => g,
     };
     let answer = token_endpoint::tokens(p, config, &grant.endpoint, &grant.body).await;
-    let now_stored = sessions::load(p, config).await.ok().flatten();
-    match refresh::outcome(answer, &grant, now_stored, p.now()) {
+    let reread = sessions::load(p, config).await;
+    let gone = matches!(reread, Ok(None));
+    match refresh::outcome(answer, &grant, reread.ok().flatten(), gone, p.now()) {
         refresh::Outcome::Use(token) => Ok(token.expose().into()),
         refresh::Outcome::Keep(e) => Err(e),
         refresh::Outcome::End(e) => {

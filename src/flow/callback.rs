@@ -67,8 +67,13 @@ pub(crate) async fn handle_callback<P: Platform>(
     let state = cb.state.clone();
     let clean = current.as_deref() == Some(href.as_str());
     // The redirect page inside a login window: the login is the page's that opened it, which
-    // redeems the code with its own transaction; this page only hands the response over.
-    if clean && login_window::of_state(&state).is_some() {
+    // redeems the code with its own transaction; this page only hands the response over,
+    // and only at the redirect URI (any other page of the app is no redirect page: review
+    // round 2, I7).
+    if clean
+        && login_window::of_state(&state).is_some()
+        && crate::url::same_page(&href, &config.redirect_uri)
+    {
         p.hand_over(&state, &href);
         return Ok(CallbackResult {
             return_to: None,
@@ -136,9 +141,11 @@ async fn take<P: Platform>(
         name.push_str(&key);
         let p2 = p.clone();
         let steal = wait_ms.saturating_mul(2).saturating_add(60_000);
-        p.with_lock(&name, steal, move |_| async move {
-            read_and_remove(&p2, store, &key).await
-        })
+        p.with_lock(
+            &name,
+            steal,
+            super::lock_work(move |_| async move { read_and_remove(&p2, store, &key).await }),
+        )
         .await
     } else {
         read_and_remove(p, store, &key).await

@@ -7,6 +7,7 @@
 use crate::error::Result;
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
@@ -45,19 +46,53 @@ impl<T: Clone + 'static> Flights<T> {
     }
 
     /// Runs `work` unless a flight with `key` exists; then waits for that one instead.
-    pub(crate) async fn run<F: Future<Output = Result<T>>>(
+    /// (`work` is boxed: one copy of this per result type, not one per caller.)
+    pub(crate) fn run<'a, F: Future<Output = Result<T>> + 'a>(
         &self,
         key: &str,
-        work: impl FnOnce() -> F,
-    ) -> Result<T> {
-        let existing = self
+        work: impl FnOnce() -> F + 'a,
+    ) -> Pin<Box<dyn Future<Output = Result<T>> + 'a>> {
+        self.run_boxed(key, Box::new(move || Box::pin(work())))
+    }
+
+    fn run_boxed<'a>(
+        &self,
+        key: &str,
+        work: Work<'a, T>,
+    ) -> Pin<Box<dyn Future<Output = Result<T>> + 'a>> {
+        let (this, key) = (self.clone(), key.to_owned());
+        Box::pin(async move {
+            if let Some(result) = this.wait(&key).await {
+                return result;
+            }
+            let slot: Slot<T> = Rc::new(RefCell::new((None, Vec::new())));
+            this.list.borrow_mut().push((key.clone(), slot.clone()));
+            let result = work().await;
+            let waiting = {
+                let mut s = slot.borrow_mut();
+                s.0 = Some(result.clone());
+                std::mem::take(&mut s.1)
+            };
+            if !this.keep_results {
+                this.list.borrow_mut().retain(|(k, _)| *k != key);
+            }
+            for w in waiting {
+                w.wake();
+            }
+            result
+        })
+    }
+
+    /// The result of the flight with `key`, once it lands; `None` at once when there is none.
+    pub(crate) async fn wait(&self, key: &str) -> Option<Result<T>> {
+        let slot = self
             .list
             .borrow()
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, s)| s.clone());
-        if let Some(slot) = existing {
-            return poll_fn(|cx| {
+            .map(|(_, s)| s.clone())?;
+        Some(
+            poll_fn(|cx| {
                 let mut s = slot.borrow_mut();
                 match &s.0 {
                     Some(result) => Poll::Ready(result.clone()),
@@ -67,22 +102,10 @@ impl<T: Clone + 'static> Flights<T> {
                     }
                 }
             })
-            .await;
-        }
-        let slot: Slot<T> = Rc::new(RefCell::new((None, Vec::new())));
-        self.list.borrow_mut().push((key.into(), slot.clone()));
-        let result = work().await;
-        let waiting = {
-            let mut s = slot.borrow_mut();
-            s.0 = Some(result.clone());
-            std::mem::take(&mut s.1)
-        };
-        if !self.keep_results {
-            self.list.borrow_mut().retain(|(k, _)| k != key);
-        }
-        for w in waiting {
-            w.wake();
-        }
-        result
+            .await,
+        )
     }
 }
+
+/// A flight's work, boxed.
+type Work<'a, T> = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Result<T>> + 'a>> + 'a>;

@@ -139,7 +139,18 @@ pub(crate) async fn login_elsewhere<P: Platform>(
     let (url, state) = prepare(p, config, options, Some(window)).await?;
     let timeout = timeout_ms.unwrap_or(window.default_timeout_ms());
     let error = match p.show_elsewhere(&url, window, &state, timeout).await {
-        Answer::Response(response) => return handle_callback(p, config, Some(&response)).await,
+        // The response handed over must be this login's own (its URL's `state`, not only
+        // the message's): another login of this page would otherwise be completed by it
+        // (review round 2, I7).
+        Answer::Response(response)
+            if crate::callback::parse(&response, config.response_mode)
+                .is_ok_and(|cb| cb.state == state) =>
+        {
+            return handle_callback(p, config, Some(&response)).await
+        }
+        Answer::Response(_) => crate::callback::refused(t!(
+            "The login window handed over another login's response: nothing sent."
+        )),
         Answer::Blocked => login_window::blocked(),
         Answer::Closed => Window::closed(),
         Answer::TimedOut => window.timed_out(),

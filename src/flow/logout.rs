@@ -5,6 +5,7 @@ use super::{discovery, sessions, token_endpoint, Platform, Store};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::logout::{self, LogoutOptions, LogoutResult};
+use crate::refresh;
 use crate::session_event::SessionEventKind;
 
 /// Ends the session: revokes one token (`logout::token_to_revoke`), clears the stored
@@ -43,11 +44,30 @@ pub(crate) async fn logout<P: Platform>(
         revoked = failed.is_none();
         error = error.or(failed);
     }
+    // Not while a refresh of this session runs (review round 2, L9): this page's finishes
+    // first, and a shared session is removed under the refresh's cross-tab lock, so no
+    // refresh stores its rotated session after this (and `refresh::outcome` keeps nothing
+    // of a refresh whose session is gone when its answer comes).
     let key = config.session_key();
-    let kept = sessions::remove(p, config.token_storage.into(), &key).await;
+    let _ = p.state().refreshes.wait(&key).await;
+    let configured = config.token_storage.into();
+    let kept = if refresh::shared(&config.token_storage) {
+        let steal = refresh::lock_steal_ms(config.http_timeout_ms, config.dpop);
+        let (p2, k) = (p.clone(), key.clone());
+        let kept = std::rc::Rc::new(std::cell::Cell::new(configured));
+        let out = kept.clone();
+        let work = super::lock_work(move |_| async move {
+            out.set(sessions::remove(&p2, configured, &k).await);
+            Ok(String::new())
+        });
+        let _ = p.with_lock(&refresh::lock_name(&key), steal, work).await;
+        kept.get()
+    } else {
+        sessions::remove(p, configured, &key).await
+    };
     // The key pair of a DPoP session goes with it (RFC 9449: a new login makes a new one).
     if config.dpop {
-        p.dpop_forget(&key);
+        p.dpop_forget(&key).await;
     }
     if session.is_some() {
         p.emit(&key, SessionEventKind::Logout, kept);

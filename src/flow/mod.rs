@@ -151,8 +151,9 @@ pub(crate) trait Platform: Clone + 'static {
     ) -> impl Future<Output = Result<Option<(String, String)>>>;
     /// The ES256 signature (r and s, 64 bytes) of `input` with the key pair `name`.
     fn dpop_sign(&self, name: &str, input: &str) -> impl Future<Output = Result<Option<Vec<u8>>>>;
-    /// Deletes the key pair `name`.
-    fn dpop_forget(&self, name: &str);
+    /// Deletes the key pair `name`; resolves once the deletion is committed (a page that
+    /// navigates right after, to the server's logout page, would abort it otherwise).
+    fn dpop_forget(&self, name: &str) -> impl Future<Output = ()>;
 
     /// SHA-256 of `data`.
     fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32]>>;
@@ -202,10 +203,25 @@ pub(crate) trait Platform: Clone + 'static {
     ) -> impl Future<Output = T>;
 }
 
+/// Work under a cross-tab lock (`Platform::with_lock`), boxed, with one result type: every
+/// flow's lock (the refresh, a transaction's take, logout's removal) is then one copy of the
+/// lock's code in the wasm, not one per flow (about 1.5 KB each).
+pub(crate) type LockWork =
+    Box<dyn FnOnce(bool) -> std::pin::Pin<Box<dyn Future<Output = Result<String>>>>>;
+
+/// `work` as [`LockWork`].
+pub(crate) fn lock_work<F: Future<Output = Result<String>> + 'static>(
+    work: impl FnOnce(bool) -> F + 'static,
+) -> LockWork {
+    Box::new(move |contended| Box::pin(work(contended)))
+}
+
 /// The flows' state in one page: what is in flight, the memory store and which sessions
 /// fell back to it, and the count of session writes.
 pub(crate) struct FlowState {
     pub(crate) callbacks: Flights<CallbackResult>,
+    /// getAccessToken's refreshes, by session key, and its silent logins (`silentLogin`),
+    /// by "silent " and the session key.
     pub(crate) refreshes: Flights<String>,
     /// The URL this page replaced a callback URL with, and the state of that callback: a
     /// second `handleCallback` after the first finished gets the same result.

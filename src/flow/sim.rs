@@ -806,7 +806,7 @@ impl Platform for Sim {
         }))
     }
 
-    fn dpop_forget(&self, name: &str) {
+    async fn dpop_forget(&self, name: &str) {
         self.world.dpop_keys.borrow_mut().remove(name);
     }
 

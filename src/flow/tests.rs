@@ -836,6 +836,61 @@ fn an_adapter_that_cannot_be_read_is_storage_unavailable_and_the_session_stays()
     );
 }
 
+/// I11 (review round 2): the 30 s margin is for stored tokens. A server that issues tokens
+/// shorter than it has each one returned as issued, once per refresh: no second grant within
+/// one call, and the next call (the token now under the margin) refreshes again.
+#[test]
+fn tokens_shorter_than_the_margin_are_returned_fresh_and_refreshed_on_the_next_call() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    sim.server().ttl = 20;
+    log_in(&sim, &c);
+    let grants = |sim: &Sim| sim.server().requests("/token").len();
+    assert_eq!(grants(&sim), 1);
+    let first = token(&sim, &c).unwrap();
+    assert_eq!(
+        grants(&sim),
+        2,
+        "the login's 20 s token is under the margin: one refresh"
+    );
+    let second = token(&sim, &c).unwrap();
+    assert_eq!(grants(&sim), 3, "and the next call refreshes again, once");
+    assert_ne!(first, second);
+}
+
+/// L9 (review round 2): a logout while a refresh is in flight, in another tab or this one,
+/// leaves no session behind, also with a server that does not revoke the grant (Entra: no
+/// revocation endpoint; `revoke: false`). Before, the refresh stored its rotated session
+/// after the logout had removed the old one: "logged out", and the next user of the
+/// computer had a session.
+#[test]
+fn a_logout_during_a_refresh_leaves_no_session_behind() {
+    let no_revocation = LogoutOptions {
+        revoke: false,
+        ..LogoutOptions::default()
+    };
+    let o = TokenOptions {
+        force_refresh: true,
+    };
+    let c = adapter_config();
+    for another_tab in [true, false] {
+        let a = Sim::new();
+        let back = log_in_at_server(&a, &c);
+        block_on(handle_callback(&a, &c, Some(&back))).unwrap();
+        // The tab that logs out: another one over the adapter the tabs share, or this one
+        // while its own refresh is in flight.
+        let b = if another_tab { a.new_tab() } else { a.clone() };
+        let (_, out) = block_on(join::both(
+            get_access_token(&a, &c, &o),
+            logout(&b, &c, &no_revocation),
+        ));
+        out.unwrap();
+        let stored = a.world.custom.borrow().get(&c.session_key()).cloned();
+        assert_eq!(stored, None, "another tab: {another_tab}");
+        assert!(token(&a, &c).is_err());
+    }
+}
+
 fn tx_keys(sim: &Sim) -> usize {
     let session = sim.tab.session.borrow();
     session
@@ -908,6 +963,32 @@ fn the_redirect_page_in_a_login_window_hands_the_response_over_and_redeems_nothi
     let e = block_on(handle_callback(&opener, &c, Some(response))).unwrap_err();
     assert_eq!(e.code, Code::StateMismatch, "no transaction of this page");
     assert!(opener.tab.handed_over.borrow().is_empty());
+    // I7: a page of the app that is not the redirect URI hands nothing over, whatever its
+    // address holds.
+    let elsewhere = opener.new_tab();
+    let other_page = "https://app.example/settings?code=c1&state=p.abc";
+    *elsewhere.tab.href.borrow_mut() = other_page.into();
+    assert!(block_on(handle_callback(&elsewhere, &c, None)).is_err());
+    assert!(elsewhere.tab.handed_over.borrow().is_empty());
+}
+
+/// I7 (review round 2): a login window that hands over a response whose URL is another
+/// login's (its own `state`) completes nothing. Before, the popup's flow redeemed the other
+/// login's code, which this page had started.
+#[test]
+fn a_login_window_that_hands_over_another_logins_response_completes_nothing() {
+    use crate::login_window::{Answer, Window};
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap();
+    let redirect_login = sim.tab.navigations.borrow()[0].clone();
+    let its_response = sim.server().authorize(&redirect_login);
+    *sim.tab.window_fate.borrow_mut() = Some(Answer::Response(its_response));
+    let popup = LoginOptions::default();
+    let e = block_on(login_elsewhere(&sim, &c, &popup, Window::Popup, None)).unwrap_err();
+    assert_eq!(e.code, Code::StateMismatch, "{}", e.description.as_str());
+    assert_eq!(sim.server().requests("/token").len(), 0, "no code was sent");
+    assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
 }
 
 fn silent_config() -> ValidConfig {
@@ -919,6 +1000,28 @@ fn silent_config() -> ValidConfig {
     }
     .validated()
     .unwrap()
+}
+
+/// I8 (review round 2): concurrent getAccessToken calls with `silentLogin` share one silent
+/// login: one iframe, one code, one login event; before, each call ran its own.
+#[test]
+fn concurrent_calls_share_one_silent_login() {
+    let sim = Sim::new();
+    let c = silent_config();
+    let o = TokenOptions::default();
+    let (a, b) = block_on(join::both(
+        get_access_token(&sim, &c, &o),
+        get_access_token(&sim, &c, &o),
+    ));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b);
+    assert_eq!(sim.tab.windows.borrow().len(), 1, "one iframe");
+    assert_eq!(
+        sim.server().requests("/token").len(),
+        1,
+        "one code redeemed"
+    );
+    assert_eq!(sim.events(), [Kind::Login]);
 }
 
 #[test]

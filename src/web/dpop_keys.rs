@@ -73,6 +73,9 @@ pub(crate) async fn signature(name: &str, input: &str) -> Result<Option<Vec<u8>>
     Ok(v.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec()))
 }
 
-pub(crate) fn delete(name: &str) {
-    let _ = forget(name);
+pub(crate) async fn delete(name: &str) {
+    // Awaited: an IndexedDB deletion not yet committed when the page unloads (logout goes on
+    // to the server's logout page) is aborted, and the private key stayed behind (review
+    // round 2: one logout in seven left it).
+    let _ = wasm_bindgen_futures::JsFuture::from(forget(name)).await;
 }

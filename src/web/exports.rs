@@ -110,17 +110,13 @@ fn callback_result(r: flows::CallbackResult) -> JsValue {
     obj.into()
 }
 
-/// `timeoutMs` of an options object: a whole number of milliseconds, when given.
+/// `timeoutMs` of an options object, when given (the core's rule: `login_window::timeout_ms`).
 fn timeout_option(options: &JsValue) -> Result<Option<u32>, JsValue> {
     match options.get("timeoutMs").filter(|v| !Json::is_null(v)) {
         None => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(n) if (1.0..=3_600_000.0).contains(&n) && n.fract() == 0.0 => Ok(Some(n as u32)),
-            _ => Err(to_js(Error::new(
-                crate::error::Code::InvalidConfig,
-                t!("timeoutMs must be a whole number of milliseconds from 1 to 3600000."),
-            ))),
-        },
+        Some(v) => crate::login_window::timeout_ms(v.as_f64().unwrap_or(f64::NAN))
+            .map(Some)
+            .map_err(to_js),
     }
 }
 

@@ -79,7 +79,7 @@ impl Platform for Browser {
         dpop_keys::signature(name, input)
     }
 
-    fn dpop_forget(&self, name: &str) {
+    fn dpop_forget(&self, name: &str) -> impl Future<Output = ()> {
         dpop_keys::delete(name)
     }
 

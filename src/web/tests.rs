@@ -606,7 +606,14 @@ async fn expiry_is_reported_without_any_call() {
     let session = crate::session::Session::decode(&s).unwrap();
     storage::set(Store::Session, &c.session_key(), &s).unwrap();
     flows::arm_expiry(&c, &session);
-    sleep(2500).await;
+    // Due in a second: waited for as long as a busy machine needs (no test depends on how
+    // fast the machine is), and it must come.
+    for _ in 0..600 {
+        if !seen.borrow().is_empty() {
+            break;
+        }
+        sleep(100).await;
+    }
     assert_eq!(*seen.borrow(), ["expired"]);
     assert!(flows::session_info(&c).await.unwrap().is_none(), "cleared");
 }
@@ -702,7 +709,8 @@ async fn waiting_for_another_tabs_write_is_bounded() {
     let start = js_sys::Date::now();
     super::events::storage_change("spa-oauth:session?nobody", 150).await;
     let waited = js_sys::Date::now() - start;
-    assert!((140.0..2000.0).contains(&waited), "{waited}");
+    // It ends (the bound is far above 150 ms only so that a busy machine cannot fail it).
+    assert!((140.0..60_000.0).contains(&waited), "{waited}");
 }
 
 #[wasm_bindgen_test]
@@ -800,9 +808,8 @@ async fn dpop_key_pairs_are_made_kept_replaced_and_deleted() {
     assert_eq!(sig.len(), 64);
     let (x2, _) = public_key(name, true).await.unwrap().unwrap();
     assert_ne!(x, x2, "a new login gets a new key");
-    delete(name);
-    // The delete's transaction is asked for before the next read's, and IndexedDB runs
-    // them in that order.
+    // Resolves once the deletion is committed (logout awaits it before the page may leave).
+    delete(name).await;
     assert_eq!(public_key(name, false).await.unwrap(), None);
     assert_eq!(
         public_key("spa-oauth:never-made", false).await.unwrap(),
