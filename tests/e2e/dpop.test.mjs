@@ -111,85 +111,81 @@ async function startApi(port, appOrigin, to) {
   return { origin: `http://localhost:${port}`, seen, received, close: () => new Promise((r) => server.close(r)) };
 }
 
-test("fetchWithAuth: a Bearer token to apiOrigins only, and never through a redirect", async () => {
+/** `fn(env, api, page)` with a page logged in whose config lists an API on another origin
+ * (`startApi`); the page's Content Security Policy lists it too (connect-src). */
+async function withApi(fn) {
   const port = await freePort();
   await withEnv({ connectSrc: [`http://localhost:${port}`] }, async (env) => {
-    // The page's Content Security Policy lists the API's origin (connect-src).
     const api = await startApi(port, env.appOrigin, env.idp.origin + "/me");
     try {
       const page = await env.context.newPage();
       await logInThere(page, env, withConfig({ apiOrigins: [api.origin] }));
       assert.ok((await call(page, "handleCallback")).ok);
-      // Listed: the token, as Bearer, and the API's answer.
-      const answer = await authorizedFetch(page, api.origin + "/echo");
-      assert.deepEqual([answer.status, answer.body], [200, { hello: "api" }], JSON.stringify(answer));
-      const token = (await storedSession(page)).access_token;
-      assert.deepEqual(api.seen, [["/echo", "Bearer " + token]]);
-      // A redirect is not followed: the app gets it, the token goes nowhere else.
-      env.idp.clearRequests();
-      const redirected = await authorizedFetch(page, api.origin + "/redirect");
-      assert.equal(redirected.type, "opaqueredirect", JSON.stringify(redirected));
-      assert.deepEqual(env.idp.requests.filter((r) => r.path === "/me"), []);
-      // A fragment is the page's, never sent: the request goes as without it (I12).
-      api.seen.length = 0;
-      const fragment = await authorizedFetch(page, api.origin + "/echo#section");
-      assert.deepEqual([fragment.status, api.seen], [200, [["/echo", "Bearer " + token]]], JSON.stringify(fragment));
-      // A URL fetch refuses (credentials in it) is an AuthError, as every refusal (I12).
-      const withUser = await authorizedFetch(page, api.origin.replace("//", "//user@") + "/echo");
-      assert.equal(withUser.code, "invalid_config", JSON.stringify(withUser));
-      // Not listed (the server's own origin): refused before any request.
-      const refused = await authorizedFetch(page, env.idp.origin + "/me");
-      assert.equal(refused.code, "invalid_config", JSON.stringify(refused));
-      assert.ok(refused.description.includes("apiOrigins"), refused.description);
-      assert.deepEqual(env.idp.requests.filter((r) => r.path === "/me"), []);
+      await fn(env, api, page);
     } finally {
       await api.close();
     }
   });
-});
+}
 
-test("fetchWithAuth under prototype pollution: the API receives exactly the app's request (security review M3)", async () => {
-  const port = await freePort();
-  await withEnv({ connectSrc: [`http://localhost:${port}`] }, async (env) => {
-    const api = await startApi(port, env.appOrigin, env.idp.origin + "/me");
-    try {
-      const page = await env.context.newPage();
-      await logInThere(page, env, withConfig({ apiOrigins: [api.origin] }));
-      assert.ok((await call(page, "handleCallback")).ok);
-      // A prototype-pollution bug in the app sets members of RequestInit (WebIDL reads a
-      // dictionary through the prototype chain), then the app makes a POST with its own JSON
-      // body, and a GET with no init at all. First the members that change what the API
-      // receives unnoticed (the attacker's method and body, with the user's token), then
-      // those that would make the request fail or carry the user's cookies.
-      const token = (await storedSession(page)).access_token;
-      const sent = { url: "/echo", polluted: null, authorization: "Bearer " + token, referer: env.appOrigin + "/" };
-      for (const polluted of [
-        { method: "PUT", body: '{"name":"Mallory"}', headers: { "x-polluted": "yes" }, referrerPolicy: "unsafe-url", cache: "no-store", keepalive: true },
-        { credentials: "include", mode: "same-origin", integrity: "sha256-AAAA", redirect: "follow" },
-      ]) {
-        api.received.length = 0;
-        const answers = await page.evaluate(async ([url, polluted]) => {
-          const answer = (p) => p.then((r) => r.status, (e) => e.code ?? String(e));
-          Object.assign(Object.prototype, polluted);
-          try {
-            return [
-              await answer(window.auth.fetchWithAuth(window.config, url, { method: "POST", body: '{"name":"Alice"}', headers: { "content-type": "application/json" } })),
-              await answer(window.auth.fetchWithAuth(window.config, url)),
-            ];
-          } finally {
-            for (const k of Object.keys(polluted)) delete Object.prototype[k];
-          }
-        }, [api.origin + "/echo", polluted]);
-        assert.deepEqual({ answers, received: api.received }, {
-          answers: [200, 200],
-          received: [
-            { ...sent, method: "POST", body: '{"name":"Alice"}', contentType: "application/json" },
-            { ...sent, method: "GET", body: "", contentType: null },
-          ],
-        }, "polluted: " + Object.keys(polluted).join(", "));
-      }
-    } finally {
-      await api.close();
+test("fetchWithAuth: a Bearer token to apiOrigins only, and never through a redirect", () =>
+  withApi(async (env, api, page) => {
+    // Listed: the token, as Bearer, and the API's answer.
+    const answer = await authorizedFetch(page, api.origin + "/echo");
+    assert.deepEqual([answer.status, answer.body], [200, { hello: "api" }], JSON.stringify(answer));
+    const token = (await storedSession(page)).access_token;
+    assert.deepEqual(api.seen, [["/echo", "Bearer " + token]]);
+    // A redirect is not followed: the app gets it, the token goes nowhere else.
+    env.idp.clearRequests();
+    const redirected = await authorizedFetch(page, api.origin + "/redirect");
+    assert.equal(redirected.type, "opaqueredirect", JSON.stringify(redirected));
+    assert.deepEqual(env.idp.requests.filter((r) => r.path === "/me"), []);
+    // A fragment is the page's, never sent: the request goes as without it (I12).
+    api.seen.length = 0;
+    const fragment = await authorizedFetch(page, api.origin + "/echo#section");
+    assert.deepEqual([fragment.status, api.seen], [200, [["/echo", "Bearer " + token]]], JSON.stringify(fragment));
+    // A URL fetch refuses (credentials in it) is an AuthError, as every refusal (I12).
+    const withUser = await authorizedFetch(page, api.origin.replace("//", "//user@") + "/echo");
+    assert.equal(withUser.code, "invalid_config", JSON.stringify(withUser));
+    // Not listed (the server's own origin): refused before any request.
+    const refused = await authorizedFetch(page, env.idp.origin + "/me");
+    assert.equal(refused.code, "invalid_config", JSON.stringify(refused));
+    assert.ok(refused.description.includes("apiOrigins"), refused.description);
+    assert.deepEqual(env.idp.requests.filter((r) => r.path === "/me"), []);
+  }));
+
+test("fetchWithAuth under prototype pollution: the API receives exactly the app's request (security review M3)", () =>
+  withApi(async (env, api, page) => {
+    // A prototype-pollution bug in the app sets members of RequestInit (WebIDL reads a
+    // dictionary through the prototype chain), then the app makes a POST with its own JSON
+    // body, and a GET with no init at all. First the members that change what the API
+    // receives unnoticed (the attacker's method and body, with the user's token), then
+    // those that would make the request fail or carry the user's cookies.
+    const token = (await storedSession(page)).access_token;
+    const sent = { url: "/echo", polluted: null, authorization: "Bearer " + token, referer: env.appOrigin + "/" };
+    for (const polluted of [
+      { method: "PUT", body: '{"name":"Mallory"}', headers: { "x-polluted": "yes" }, referrerPolicy: "unsafe-url", cache: "no-store", keepalive: true },
+      { credentials: "include", mode: "same-origin", integrity: "sha256-AAAA", redirect: "follow" },
+    ]) {
+      api.received.length = 0;
+      const answers = await page.evaluate(async ([url, polluted]) => {
+        const answer = (p) => p.then((r) => r.status, (e) => e.code ?? String(e));
+        Object.assign(Object.prototype, polluted);
+        try {
+          return [
+            await answer(window.auth.fetchWithAuth(window.config, url, { method: "POST", body: '{"name":"Alice"}', headers: { "content-type": "application/json" } })),
+            await answer(window.auth.fetchWithAuth(window.config, url)),
+          ];
+        } finally {
+          for (const k of Object.keys(polluted)) delete Object.prototype[k];
+        }
+      }, [api.origin + "/echo", polluted]);
+      assert.deepEqual({ answers, received: api.received }, {
+        answers: [200, 200],
+        received: [
+          { ...sent, method: "POST", body: '{"name":"Alice"}', contentType: "application/json" },
+          { ...sent, method: "GET", body: "", contentType: null },
+        ],
+      }, "polluted: " + Object.keys(polluted).join(", "));
     }
-  });
-});
+  }));
