@@ -24,7 +24,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, request as forward } from "node:http";
 import { startDisplay } from "../display.mjs";
 
-export const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 
 // Safari's defaults that matter to an OAuth client: Intelligent Tracking Prevention (no
 // third-party cookies: a silent login in an iframe of another site has no session there),
@@ -35,13 +35,14 @@ const BROWSER_ARGS = ["--automation", "--enable-itp", "--javascript-can-open-win
 const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it gives a truthy value, which it returns; fails after `ms`. */
+/** Polls `check` until it gives a truthy value, which it returns; fails after `ms`, saying
+ * `what` (a function: it describes the state when the wait gave up, not when it began). */
 async function until(check, ms, what) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`webkit driver: timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`webkit driver: timed out waiting for ${typeof what === "function" ? what() : what}`);
     await sleep(50);
   }
 }
@@ -510,7 +511,7 @@ class WebKitPage {
         () => this.act(() => this.script("return window.__e2eDocument !== arguments[0] && document.readyState === 'complete';", [mark]))
           .catch((e) => ((last = e), false)),
         options.timeout ?? this.context.waitMs,
-        `a navigation (at ${this.address}${last ? "; " + last.message : ""})`,
+        () => `a navigation (at ${this.address}${last ? "; " + last.message : ""})`,
       );
     })();
   }
@@ -521,6 +522,6 @@ class WebKitPage {
       await this.refresh().catch(() => {});
       if (!matches(this.address)) return false;
       return this.act(() => this.script("return document.readyState === 'complete';")).catch(() => false);
-    }, options.timeout ?? this.context.waitMs, `the URL (${this.address})`);
+    }, options.timeout ?? this.context.waitMs, () => `the URL (${this.address})`);
   }
 }
