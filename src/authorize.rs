@@ -230,6 +230,7 @@ pub(crate) fn login(
         iss_required: server.iss_required,
         max_age: options.max_age,
         created_at: now,
+        dpop_key: None,
     };
     Ok(Login {
         transaction,

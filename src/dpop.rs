@@ -12,6 +12,36 @@
 use crate::b64url;
 use crate::error::{Code, Error, Result};
 
+/// Prefix of the names of the key pairs: one pair per login (review round 2, L8). A login
+/// that fails or is abandoned (a popup closed, a silent login refused) leaves the live
+/// session's pair alone: the old pair is deleted only once the new session is stored.
+const KEY_PREFIX: &str = "spa-oauth:dpop:";
+
+/// The name of a new login's key pair, from 32 random bytes.
+pub(crate) fn key_name(random: &[u8; 32]) -> String {
+    let mut name = String::from(KEY_PREFIX);
+    name.push_str(&b64url::encode(random));
+    name
+}
+
+/// Whether a stored name is one `key_name` makes (storage is input).
+pub(crate) fn is_key_name(s: &str) -> bool {
+    s.strip_prefix(KEY_PREFIX)
+        .is_some_and(|id| id.len() == 43 && crate::pkce::is_verifier(id))
+}
+
+/// A pair no session took once its login can no longer complete (the transaction's
+/// `MAX_AGE_SECS`, and a minute for the token request) is an orphan: a login abandoned at
+/// the server, a tab closed on the way. Made before the returned moment: swept.
+pub(crate) fn pending_before(now: u64) -> u64 {
+    now.saturating_sub(crate::transaction::MAX_AGE_SECS + 60)
+}
+
+/// A pair a session took and that no login or refresh used for this long belongs to a
+/// session that is gone without a logout (a session in sessionStorage dies with its tab,
+/// and its pair would stay in IndexedDB forever). Swept at the next login.
+pub(crate) const IDLE_SECS: u64 = 30 * 86_400;
+
 /// The public half of a P-256 key pair: its coordinates, base64url (RFC 7518 6.2.1).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct PublicKey {

@@ -18,6 +18,18 @@ use crate::secret::Secret;
 use crate::session::{Next, Session};
 use crate::token::{self, TokenResponse};
 
+/// How long the browser waits for one call of the app's storage adapter (`getItem`,
+/// `setItem`, `removeItem`) before it fails as `storage_unavailable`: a store that never
+/// answers would otherwise hold the refresh lock forever, and a holder whose critical
+/// section has no bound can have the lock taken from it while it still works (review round
+/// 2, L13).
+pub(crate) const ADAPTER_TIMEOUT_MS: u32 = 5_000;
+
+/// The adapter calls of a refresh's critical section at most: the session read, read again
+/// after the wait for another tab, read once more when the answer comes, the rotated
+/// session written, and written again with its checked ID token.
+const ADAPTER_CALLS: u32 = 5;
+
 /// How long a tab that waited for the refresh lock waits for the holder's write to reach
 /// it. Chromium delivers it within milliseconds; the bound only matters when the holder
 /// wrote nothing (its request failed).
@@ -28,15 +40,22 @@ const LOCK_SLACK_MS: u32 = 2000;
 
 /// How long a tab waits for the cross-tab refresh lock before it takes it from the holder
 /// (a frozen tab). Longer than a live holder can need before its rotated session is stored:
-/// the stale-read wait, its token requests (each aborted at `timeout_ms`), and slack. A DPoP
-/// refresh may send two: the server may answer the first with `use_dpop_nonce` (RFC 9449
-/// 8; always, for a page that holds no nonce of that server yet). A bound of one request let
-/// another tab take the lock during the second and redeem the same refresh token (review
+/// the stale-read wait, its token requests (each aborted at `timeout_ms`), its calls of the
+/// app's storage adapter (`adapter`; each bounded by [`ADAPTER_TIMEOUT_MS`]), and slack. A
+/// DPoP refresh may send two requests: the server may answer the first with
+/// `use_dpop_nonce` (RFC 9449 8). A bound of one request, or none for the adapter, let
+/// another tab take the lock from a live holder and redeem the same refresh token (review
 /// round 2, L13).
-pub(crate) fn lock_steal_ms(timeout_ms: u32, dpop: bool) -> u32 {
+pub(crate) fn lock_steal_ms(timeout_ms: u32, dpop: bool, adapter: bool) -> u32 {
     let requests = if dpop { 2 } else { 1 };
+    let adapter_ms = if adapter {
+        ADAPTER_TIMEOUT_MS * ADAPTER_CALLS
+    } else {
+        0
+    };
     STALE_READ_WAIT_MS
         .saturating_add(timeout_ms.saturating_mul(requests))
+        .saturating_add(adapter_ms)
         .saturating_add(LOCK_SLACK_MS)
 }
 
@@ -46,6 +65,67 @@ pub(crate) fn lock_steal_ms(timeout_ms: u32, dpop: bool) -> u32 {
 pub(crate) fn shared(storage: &crate::config::TokenStorage) -> bool {
     use crate::config::TokenStorage;
     matches!(storage, TokenStorage::Local | TokenStorage::Custom(_))
+}
+
+/// Whether a refresh runs under the cross-tab lock: a shared session, and a session in
+/// sessionStorage, which a duplicated tab (and any window the browser opens with a copy of
+/// it) holds a copy of, refresh token included. Only a session in this page's memory has
+/// no copy anywhere.
+pub(crate) fn locked(storage: &crate::config::TokenStorage) -> bool {
+    !matches!(storage, crate::config::TokenStorage::Memory)
+}
+
+/// Where the refresh tokens retired by rotation are recorded for the session stored under
+/// `session_key` (in localStorage, under the refresh lock): the hashes of the refresh
+/// tokens a page sent and the server replaced (RFC 9700 4.14.2). A copy of the session in
+/// another tab still holds the old token; sending it would be a reuse, which a server
+/// answers by revoking the whole grant, logging out every tab (review round 2, L12). The
+/// copy finds its token here and asks for a login instead.
+pub(crate) fn retired_key(session_key: &str) -> String {
+    let mut key = String::from("spa-oauth:retired?");
+    key.push_str(session_key);
+    key
+}
+
+/// The most hashes a record keeps: a copy of a session is a tab duplicated at most a few
+/// rotations ago.
+const RETIRED_KEPT: usize = 16;
+
+/// How a refresh token is recorded: the first 16 bytes of its SHA-256, base64url. Not the
+/// token: the record is readable by every script of the origin, and a hash cannot be sent.
+pub(crate) fn token_hash(digest: &[u8; 32]) -> String {
+    crate::b64url::encode(digest.get(..16).unwrap_or_default())
+}
+
+/// Whether `record` (the text under [`retired_key`]) holds `hash`.
+pub(crate) fn is_retired(record: Option<&str>, hash: &str) -> bool {
+    record.is_some_and(|r| r.split(' ').any(|h| h == hash))
+}
+
+/// `record` with `hash` added (the oldest dropped beyond [`RETIRED_KEPT`]).
+pub(crate) fn retire(record: Option<&str>, hash: &str) -> String {
+    let mut out = String::new();
+    let older = record.unwrap_or_default().split(' ');
+    for h in older.filter(|h| !h.is_empty() && *h != hash) {
+        out.push_str(h);
+        out.push(' ');
+    }
+    out.push_str(hash);
+    while out.split(' ').count() > RETIRED_KEPT {
+        match out.split_once(' ') {
+            Some((_, newer)) => out = newer.to_owned(),
+            None => break,
+        }
+    }
+    out
+}
+
+/// A copy of a session whose refresh token another page already used and the server
+/// rotated away: this copy can only log in again.
+pub(crate) fn copied_session() -> Error {
+    crate::session::login_required(t!(
+        "This tab's session is a copy of another tab's (a duplicated tab) whose refresh token was already used there: log in again."
+    ))
 }
 
 /// The cross-tab lock of the session stored under `session_key`.
@@ -240,6 +320,7 @@ mod tests {
             token_endpoint: "https://id.example/token".into(),
             client_id: "spa".into(),
             dpop: false,
+            dpop_key: None,
         }
     }
 
@@ -278,13 +359,39 @@ mod tests {
     #[test]
     fn lock_steal_bound_covers_the_wait_and_every_request_of_the_holder() {
         for timeout in [1, 2500, 10_000, 600_000] {
-            assert!(lock_steal_ms(timeout, false) > STALE_READ_WAIT_MS + timeout);
+            assert!(lock_steal_ms(timeout, false, false) > STALE_READ_WAIT_MS + timeout);
             // L13: a DPoP holder's nonce retry is a second request.
-            assert!(lock_steal_ms(timeout, true) > STALE_READ_WAIT_MS + 2 * timeout);
+            assert!(lock_steal_ms(timeout, true, false) > STALE_READ_WAIT_MS + 2 * timeout);
         }
-        assert_eq!(lock_steal_ms(10_000, false), 13_500);
-        assert_eq!(lock_steal_ms(10_000, true), 23_500);
-        assert_eq!(lock_steal_ms(u32::MAX, true), u32::MAX);
+        assert_eq!(lock_steal_ms(10_000, false, false), 13_500);
+        assert_eq!(lock_steal_ms(10_000, true, false), 23_500);
+        assert_eq!(lock_steal_ms(u32::MAX, true, false), u32::MAX);
+        // L13: the holder's adapter calls, each bounded by ADAPTER_TIMEOUT_MS.
+        assert_eq!(
+            lock_steal_ms(10_000, false, true),
+            13_500 + ADAPTER_CALLS * ADAPTER_TIMEOUT_MS
+        );
+    }
+
+    #[test]
+    fn retired_refresh_tokens_are_recorded_by_hash_and_bounded() {
+        let hash = token_hash(&[7; 32]);
+        assert_eq!(hash.len(), 22);
+        assert!(!is_retired(None, &hash));
+        let one = retire(None, &hash);
+        assert!(is_retired(Some(&one), &hash));
+        assert!(!is_retired(Some(&one), "other"));
+        // Recorded once, and only the newest RETIRED_KEPT.
+        assert_eq!(retire(Some(&one), &hash), one);
+        let mut record = one;
+        for i in 100..100 + RETIRED_KEPT as u8 {
+            record = retire(Some(&record), &token_hash(&[i; 32]));
+        }
+        assert!(!is_retired(Some(&record), &hash), "the oldest dropped");
+        assert_eq!(record.split(' ').count(), RETIRED_KEPT);
+        // A damaged record holds nothing that matches a hash, and is rewritten.
+        assert!(!is_retired(Some(""), &hash));
+        assert_eq!(retire(Some("  "), &hash), hash);
     }
 
     #[test]

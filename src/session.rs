@@ -26,6 +26,9 @@ pub(crate) struct Session {
     /// The access token is a DPoP token (RFC 9449): requests carry it as `DPoP`, with a
     /// proof made with this browser's key.
     pub dpop: bool,
+    /// The name of that key pair: the one its login made (`crate::dpop::key_name`). `None`
+    /// in a session stored before pairs were per login: its pair is under the session key.
+    pub dpop_key: Option<String>,
 }
 
 /// What `getAccessToken` must do.
@@ -147,6 +150,7 @@ impl Session {
             token_endpoint: token_endpoint.into(),
             client_id: client_id.into(),
             dpop: r.dpop,
+            dpop_key: previous.and_then(|p| p.dpop_key.clone()),
         }
     }
 
@@ -185,6 +189,9 @@ impl Session {
         if self.dpop {
             form::push(&mut s, "token_type", "DPoP");
         }
+        if let Some(k) = &self.dpop_key {
+            form::push(&mut s, "dpop_key", k);
+        }
         s
     }
 
@@ -222,6 +229,7 @@ impl Session {
             token_endpoint: p.take("token_endpoint")?,
             client_id: p.take("client_id")?,
             dpop: p.take("token_type").is_some(),
+            dpop_key: p.take("dpop_key"),
         };
         // Storage is input (see `Transaction::decode`): the values get the checks they got
         // when the token response was read, and the refresh endpoint the endpoint rules.
@@ -231,7 +239,11 @@ impl Session {
                 .flatten()
                 .all(|t| !t.expose().is_empty())
             && crate::url::is_safe_endpoint(&session.token_endpoint)
-            && !session.client_id.is_empty();
+            && !session.client_id.is_empty()
+            && session
+                .dpop_key
+                .as_deref()
+                .is_none_or(crate::dpop::is_key_name);
         valid.then_some(session)
     }
 }
@@ -398,6 +410,7 @@ mod tests {
             token_endpoint: "https://id.example/token".into(),
             client_id: "spa".into(),
             dpop: false,
+            dpop_key: None,
         }
     }
 

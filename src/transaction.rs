@@ -35,6 +35,9 @@ pub(crate) struct Transaction {
     pub max_age: Option<u64>,
     /// Seconds since the epoch.
     pub created_at: u64,
+    /// The name of the DPoP key pair made for this login (`crate::dpop::key_name`): the code
+    /// is bound to it (RFC 9449 10) and the session it makes signs with it.
+    pub dpop_key: Option<String>,
 }
 
 impl Transaction {
@@ -82,6 +85,9 @@ impl Transaction {
             form::push_num(&mut s, "max_age", m);
         }
         form::push_num(&mut s, "created_at", self.created_at);
+        if let Some(k) = &self.dpop_key {
+            form::push(&mut s, "dpop_key", k);
+        }
         s
     }
 
@@ -108,6 +114,7 @@ impl Transaction {
                 None => None,
             },
             created_at: form::parse_u64(&p.take("created_at")?)?,
+            dpop_key: p.take("dpop_key"),
         };
         let valid = pkce::is_verifier(&tx.state)
             && pkce::is_verifier(tx.verifier.expose())
@@ -119,7 +126,8 @@ impl Transaction {
             && url::is_safe_redirect_uri(&tx.redirect_uri)
             && url::is_safe_endpoint(&tx.token_endpoint)
             && tx.issuer.as_deref().is_none_or(url::is_safe_endpoint)
-            && tx.return_to.as_deref().is_none_or(url::is_same_origin_path);
+            && tx.return_to.as_deref().is_none_or(url::is_same_origin_path)
+            && tx.dpop_key.as_deref().is_none_or(crate::dpop::is_key_name);
         valid.then_some(tx)
     }
 }
@@ -150,6 +158,7 @@ impl Transaction {
             iss_required: true,
             max_age: Some(300),
             created_at: 1_700_000_000,
+            dpop_key: None,
         }
     }
 }

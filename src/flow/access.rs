@@ -2,7 +2,7 @@
 //! `isAuthenticated`): the stored token while usable, else a refresh (RFC 6749 6) with
 //! rotation, one per page at a time and, for a session all tabs share, one per origin.
 
-use super::{sessions, token_endpoint, verify, Platform};
+use super::{sessions, token_endpoint, verify, Platform, Store};
 use crate::config::Config;
 use crate::error::{Code, Result};
 use crate::refresh;
@@ -26,7 +26,7 @@ pub(crate) async fn get_access_token<P: Platform>(
         Err(e) if e.code == Code::LoginRequired && config.silent_login => {
             // (In the refreshes' flights, under a key of its own: one copy of the flight code.)
             let mut key = String::from("silent ");
-            key.push_str(&config.session_key());
+            key.push_str(&sessions::page_key(config));
             let flights = p.state().refreshes.clone();
             flights
                 .run(&key, || async {
@@ -53,26 +53,28 @@ async fn from_session<P: Platform>(
         Access::Refresh => {}
         Access::Fail(e) => return Err(e),
         Access::Expire(e) => {
-            sessions::expire(p, config).await;
+            sessions::expire(p, config, Some(&session)).await;
             return Err(e);
         }
     }
-    let key = config.session_key();
+    let key = sessions::page_key(config);
     let flights = p.state().refreshes.clone();
     let seen = session.access_token.expose().to_owned();
     flights.run(&key, || refresh_guarded(p, config, seen)).await
 }
 
-/// A refresh, in one tab at a time when the session is shared by all tabs (localStorage):
+/// A refresh, in one tab at a time unless the session is in this page's memory (a session
+/// in storage is shared by the tabs, or copied into a duplicated tab: `refresh::locked`):
 /// under the cross-tab lock, the session is read again and the grant skipped when another
 /// tab refreshed meanwhile. A lock held longer than a live holder can need (a frozen tab) is
 /// taken: see `refresh::lock_steal_ms`.
 async fn refresh_guarded<P: Platform>(p: &P, config: &Config, seen: String) -> Result<String> {
-    if !refresh::shared(&config.token_storage) {
+    if !refresh::locked(&config.token_storage) {
         return refresh(p, config, &seen, false).await;
     }
     let name = refresh::lock_name(&config.session_key());
-    let wait = refresh::lock_steal_ms(config.http_timeout_ms, config.dpop);
+    let adapter = matches!(config.token_storage, crate::config::TokenStorage::Custom(_));
+    let wait = refresh::lock_steal_ms(config.http_timeout_ms, config.dpop, adapter);
     let (owned, p2) = (config.clone(), p.clone());
     p.with_lock(
         &name,
@@ -92,8 +94,9 @@ async fn refresh<P: Platform>(
     seen: &str,
     contended: bool,
 ) -> Result<String> {
+    let shared = refresh::shared(&config.token_storage);
     let mut stored = sessions::load(p, config).await?;
-    if refresh::must_wait_for_holder(contended, stored.as_ref(), seen) {
+    if shared && refresh::must_wait_for_holder(contended, stored.as_ref(), seen) {
         // The other tab's write comes with a `storage` event: wait for it, bounded.
         p.storage_change(&config.session_key(), refresh::STALE_READ_WAIT_MS)
             .await;
@@ -111,17 +114,46 @@ async fn refresh<P: Platform>(
         refresh::Start::Fail(e) => return Err(e),
         refresh::Start::Grant(g) => g,
     };
-    let answer = token_endpoint::tokens(p, config, &grant.endpoint, &grant.body).await;
+    // A copy of this session (a duplicated tab) may have rotated this refresh token away
+    // already: then it is never sent again (review round 2, L12).
+    let record_key = refresh::retired_key(&config.session_key());
+    let sent = grant.previous.refresh_token.as_ref().map(|t| t.expose());
+    let hash = refresh::token_hash(&p.sha256(sent.unwrap_or_default().as_bytes()).await?);
+    let mut record = p.get(Store::Local, &record_key).await.ok().flatten();
+    if contended && !shared && !refresh::is_retired(record.as_deref(), &hash) {
+        // The holder may have been that copy, and its record may not have reached this
+        // tab yet (see `refresh::must_wait_for_holder`).
+        p.storage_change(&record_key, refresh::STALE_READ_WAIT_MS)
+            .await;
+        record = p.get(Store::Local, &record_key).await.ok().flatten();
+    }
+    if refresh::is_retired(record.as_deref(), &hash) {
+        // Only this copy ends: the pair it signed with is the live copy's too.
+        sessions::expire(p, config, None).await;
+        return Err(refresh::copied_session());
+    }
+    let key = super::dpop::key_of(&grant.previous, config);
+    let answer = token_endpoint::tokens(p, config, &grant.endpoint, &grant.body, &key).await;
     let reread = sessions::load(p, config).await;
     let gone = matches!(reread, Ok(None));
     match refresh::outcome(answer, &grant, reread.ok().flatten(), gone, p.now()) {
         refresh::Outcome::Use(token) => Ok(token.expose().into()),
         refresh::Outcome::Keep(e) => Err(e),
         refresh::Outcome::End(e) => {
-            sessions::expire(p, config).await;
+            sessions::expire(p, config, Some(&grant.previous)).await;
             Err(e)
         }
         refresh::Outcome::Store(next, id_token) => {
+            if next.refresh_token.as_ref().map(|t| t.expose()) != sent {
+                // Best effort: a localStorage that throws records nothing (and this tab's
+                // copies are then as before).
+                let record = refresh::retire(record.as_deref(), &hash);
+                let _ = p.set(Store::Local, &record_key, &record).await;
+            }
+            if next.dpop {
+                // The pair is in use: not idle (`crate::dpop::IDLE_SECS`).
+                p.dpop_adopt(&key).await;
+            }
             // Stored before anything slow: from here on no tab can redeem the rotated-away
             // refresh token, whether the lock is released or taken.
             sessions::store(p, config, &next, SessionEventKind::Refresh).await;
@@ -145,7 +177,7 @@ async fn refresh<P: Platform>(
                 // A refreshed ID token that fails the checks ends the session: whoever
                 // answered is not the server, or not about the same user (OIDC Core 12.2).
                 Err(e) => {
-                    sessions::expire(p, config).await;
+                    sessions::expire(p, config, Some(&next)).await;
                     Err(e)
                 }
             }

@@ -153,7 +153,25 @@ async fn take<P: Platform>(
     Ok(Some(v?).filter(|v| !v.is_empty()))
 }
 
+/// Redeems the code of a taken transaction. A login that fails here deletes its DPoP key
+/// pair: nothing will ever sign with it (review round 2, L8).
 async fn redeem<P: Platform>(
+    p: &P,
+    config: &Config,
+    cb: callback::Callback,
+    stored: Option<&str>,
+) -> Result<CallbackResult> {
+    let key = stored
+        .and_then(Transaction::decode)
+        .and_then(|tx| tx.dpop_key);
+    let r = complete(p, config, cb, stored).await;
+    if r.is_err() {
+        super::login::forget(p, key.as_deref()).await;
+    }
+    r
+}
+
+async fn complete<P: Platform>(
     p: &P,
     config: &Config,
     cb: callback::Callback,
@@ -161,7 +179,9 @@ async fn redeem<P: Platform>(
 ) -> Result<CallbackResult> {
     let (code, tx, iss) = cb.into_code(stored, config, p.now())?;
     let body = token::code_grant(&tx, &code, config.client_secret.as_ref());
-    let request = token_endpoint::tokens(p, config, &tx.token_endpoint, &body);
+    // A transaction stored before pairs were per login: the pair under the session key.
+    let key = tx.dpop_key.clone().unwrap_or_else(|| config.session_key());
+    let request = token_endpoint::tokens(p, config, &tx.token_endpoint, &body, &key);
     // An OpenID Connect login needs the issuer's keys for its ID token: fetched (or read from
     // the cache) while the token request is in flight, so the callback costs one round trip
     // and startLogin none for the keys. Their address comes from the metadata this tab cached
@@ -185,9 +205,26 @@ async fn redeem<P: Platform>(
         }
         None => None,
     };
-    let session =
-        Session::from_response(tokens, id, p.now(), &tx.token_endpoint, &tx.client_id, None);
+    let session = Session {
+        dpop_key: tx.dpop_key.clone(),
+        ..Session::from_response(tokens, id, p.now(), &tx.token_endpoint, &tx.client_id, None)
+    };
+    // The session this one replaces: its key pair is deleted once this one is stored, and
+    // not before (a login that fails leaves the live session as it was).
+    let replaced = match config.dpop {
+        true => sessions::load(p, config).await.ok().flatten(),
+        false => None,
+    };
+    if session.dpop {
+        p.dpop_adopt(&key).await;
+    }
     sessions::store(p, config, &session, SessionEventKind::Login).await;
+    if let Some(old) = replaced.filter(|s| s.dpop) {
+        let old = super::dpop::key_of(&old, config);
+        if old != key {
+            p.dpop_forget(&old).await;
+        }
+    }
     Ok(CallbackResult {
         return_to: tx.return_to.clone(),
         scope: session.scope.clone(),

@@ -42,16 +42,19 @@ pub(crate) async fn prepare_login<P: Platform>(
     config: &Config,
     options: &LoginOptions,
 ) -> Result<String> {
-    prepare(p, config, options, None).await.map(|(url, _)| url)
+    prepare(p, config, options, None)
+        .await
+        .map(|(url, _, _)| url)
 }
 
-/// `prepare_login` for a login shown in `window`; also returns the state.
+/// `prepare_login` for a login shown in `window`; also returns the state and the name of
+/// the login's DPoP key pair.
 async fn prepare<P: Platform>(
     p: &P,
     config: &Config,
     options: &LoginOptions,
     window: Option<Window>,
-) -> Result<(String, String)> {
+) -> Result<(String, String, Option<String>)> {
     let meta = metadata_if_any(p, config).await?;
     let server = Server::of(config, meta.as_ref())?;
     let mut rnd = [[0u8; 32]; 3];
@@ -63,40 +66,65 @@ async fn prepare<P: Platform>(
     let verifier = crate::pkce::verifier(&rnd[0]);
     let digest = p.sha256(verifier.expose().as_bytes()).await?;
     // DPoP: a new key pair for this login, and its thumbprint in the request (RFC 9449 10),
-    // so that the code can only be redeemed with this key.
-    let jkt = match config.dpop {
+    // so that the code can only be redeemed with this key. The pair is the login's own,
+    // named in its transaction: the live session keeps signing with its pair until this
+    // login's session replaces it (review round 2, L8). The pairs of logins that never
+    // completed, anywhere in the origin, are swept first.
+    let (key, jkt) = match config.dpop {
         true => {
-            let key = dpop::new_key(p, &config.session_key()).await?;
-            Some(dpop::thumbprint(p, &key).await?)
+            let idle = t.saturating_sub(crate::dpop::IDLE_SECS);
+            p.dpop_sweep(crate::dpop::pending_before(t), idle).await;
+            let mut id = [0u8; 32];
+            p.random(&mut id)?;
+            let name = crate::dpop::key_name(&id);
+            let public = dpop::new_key(p, &name).await?;
+            (Some(name), Some(dpop::thumbprint(p, &public).await?))
         }
-        false => None,
+        false => (None, None),
     };
-    let Login {
-        transaction,
-        request,
-        url,
-    } = authorize::login(
-        config,
-        &server,
-        options,
-        &rnd,
-        &digest,
-        t,
-        jkt.as_deref(),
-        window,
-    )?;
-    let url = transport(p, config, &server, &request, url).await?;
-    // Stored before leaving: if storage fails, the error is shown here, not after a round
-    // trip through the server as an inexplicable state_mismatch. In this tab's
-    // sessionStorage, or the app's `transactionStorage` (which cannot list its keys: the
-    // sweep above does not reach it, and the adapter expires what it keeps).
-    p.set(
-        config.transaction_store(),
-        &Transaction::key(&transaction.state),
-        &transaction.encode(),
-    )
-    .await?;
-    Ok((url, transaction.state))
+    let stored = async {
+        let Login {
+            mut transaction,
+            request,
+            url,
+        } = authorize::login(
+            config,
+            &server,
+            options,
+            &rnd,
+            &digest,
+            t,
+            jkt.as_deref(),
+            window,
+        )?;
+        transaction.dpop_key = key.clone();
+        let url = transport(p, config, &server, &request, url, key.as_deref()).await?;
+        // Stored before leaving: if storage fails, the error is shown here, not after a
+        // round trip through the server as an inexplicable state_mismatch. In this tab's
+        // sessionStorage, or the app's `transactionStorage` (which cannot list its keys: the
+        // sweep above does not reach it, and the adapter expires what it keeps).
+        p.set(
+            config.transaction_store(),
+            &Transaction::key(&transaction.state),
+            &transaction.encode(),
+        )
+        .await?;
+        Ok((url, transaction.state))
+    };
+    match stored.await {
+        Ok((url, state)) => Ok((url, state, key)),
+        Err(e) => {
+            forget(p, key.as_deref()).await;
+            Err(e)
+        }
+    }
+}
+
+/// Deletes a login's key pair (its login failed or was abandoned).
+pub(crate) async fn forget<P: Platform>(p: &P, key: Option<&str>) {
+    if let Some(k) = key {
+        p.dpop_forget(k).await;
+    }
 }
 
 /// The authorization-request transport: the parameters travel in the URL the browser goes
@@ -112,12 +140,14 @@ async fn transport<P: Platform>(
     server: &Server<'_>,
     request: &str,
     url: String,
+    key: Option<&str>,
 ) -> Result<String> {
     let Some(endpoint) = server.par_endpoint else {
         return Ok(url);
     };
     let body = authorize::pushed_request(request, config);
-    let r = token_endpoint::send(p, config, endpoint, &body).await?;
+    let key = key.unwrap_or_default();
+    let r = token_endpoint::send(p, config, endpoint, &body, key).await?;
     let request_uri = authorize::read_pushed_response::<P::Json>(r.status, &r.body)?;
     Ok(authorize::pushed_url(
         server,
@@ -136,7 +166,7 @@ pub(crate) async fn login_elsewhere<P: Platform>(
     window: Window,
     timeout_ms: Option<u32>,
 ) -> Result<CallbackResult> {
-    let (url, state) = prepare(p, config, options, Some(window)).await?;
+    let (url, state, key) = prepare(p, config, options, Some(window)).await?;
     let timeout = timeout_ms.unwrap_or(window.default_timeout_ms());
     let error = match p.show_elsewhere(&url, window, &state, timeout).await {
         // The response handed over must be this login's own (its URL's `state`, not only
@@ -158,6 +188,7 @@ pub(crate) async fn login_elsewhere<P: Platform>(
     let _ = p
         .remove(config.transaction_store(), &Transaction::key(&state))
         .await;
+    forget(p, key.as_deref()).await;
     Err(error)
 }
 

@@ -37,7 +37,8 @@ pub(crate) async fn logout<P: Platform>(
     ) {
         let (token, hint) = logout::token_to_revoke(s);
         let body = logout::revocation_body(&s.client_id, token, hint);
-        let failed = match token_endpoint::send(p, config, endpoint, &body).await {
+        let key = super::dpop::key_of(s, config);
+        let failed = match token_endpoint::send(p, config, endpoint, &body, &key).await {
             Ok(r) => logout::revocation_outcome::<P::Json>(r.status, &r.body),
             Err(e) => Some(e),
         };
@@ -49,10 +50,11 @@ pub(crate) async fn logout<P: Platform>(
     // refresh stores its rotated session after this (and `refresh::outcome` keeps nothing
     // of a refresh whose session is gone when its answer comes).
     let key = config.session_key();
-    let _ = p.state().refreshes.wait(&key).await;
-    let configured = config.token_storage.into();
+    let _ = p.state().refreshes.wait(&sessions::page_key(config)).await;
+    let configured: Store = config.token_storage.into();
     let kept = if refresh::shared(&config.token_storage) {
-        let steal = refresh::lock_steal_ms(config.http_timeout_ms, config.dpop);
+        let adapter = matches!(configured, Store::Custom(_));
+        let steal = refresh::lock_steal_ms(config.http_timeout_ms, config.dpop, adapter);
         let (p2, k) = (p.clone(), key.clone());
         let kept = std::rc::Rc::new(std::cell::Cell::new(configured));
         let out = kept.clone();
@@ -65,12 +67,13 @@ pub(crate) async fn logout<P: Platform>(
     } else {
         sessions::remove(p, configured, &key).await
     };
-    // The key pair of a DPoP session goes with it (RFC 9449: a new login makes a new one).
-    if config.dpop {
-        p.dpop_forget(&key).await;
+    // The key pair of a DPoP session goes with it (RFC 9449: a new login makes a new one);
+    // only this session's: another tab's login has a pair of its own (review round 2, L8).
+    if let Some(s) = session.as_ref().filter(|s| s.dpop) {
+        p.dpop_forget(&super::dpop::key_of(s, config)).await;
     }
     if session.is_some() {
-        p.emit(&key, SessionEventKind::Logout, kept);
+        p.emit(&sessions::page_key(config), SessionEventKind::Logout, kept);
     }
     // A failed revocation never keeps the browser from the server's logout page: that is
     // what ends the server's session (its cookie), which would otherwise log the user

@@ -50,7 +50,7 @@ pub(crate) use logout::logout;
 #[allow(unused_imports)] // the browser's exports and tests
 pub(crate) use resource::{authorize_request, Previous};
 #[allow(unused_imports)] // arm_expiry: the browser tests'
-pub(crate) use sessions::{arm_expiry, read_memory, store_of};
+pub(crate) use sessions::{arm_expiry, page_key, read_memory, store_of};
 pub(crate) use user::get_user;
 
 use crate::error::Result;
@@ -154,6 +154,12 @@ pub(crate) trait Platform: Clone + 'static {
     /// Deletes the key pair `name`; resolves once the deletion is committed (a page that
     /// navigates right after, to the server's logout page, would abort it otherwise).
     fn dpop_forget(&self, name: &str) -> impl Future<Output = ()>;
+    /// A session took the key pair `name` (made by `dpop_key` as a login's, pending until
+    /// then); its last use is now.
+    fn dpop_adopt(&self, name: &str) -> impl Future<Output = ()>;
+    /// Deletes the pending key pairs made before `pending_before`, and the taken ones last
+    /// used before `idle_before` (seconds since the epoch): which is the core's decision.
+    fn dpop_sweep(&self, pending_before: u64, idle_before: u64) -> impl Future<Output = ()>;
 
     /// SHA-256 of `data`.
     fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32]>>;

@@ -30,7 +30,14 @@ pub(crate) async fn headers<P: Platform>(
     token: &str,
 ) -> Result<Headers> {
     let proof = match config.dpop {
-        true => Some(dpop::proof(p, &config.session_key(), method, url, Some(token)).await?),
+        true => {
+            // Signed with the pair of the session the token is from.
+            let key = match super::sessions::load(p, config).await? {
+                Some(s) => dpop::key_of(&s, config),
+                None => return Err(crate::session::no_session()),
+            };
+            Some(dpop::proof(p, &key, method, url, Some(token)).await?)
+        }
         false => None,
     };
     Ok(Headers {
@@ -52,7 +59,7 @@ pub(crate) async fn authorize_request<P: Platform>(
 ) -> Result<Option<Headers>> {
     crate::resource::check_target(config, url, p.href().as_deref())?;
     if let Some(prev) = previous {
-        dpop::remember_nonce(p, url, prev.dpop_nonce.as_deref());
+        dpop::remember_nonce(p, url, prev.dpop_nonce.as_deref()).await;
         let again = config.dpop
             && crate::dpop::resource_wants_nonce(
                 prev.status,
@@ -87,7 +94,7 @@ pub(crate) async fn get<P: Platform>(
                 config.http_timeout_ms,
             )
             .await?;
-        dpop::remember_nonce(p, url, r.dpop_nonce.as_deref());
+        dpop::remember_nonce(p, url, r.dpop_nonce.as_deref()).await;
         let wants = config.dpop
             && crate::dpop::resource_wants_nonce(
                 r.status,

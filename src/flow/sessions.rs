@@ -8,10 +8,31 @@ use crate::error::Result;
 use crate::session::{Access, Session};
 use crate::session_event::SessionEventKind;
 
+/// The name of a session in this page's own state (the memory store, the flights, the
+/// listeners): its storage key, and for a session in the app's adapter, which adapter. Two
+/// configurations that differ only in their adapter (two accounts, each in its own store)
+/// have the same storage key, each in its own store, and must not share anything in the
+/// page either: account B was given account A's token (review round 2, L11). Adapter
+/// handles are this page's (`storage_adapter`), so this name never leaves the page.
+pub(crate) fn in_page(configured: Store, key: &str) -> String {
+    let mut name = String::from(key);
+    if let Store::Custom(a) = configured {
+        name.push_str("#adapter=");
+        crate::form::push_u64(&mut name, a.0.into());
+    }
+    name
+}
+
+/// `config`'s session name in this page (`in_page`).
+pub(crate) fn page_key(config: &Config) -> String {
+    in_page(config.token_storage.into(), &config.session_key())
+}
+
 /// Where the session under `key` is kept: the configured store, or memory once writing
 /// there failed.
 pub(crate) fn store_of<P: Platform>(p: &P, configured: Store, key: &str) -> Store {
-    if p.state().fell_back.borrow().iter().any(|k| k == key) {
+    let key = in_page(configured, key);
+    if p.state().fell_back.borrow().contains(&key) {
         Store::Memory
     } else {
         configured
@@ -42,16 +63,17 @@ fn count_write<P: Platform>(p: &P) {
 pub(crate) async fn write<P: Platform>(p: &P, configured: Store, key: &str, value: &str) -> Store {
     count_write(p);
     let written = configured != Store::Memory && p.set(configured, key, value).await.is_ok();
-    p.state().fell_back.borrow_mut().retain(|k| k != key);
+    let mine = in_page(configured, key);
+    p.state().fell_back.borrow_mut().retain(|k| *k != mine);
     if written {
         // An older copy from a failed write is stale now.
-        memory_set(p, key, None);
+        memory_set(p, &mine, None);
         return configured;
     }
     if configured != Store::Memory {
-        p.state().fell_back.borrow_mut().push(key.into());
+        p.state().fell_back.borrow_mut().push(mine.clone());
     }
-    memory_set(p, key, Some(value));
+    memory_set(p, &mine, Some(value));
     Store::Memory
 }
 
@@ -62,15 +84,16 @@ pub(crate) async fn remove<P: Platform>(p: &P, configured: Store, key: &str) -> 
     if configured != Store::Memory {
         let _ = p.remove(configured, key).await;
     }
-    memory_set(p, key, None);
-    p.state().fell_back.borrow_mut().retain(|k| k != key);
+    let mine = in_page(configured, key);
+    memory_set(p, &mine, None);
+    p.state().fell_back.borrow_mut().retain(|k| *k != mine);
     kept
 }
 
-/// The text under `key` in this page's memory (for the browser's fast path, which reads the
-/// storage areas itself).
-pub(crate) fn read_memory<P: Platform>(p: &P, key: &str) -> Option<String> {
-    memory_get(p, key)
+/// The text of the session under `key` of `configured` in this page's memory (for the
+/// browser's fast path, which reads the storage areas itself).
+pub(crate) fn read_memory<P: Platform>(p: &P, configured: Store, key: &str) -> Option<String> {
+    memory_get(p, &in_page(configured, key))
 }
 
 /// The stored session of `config`, if any; `storage_unavailable` when the storage cannot be
@@ -84,14 +107,14 @@ pub(crate) async fn load<P: Platform>(p: &P, config: &Config) -> Result<Option<S
     // A storage that cannot be read says nothing about the session: `storage_unavailable`,
     // never "no session" (which an app answers with a new login, as if logged out).
     let text = match store_of(p, config.token_storage.into(), &key) {
-        Store::Memory => memory_get(p, &key),
+        Store::Memory => memory_get(p, &page_key(config)),
         store => p.get(store, &key).await?,
     };
     match text.map(|t| Session::decode(&t)) {
         None => Ok(None),
         Some(Some(session)) => Ok(Some(session)),
         Some(None) => {
-            expire(p, config).await;
+            expire(p, config, None).await;
             Err(crate::session::login_required(t!(
                 "The stored session was damaged and is removed: log in again."
             )))
@@ -109,25 +132,29 @@ pub(crate) async fn store<P: Platform>(
 ) {
     let key = config.session_key();
     let kept = write(p, config.token_storage.into(), &key, &session.encode()).await;
-    p.emit(&key, kind, kept);
+    p.emit(&page_key(config), kind, kept);
     arm_expiry(p, config, session);
 }
 
-/// The session is over without the user logging out: cleared, and reported.
-pub(crate) async fn expire<P: Platform>(p: &P, config: &Config) {
+/// The session is over without the user logging out: cleared, and reported. `ended`: the
+/// session whose end this is (it was read, and the server or its lifetime ended it): the
+/// DPoP key pair it signed with goes with it.
+pub(crate) async fn expire<P: Platform>(p: &P, config: &Config, ended: Option<&Session>) {
     let key = config.session_key();
     let kept = remove(p, config.token_storage.into(), &key).await;
-    p.emit(&key, SessionEventKind::Expired, kept);
+    if let Some(s) = ended.filter(|s| s.dpop) {
+        p.dpop_forget(&super::dpop::key_of(s, config)).await;
+    }
+    p.emit(&page_key(config), SessionEventKind::Expired, kept);
 }
 
 /// With listeners, a session that cannot be refreshed gets a timer for the moment its access
 /// token stops being usable (`Session::expiry_delay_ms`), so `expired` is reported even when
 /// the app makes no call.
 pub(crate) fn arm_expiry<P: Platform>(p: &P, config: &Config, session: &Session) {
-    let key = config.session_key();
     let Some(ms) = session
         .expiry_delay_ms(p.now())
-        .filter(|_| p.has_listeners(&key))
+        .filter(|_| p.has_listeners(&page_key(config)))
     else {
         return;
     };
@@ -137,7 +164,7 @@ pub(crate) fn arm_expiry<P: Platform>(p: &P, config: &Config, session: &Session)
         Box::pin(async move {
             if let Ok(Some(s)) = load(&p2, &config).await {
                 match s.access(p2.now(), false) {
-                    Access::Expire(_) => expire(&p2, &config).await,
+                    Access::Expire(_) => expire(&p2, &config, Some(&s)).await,
                     _ => arm_expiry(&p2, &config, &s),
                 }
             }

@@ -550,9 +550,11 @@ pub(crate) struct World {
     pub custom: RefCell<BTreeMap<String, String>>,
     pub server: RefCell<Server>,
     locked: Cell<bool>,
-    /// The origin's IndexedDB of DPoP key pairs, shared by the tabs.
-    pub dpop_keys: RefCell<BTreeMap<String, SigningKey>>,
+    /// The origin's IndexedDB of DPoP key pairs, shared by the tabs: each pair, whether it
+    /// is still pending (no session took it), and when it was last made or taken.
+    pub dpop_keys: RefCell<BTreeMap<String, (SigningKey, bool, u64)>>,
     made_keys: Cell<u8>,
+    random: Cell<u32>,
 }
 
 /// A timer: when it falls due (milliseconds on the virtual clock), and what it runs.
@@ -579,7 +581,6 @@ pub(crate) struct Tab {
     /// Every response this page handed over as a login window's redirect page.
     pub handed_over: RefCell<Vec<(String, String)>>,
     timers: RefCell<Vec<Timer>>,
-    random: Cell<u8>,
 }
 
 /// A tab of the simulated browser, the flows' platform.
@@ -600,6 +601,7 @@ impl Sim {
             locked: Cell::new(false),
             dpop_keys: RefCell::new(BTreeMap::new()),
             made_keys: Cell::new(20),
+            random: Cell::new(0),
         });
         Sim::tab_in(world)
     }
@@ -620,7 +622,6 @@ impl Sim {
                 window_fate: RefCell::new(None),
                 handed_over: RefCell::new(Vec::new()),
                 timers: RefCell::new(Vec::new()),
-                random: Cell::new(0),
             }),
         }
     }
@@ -632,6 +633,12 @@ impl Sim {
         *next.tab.session.borrow_mut() = self.tab.session.borrow().clone();
         *next.tab.href.borrow_mut() = self.tab.href.borrow().clone();
         next
+    }
+
+    /// The tab duplicated (or a window the browser opened with a copy of its
+    /// sessionStorage): a new tab whose sessionStorage and address are copies of this one's.
+    pub(crate) fn duplicate(&self) -> Sim {
+        self.reload()
     }
 
     /// Another tab of the same browser (shared localStorage, server and clock).
@@ -681,6 +688,16 @@ impl Sim {
         }
     }
 
+    /// Where `key` of `store` is kept in its area: the app's adapters share one map (the
+    /// first adapter's keys as they are, another adapter's behind its handle), so a test
+    /// sees adapter 1's keys as the app would.
+    fn slot(store: Store, key: &str) -> String {
+        match store {
+            Store::Custom(a) if a.0 != 1 => format!("adapter {} {key}", a.0),
+            _ => key.into(),
+        }
+    }
+
     /// An adapter's promise: settles after everything else that was ready has run.
     async fn adapter_turn(&self, store: Store) {
         if matches!(store, Store::Custom(_)) {
@@ -710,11 +727,15 @@ impl Platform for Sim {
     }
 
     fn random(&self, buf: &mut [u8]) -> Result<()> {
-        // Distinct, not secret: a simulation.
-        let r = self.tab.random.get().wrapping_add(1);
-        self.tab.random.set(r);
+        // Distinct, not secret: a simulation. Counted by the browser, not the tab: two tabs
+        // never draw the same bytes (a login's key pair is named from them).
+        let r = self.world.random.get().wrapping_add(1);
+        self.world.random.set(r);
         for (i, b) in buf.iter_mut().enumerate() {
-            *b = r.wrapping_mul(31).wrapping_add(i as u8);
+            *b = (r as u8).wrapping_mul(31).wrapping_add(i as u8);
+        }
+        for (b, c) in buf.iter_mut().zip(r.to_le_bytes()) {
+            *b = c;
         }
         Ok(())
     }
@@ -724,7 +745,11 @@ impl Platform for Sim {
         if self.tab.reads_throw.get() {
             return Err(Error::code(Code::StorageUnavailable));
         }
-        Ok(self.area(store).borrow().get(key).cloned())
+        Ok(self
+            .area(store)
+            .borrow()
+            .get(&Sim::slot(store, key))
+            .cloned())
     }
 
     async fn set(&self, store: Store, key: &str, value: &str) -> Result<()> {
@@ -734,13 +759,13 @@ impl Platform for Sim {
         }
         self.area(store)
             .borrow_mut()
-            .insert(key.into(), value.into());
+            .insert(Sim::slot(store, key), value.into());
         Ok(())
     }
 
     async fn remove(&self, store: Store, key: &str) -> Result<()> {
         self.adapter_turn(store).await;
-        self.area(store).borrow_mut().remove(key);
+        self.area(store).borrow_mut().remove(&Sim::slot(store, key));
         Ok(())
     }
 
@@ -789,9 +814,9 @@ impl Platform for Sim {
             let n = self.world.made_keys.get() + 1;
             self.world.made_keys.set(n);
             let key = SigningKey::from_slice(&[n; 32]).expect("a valid P-256 scalar");
-            keys.insert(name.into(), key);
+            keys.insert(name.into(), (key, true, self.now()));
         }
-        Ok(keys.get(name).map(|k| {
+        Ok(keys.get(name).map(|(k, _, _)| {
             let point = VerifyingKey::from(k).to_encoded_point(false);
             let coord = |c: Option<&p256::FieldBytes>| b64url::encode(c.expect("uncompressed"));
             (coord(point.x()), coord(point.y()))
@@ -800,7 +825,7 @@ impl Platform for Sim {
 
     async fn dpop_sign(&self, name: &str, input: &str) -> Result<Option<Vec<u8>>> {
         let keys = self.world.dpop_keys.borrow();
-        Ok(keys.get(name).map(|k| {
+        Ok(keys.get(name).map(|(k, _, _)| {
             let sig: Signature = k.sign(input.as_bytes());
             sig.to_bytes().to_vec()
         }))
@@ -808,6 +833,28 @@ impl Platform for Sim {
 
     async fn dpop_forget(&self, name: &str) {
         self.world.dpop_keys.borrow_mut().remove(name);
+    }
+
+    async fn dpop_adopt(&self, name: &str) {
+        let now = self.now();
+        if let Some(k) = self.world.dpop_keys.borrow_mut().get_mut(name) {
+            k.1 = false;
+            k.2 = now;
+        }
+    }
+
+    async fn dpop_sweep(&self, pending_before: u64, idle_before: u64) {
+        self.world
+            .dpop_keys
+            .borrow_mut()
+            .retain(|_, (_, pending, used)| {
+                *used
+                    >= if *pending {
+                        pending_before
+                    } else {
+                        idle_before
+                    }
+            });
     }
 
     async fn sha256(&self, data: &[u8]) -> Result<[u8; 32]> {

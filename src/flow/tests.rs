@@ -1060,3 +1060,243 @@ fn get_access_token_falls_back_to_a_silent_login_only_when_asked() {
     *sim.tab.window_fate.borrow_mut() = Some(crate::login_window::Answer::TimedOut);
     assert_eq!(token(&sim, &c).unwrap_err().code, Code::Timeout);
 }
+
+/// Two accounts, each in its own adapter, otherwise configured alike (review round 2, L11).
+fn two_adapter_configs() -> (ValidConfig, ValidConfig) {
+    let with = |n: u32| {
+        Config {
+            token_storage: TokenStorage::Custom(crate::config::StorageAdapter(n)),
+            ..adapter_config().into_inner()
+        }
+        .validated()
+        .unwrap()
+    };
+    (with(1), with(2))
+}
+
+#[test]
+fn two_adapters_share_no_refresh_in_the_page() {
+    let sim = Sim::new();
+    let (a, b) = two_adapter_configs();
+    log_in(&sim, &a);
+    log_in(&sim, &b);
+    sim.advance(3600);
+    let (ta, tb) = block_on(join::both(
+        get_access_token(&sim, &a, &TokenOptions::default()),
+        get_access_token(&sim, &b, &TokenOptions::default()),
+    ));
+    let (ta, tb) = (ta.unwrap(), tb.unwrap());
+    assert_ne!(ta, tb, "account B was given account A's refreshed token");
+    let refreshes = sim
+        .server()
+        .requests("/token")
+        .into_iter()
+        .filter(|s| s.params["grant_type"] == "refresh_token")
+        .count();
+    assert_eq!(refreshes, 2, "each account refreshes its own session");
+    assert_eq!(token(&sim, &a).unwrap(), ta);
+    assert_eq!(token(&sim, &b).unwrap(), tb);
+}
+
+#[test]
+fn an_adapter_that_failed_does_not_lend_its_memory_session_to_another() {
+    let sim = Sim::new();
+    let (a, b) = two_adapter_configs();
+    // Account A's adapter refuses the write: A's session is kept in the page's memory.
+    log_in_at_server(&sim, &a);
+    sim.tab.storage_throws.set(true);
+    block_on(handle_callback(&sim, &a, None)).unwrap();
+    sim.tab.storage_throws.set(false);
+    assert!(token(&sim, &a).is_ok());
+    // Account B, in its own adapter, has no session.
+    assert_eq!(token(&sim, &b).unwrap_err().code, Code::LoginRequired);
+}
+
+/// The names of the DPoP key pairs the origin's IndexedDB holds.
+fn dpop_key_names(sim: &Sim) -> Vec<String> {
+    sim.world.dpop_keys.borrow().keys().cloned().collect()
+}
+
+/// The DPoP session's refresh works: its pair is there and signs.
+fn dpop_session_refreshes(sim: &Sim, c: &ValidConfig) -> bool {
+    forced(sim, c).is_ok()
+}
+
+/// Review round 2, L8: a login that does not complete (a popup the user closes, a silent
+/// login the server refuses) leaves the live DPoP session signing with its own pair, and
+/// deletes its own. Before, the login replaced the session's pair when it started, and the
+/// session's next refresh was refused: the user was logged out by a closed popup.
+#[test]
+fn a_login_that_does_not_complete_leaves_the_dpop_session_its_key() {
+    use crate::login_window::{Answer, Window};
+    let sim = Sim::new();
+    let c = dpop_config();
+    log_in(&sim, &c);
+    let live = dpop_key_names(&sim);
+    assert_eq!(live.len(), 1);
+    *sim.tab.window_fate.borrow_mut() = Some(Answer::Closed);
+    let popup = LoginOptions::default();
+    let e = block_on(login_elsewhere(&sim, &c, &popup, Window::Popup, None)).unwrap_err();
+    assert_eq!(e.code, Code::PopupClosed);
+    assert_eq!(
+        dpop_key_names(&sim),
+        live,
+        "the popup's own pair is deleted"
+    );
+    assert!(dpop_session_refreshes(&sim, &c));
+    // A silent login the server answers with login_required (its session ended).
+    sim.server().signed_in = false;
+    let e = block_on(silent_login(&sim, &c, None)).unwrap_err();
+    assert_eq!(e.code, Code::LoginRequired);
+    assert_eq!(dpop_key_names(&sim), live);
+    assert!(dpop_session_refreshes(&sim, &c));
+}
+
+/// L8: a login in another tab (each tab its own session in sessionStorage) makes a pair of
+/// its own; the first tab's session keeps working, and one tab's logout deletes only its own
+/// session's pair.
+#[test]
+fn tabs_with_their_own_dpop_sessions_keep_their_own_keys() {
+    let a = Sim::new();
+    let b = a.new_tab();
+    let c = dpop_config();
+    log_in(&a, &c);
+    log_in(&b, &c);
+    assert_eq!(dpop_key_names(&a).len(), 2);
+    assert!(dpop_session_refreshes(&a, &c));
+    assert!(dpop_session_refreshes(&b, &c));
+    block_on(logout(&b, &c, &LogoutOptions::default())).unwrap();
+    assert_eq!(dpop_key_names(&a).len(), 1);
+    assert!(dpop_session_refreshes(&a, &c), "b's logout kept a's pair");
+}
+
+/// L8: a new login's session replaces the old one, whose pair is deleted only then; two
+/// logins in flight each have their own pair, and the one that completes last is the
+/// session; the other's pair is deleted with the session it made.
+#[test]
+fn a_dpop_login_replaces_the_old_pair_once_its_session_is_stored() {
+    let sim = Sim::new();
+    let c = dpop_config();
+    log_in(&sim, &c);
+    let first = dpop_key_names(&sim);
+    // Two logins started, then completed in the order they were started.
+    let one = log_in_at_server(&sim, &c);
+    let two = log_in_at_server(&sim, &c);
+    assert_eq!(dpop_key_names(&sim).len(), 3, "each login its own pair");
+    block_on(handle_callback(&sim, &c, Some(&one))).unwrap();
+    assert!(
+        !dpop_key_names(&sim).contains(&first[0]),
+        "replaced: deleted"
+    );
+    assert!(dpop_session_refreshes(&sim, &c));
+    block_on(handle_callback(&sim, &c, Some(&two))).unwrap();
+    assert_eq!(dpop_key_names(&sim).len(), 1);
+    assert!(dpop_session_refreshes(&sim, &c));
+}
+
+/// L8: the pairs of logins abandoned at the server (the user never came back) are swept at
+/// a later login once they cannot complete any more; a live session's pair is not.
+#[test]
+fn the_pairs_of_abandoned_dpop_logins_are_swept() {
+    let sim = Sim::new();
+    let c = dpop_config();
+    log_in(&sim, &c);
+    let live = dpop_key_names(&sim);
+    block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap();
+    // Another tab's abandoned login too: the sweep is the origin's.
+    block_on(start_login(&sim.new_tab(), &c, &LoginOptions::default())).unwrap();
+    assert_eq!(dpop_key_names(&sim).len(), 3);
+    sim.advance(crate::transaction::MAX_AGE_SECS + 61);
+    assert!(dpop_session_refreshes(&sim, &c));
+    block_on(start_login(&sim, &c, &LoginOptions::default())).unwrap();
+    let names = dpop_key_names(&sim);
+    assert_eq!(
+        names.len(),
+        2,
+        "the live session's pair and the new login's"
+    );
+    assert!(names.contains(&live[0]));
+    // A session's pair nobody used for IDLE_SECS (its tab closed with it): swept.
+    sim.advance(crate::dpop::IDLE_SECS + 1);
+    block_on(start_login(&sim.new_tab(), &c, &LoginOptions::default())).unwrap();
+    assert_eq!(dpop_key_names(&sim).len(), 1, "only the newest login's");
+}
+
+/// Review round 2, L12: a duplicated tab starts with a copy of sessionStorage, refresh token
+/// included. Once one copy's refresh rotated it, the other never sends it again: it asks
+/// for a login, and the first tab stays logged in. Before, the copy sent the rotated-away
+/// token, and the server revoked the grant for both.
+#[test]
+fn a_duplicated_tab_never_sends_a_refresh_token_its_original_rotated() {
+    let a = Sim::new();
+    let c = config(TokenStorage::Session);
+    log_in(&a, &c);
+    let b = a.duplicate();
+    assert!(forced(&a, &c).is_ok());
+    let e = forced(&b, &c).unwrap_err();
+    assert_eq!(e.code, Code::LoginRequired);
+    assert!(
+        e.description.as_str().contains("copy"),
+        "{}",
+        e.description.as_str()
+    );
+    let refreshes = |sim: &Sim| {
+        sim.server()
+            .requests("/token")
+            .into_iter()
+            .filter(|s| s.params["grant_type"] == "refresh_token")
+            .count()
+    };
+    assert_eq!(refreshes(&a), 1, "the copy sent nothing");
+    assert!(
+        block_on(session_info(&b, &c)).unwrap().is_none(),
+        "the copy ended"
+    );
+    // The original was not logged out by the server.
+    assert!(forced(&a, &c).is_ok());
+    assert!(forced(&a, &c).is_ok());
+    // The other way round: the copy refreshes first, and the original is the one that asks.
+    let d = a.duplicate();
+    assert!(forced(&d, &c).is_ok());
+    assert_eq!(forced(&a, &c).unwrap_err().code, Code::LoginRequired);
+    assert!(forced(&d, &c).is_ok());
+}
+
+/// L12: a server that does not rotate refresh tokens: nothing is recorded, and both copies
+/// keep refreshing with the token they share (its reuse is what that server expects).
+#[test]
+fn copies_of_a_session_whose_server_does_not_rotate_both_refresh() {
+    let a = Sim::new();
+    let c = config(TokenStorage::Session);
+    a.server().rotate = false;
+    log_in(&a, &c);
+    let b = a.duplicate();
+    for _ in 0..2 {
+        assert!(forced(&a, &c).is_ok());
+        assert!(forced(&b, &c).is_ok());
+    }
+}
+
+/// Review round 2, L13: a DPoP server's nonce is kept for the origin's next pages. A page
+/// that starts after the login (a reload, another tab) refreshes with one request, not two:
+/// before, each new page's first token request was answered `use_dpop_nonce`, and a refresh
+/// under the cross-tab lock took two requests.
+#[test]
+fn a_new_page_sends_the_dpop_nonce_the_server_gave_before() {
+    let sim = Sim::new();
+    sim.server().dpop_nonce = Some("n1".into());
+    let c = dpop_config();
+    log_in(&sim, &c);
+    assert_eq!(
+        sim.server().requests("/token").len(),
+        2,
+        "use_dpop_nonce, then again"
+    );
+    let next_page = sim.reload();
+    assert!(forced(&next_page, &c).is_ok());
+    assert_eq!(
+        sim.server().requests("/token").len(),
+        3,
+        "the refresh: one request"
+    );
+}

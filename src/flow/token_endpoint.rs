@@ -9,26 +9,27 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::token::{self, TokenResponse};
 
-/// POSTs `body` to `endpoint`. With DPoP, with a proof, sent once more with the server's
-/// nonce when it asks for one (RFC 9449 8).
+/// POSTs `body` to `endpoint`. With DPoP, with a proof signed by the key pair `key` (the
+/// login's, or the session's), sent once more with the server's nonce when it asks for one
+/// (RFC 9449 8).
 pub(crate) async fn send<P: Platform>(
     p: &P,
     config: &Config,
     endpoint: &str,
     body: &str,
+    key: &str,
 ) -> Result<Response> {
     let timeout = config.http_timeout_ms;
     if !config.dpop {
         return p.send(endpoint, Some(body), None, None, timeout).await;
     }
-    let name = config.session_key();
     let mut asked = false;
     loop {
-        let proof = dpop::proof(p, &name, "POST", endpoint, None).await?;
+        let proof = dpop::proof(p, key, "POST", endpoint, None).await?;
         let r = p
             .send(endpoint, Some(body), None, Some(&proof), timeout)
             .await?;
-        dpop::remember_nonce(p, endpoint, r.dpop_nonce.as_deref());
+        dpop::remember_nonce(p, endpoint, r.dpop_nonce.as_deref()).await;
         let wants = r.status == 400
             && crate::dpop::token_endpoint_wants_nonce(
                 &crate::response::http_error::<P::Json>(r.status, &r.body),
@@ -48,7 +49,8 @@ pub(crate) async fn tokens<P: Platform>(
     config: &Config,
     endpoint: &str,
     body: &str,
+    key: &str,
 ) -> Result<TokenResponse> {
-    let r = send(p, config, endpoint, body).await?;
+    let r = send(p, config, endpoint, body, key).await?;
     token::parse_response::<P::Json>(r.status, &r.body, config.dpop)
 }

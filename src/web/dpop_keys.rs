@@ -15,6 +15,8 @@ extern "C" {
     fn key(name: &str, fresh: bool) -> Promise;
     fn sign(name: &str, input: &str) -> Promise;
     fn forget(name: &str) -> Promise;
+    fn adopt(name: &str) -> Promise;
+    fn sweep(pending_before: f64, idle_before: f64) -> Promise;
 }
 
 #[cfg(spa_oauth_npm)]
@@ -40,9 +42,19 @@ mod store {
     pub(super) fn forget(name: &str) -> Promise {
         call(DPOP, "forget", &[JsValue::from_str(name)])
     }
+    pub(super) fn adopt(name: &str) -> Promise {
+        call(DPOP, "adopt", &[JsValue::from_str(name)])
+    }
+    pub(super) fn sweep(pending_before: f64, idle_before: f64) -> Promise {
+        call(
+            DPOP,
+            "sweep",
+            &[JsValue::from(pending_before), JsValue::from(idle_before)],
+        )
+    }
 }
 #[cfg(spa_oauth_npm)]
-use store::{forget, key, sign};
+use store::{adopt, forget, key, sign, sweep};
 
 /// WebCrypto or IndexedDB refused (a private window without IndexedDB, storage blocked).
 fn unavailable(_: JsValue) -> Error {
@@ -78,4 +90,14 @@ pub(crate) async fn delete(name: &str) {
     // to the server's logout page) is aborted, and the private key stayed behind (review
     // round 2: one logout in seven left it).
     let _ = wasm_bindgen_futures::JsFuture::from(forget(name)).await;
+}
+
+pub(crate) async fn mark_adopted(name: &str) {
+    let _ = JsFuture::from(adopt(name)).await;
+}
+
+/// Times in seconds since the epoch, as the core's clock; the store counts milliseconds.
+pub(crate) async fn sweep_before(pending_before: u64, idle_before: u64) {
+    let ms = |s: u64| s as f64 * 1000.0;
+    let _ = JsFuture::from(sweep(ms(pending_before), ms(idle_before))).await;
 }

@@ -83,7 +83,7 @@ pub fn on_session_change(
     LISTENERS.with_borrow_mut(|l| {
         l.push(Listener {
             id,
-            key: config.session_key(),
+            key: crate::flow::page_key(config),
             store: config.token_storage.into(),
             callback: Rc::new(listener),
         })

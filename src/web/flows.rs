@@ -193,7 +193,11 @@ pub(crate) fn usable_token(config: &ValidConfig) -> Option<Usable> {
     let key = config.session_key();
     let store = flow::store_of(&Browser, config.token_storage.into(), &key);
     let text = match store {
-        Store::Memory => JsValue::from_str(&flow::read_memory(&Browser, &key)?),
+        Store::Memory => JsValue::from_str(&flow::read_memory(
+            &Browser,
+            config.token_storage.into(),
+            &key,
+        )?),
         // The app's adapter cannot be read without a promise: no fast path, every call
         // asks the wasm, which asks the adapter.
         Store::Custom(_) => return None,

@@ -83,6 +83,14 @@ impl Platform for Browser {
         dpop_keys::delete(name)
     }
 
+    fn dpop_adopt(&self, name: &str) -> impl Future<Output = ()> {
+        dpop_keys::mark_adopted(name)
+    }
+
+    fn dpop_sweep(&self, pending_before: u64, idle_before: u64) -> impl Future<Output = ()> {
+        dpop_keys::sweep_before(pending_before, idle_before)
+    }
+
     fn sha256(&self, data: &[u8]) -> impl Future<Output = Result<[u8; 32]>> {
         crypto::sha256(data)
     }

@@ -100,9 +100,26 @@ async fn call(
         None => f.call1(&object, &key),
     }
     .map_err(|_| failed())?;
-    JsFuture::from(Promise::resolve(&answer))
-        .await
-        .map_err(|_| failed())
+    // Bounded (`refresh::ADAPTER_TIMEOUT_MS`): a store that never answers fails as
+    // unavailable rather than holding the refresh lock, and every call after it, forever.
+    let mut give_up = None;
+    let timer = Promise::new(&mut |_, reject| give_up = Some(reject));
+    let window = web_sys::window();
+    let timeout = match (&window, give_up) {
+        (Some(w), Some(f)) => w
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                &f,
+                crate::refresh::ADAPTER_TIMEOUT_MS as i32,
+            )
+            .ok(),
+        _ => None,
+    };
+    let raced = Promise::race(&js_sys::Array::of2(&Promise::resolve(&answer), &timer));
+    let out = JsFuture::from(raced).await.map_err(|_| failed());
+    if let (Some(w), Some(t)) = (window, timeout) {
+        w.clear_timeout_with_handle(t);
+    }
+    out
 }
 
 /// One operation of the storage seam (`GET`, `SET` or `REMOVE`) on any store, as one boxed

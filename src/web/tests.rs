@@ -375,7 +375,9 @@ async fn memory_and_local_token_storage() {
             .unwrap();
         // The memory store is the core's; the areas are the browser's.
         let kept = match store {
-            Store::Memory => crate::flow::read_memory(&super::platform::Browser, &c.session_key()),
+            Store::Memory => {
+                crate::flow::read_memory(&super::platform::Browser, Store::Memory, &c.session_key())
+            }
             area => storage::get(area, &c.session_key()).unwrap(),
         };
         assert!(kept.is_some(), "{name}");
@@ -767,6 +769,7 @@ async fn typed_claims_for_rust_apps() {
         token_endpoint: format!("{SERVER}/token"),
         client_id: "typed".into(),
         dpop: false,
+        dpop_key: None,
     };
     storage::set(Store::Session, &c.session_key(), &session.encode()).unwrap();
     let user: crate::IdTokenClaims = flows::get_user_claims(&c, &options).await.unwrap().unwrap();
@@ -941,4 +944,53 @@ fn config_arrays_with_holes_are_refused_even_when_the_prototype_fills_them() {
         c.api_origins,
         vec!["https://api2.example", "https://api.example"]
     );
+}
+
+/// The DPoP key store (pkg-template/dpop.js) keeps what the core's sweep needs (review
+/// round 2, L8): a login's pair is pending until a session takes it; a sweep deletes the
+/// pending pairs made before its first moment and the taken ones last used before its
+/// second, and nothing else.
+#[wasm_bindgen_test]
+async fn the_dpop_key_store_sweeps_pending_and_idle_pairs_only() {
+    use super::dpop_keys;
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let (pending, taken) = ("spa-oauth:dpop:test-pending", "spa-oauth:dpop:test-taken");
+    for name in [pending, taken] {
+        assert!(dpop_keys::public_key(name, true).await.unwrap().is_some());
+    }
+    dpop_keys::mark_adopted(taken).await;
+    // Nothing made before an hour ago: nothing swept.
+    dpop_keys::sweep_before(now - 3600, now - 3600).await;
+    for name in [pending, taken] {
+        assert!(dpop_keys::public_key(name, false).await.unwrap().is_some());
+    }
+    // Pending pairs made before a minute from now: the pending one only.
+    dpop_keys::sweep_before(now + 60, now - 3600).await;
+    assert!(dpop_keys::public_key(pending, false)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(dpop_keys::signature(taken, "x").await.unwrap().is_some());
+    // Taken pairs last used before a minute from now: the taken one too.
+    dpop_keys::sweep_before(now - 3600, now + 60).await;
+    assert!(dpop_keys::public_key(taken, false).await.unwrap().is_none());
+}
+
+/// Review round 2, L13: an adapter call that never settles fails as `storage_unavailable`
+/// after `ADAPTER_TIMEOUT_MS`, instead of holding the refresh lock (and the app's call)
+/// forever; the bound is what the lock's steal time counts on.
+#[wasm_bindgen_test]
+async fn an_adapter_that_never_answers_fails_as_unavailable() {
+    use super::storage_adapter;
+    let stuck = js_adapter(
+        "{ getItem: () => new Promise(() => {}), setItem: () => new Promise(() => {}),
+           removeItem: () => new Promise(() => {}) }",
+    );
+    let mut c = config("stuck", r#","tokenStorage":{}"#);
+    let handle = storage_adapter::storage_adapter(&stuck).unwrap();
+    c.attach_adapters(handle, handle);
+    let e = flows::get_access_token(&c, &TokenOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::StorageUnavailable);
 }

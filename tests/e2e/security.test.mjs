@@ -184,3 +184,28 @@ test("L6 a slow server: the refresh lock is not taken from a live holder, and a 
     env.idp.behaviour.delays = {};
     for (const p of [a, b]) assert.equal((await call(p, "isAuthenticated")).value, true);
   }));
+
+test("L12 a duplicated tab (a copy of sessionStorage) never sends the refresh token its original rotated; the original stays logged in", () =>
+  withAttacker(async (env) => {
+    const a = await env.context.newPage();
+    await logInThere(a, env);
+    assert.ok((await call(a, "handleCallback")).ok);
+    // What the browser does when the user duplicates the tab: the new tab starts with a copy
+    // of the first one's sessionStorage, refresh token included.
+    const copy = await a.evaluate(() => Object.fromEntries(Object.entries(sessionStorage)));
+    const b = await env.context.newPage();
+    await openPage(b, env);
+    await b.evaluate((items) => {
+      for (const [k, v] of Object.entries(items)) sessionStorage.setItem(k, v);
+    }, copy);
+    const first = await call(a, "getAccessToken", { forceRefresh: true });
+    assert.ok(first.ok, JSON.stringify(first));
+    // The copy's refresh token was rotated away by the original: not sent, a login asked.
+    const copied = await call(b, "getAccessToken", { forceRefresh: true });
+    assert.equal(copied.ok, false);
+    assert.equal(copied.code, "login_required", JSON.stringify(copied));
+    assert.equal(tokenRequests(env.idp, "refresh_token").length, 1, "one refresh_token grant: the copy sent none");
+    // oidc-provider revokes the whole grant when a rotated-away token comes back: it did not.
+    const again = await call(a, "getAccessToken", { forceRefresh: true });
+    assert.ok(again.ok, JSON.stringify(again));
+  }));
