@@ -188,6 +188,15 @@ export interface PopupLoginOptions extends LoginOptions {
   /** How long to wait for the user, in milliseconds. Default 300000 (5 minutes), at most
    * 600000 (a login transaction lives 10 minutes). */
   timeoutMs?: number;
+  /**
+   * Whether a popup that reads closed ends the login with popup_closed (within about a
+   * second). Default true. A server whose login pages send
+   * `Cross-Origin-Opener-Policy: same-origin` (Entra ID, Amazon Cognito) makes the popup read
+   * closed while the user is still logging in, and this page cannot tell the difference: pass
+   * false for such a server. The login then waits for the popup's answer until `timeoutMs`,
+   * also when the user really closed it.
+   */
+  abortOnClose?: boolean;
 }
 
 export interface SilentLoginOptions {

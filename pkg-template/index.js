@@ -116,6 +116,9 @@ export function startLogin(config, options) {
  * redirect page calls handleCallback, which hands the response back here; this page checks
  * and redeems it as handleCallback would. Resolves like handleCallback; rejects with
  * `popup_closed`, `popup_blocked` or `timeout` (`options.timeoutMs`, default 5 minutes).
+ * `options.abortOnClose: false` for a server whose pages send Cross-Origin-Opener-Policy:
+ * same-origin (Entra ID): a popup that reads closed then waits for the answer until the
+ * timeout. The pages shown in the popup get no link to this one.
  */
 export function loginWithPopup(config, options) {
   let popup = null;

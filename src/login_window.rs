@@ -42,7 +42,7 @@ impl Window {
     pub(crate) fn closed() -> Error {
         Error::new(
             Code::PopupClosed,
-            t!("The login popup was closed before the login finished. If the user did not close it, the server's Cross-Origin-Opener-Policy (same-origin) cut the popup off from this page: serve the redirect page with Cross-Origin-Opener-Policy: same-origin-allow-popups or unsafe-none, and see the README."),
+            t!("The login popup was closed before the login finished. If the user did not close it, the server's pages sent Cross-Origin-Opener-Policy: same-origin (Entra ID does), which makes the popup look closed to this page: pass abortOnClose: false to loginWithPopup, and see docs/SERVERS.md."),
         )
     }
 
@@ -57,13 +57,54 @@ impl Window {
     }
 }
 
+/// How a login is shown in another window (`Platform::show_elsewhere`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Shown {
+    pub window: Window,
+    /// The shell's handle of the popup opened for this login at the user's click (0 for an
+    /// iframe): each login shows its own window (review round 2, I13: two overlapping
+    /// popup logins took each other's windows).
+    pub popup: u32,
+    /// How long to wait for the response.
+    pub timeout_ms: u32,
+    /// Whether a popup that reads closed ends the login with `popup_closed`
+    /// (`abortOnClose`, default true). The page cannot tell a popup the user closed from one
+    /// the server's `Cross-Origin-Opener-Policy: same-origin` cut off (Entra ID's login
+    /// pages send it): both read closed, and nothing of the app runs at the server's pages.
+    /// With false, a closed popup is waited for until the timeout: its redirect page may
+    /// still hand the response over (review round 2, L14).
+    pub abort_on_close: bool,
+}
+
+impl Shown {
+    /// A popup login; `timeout_ms`: the app's `timeoutMs`, when given.
+    pub(crate) fn popup(popup: u32, timeout_ms: Option<u32>, abort_on_close: bool) -> Shown {
+        Shown {
+            window: Window::Popup,
+            popup,
+            timeout_ms: timeout_ms.unwrap_or(Window::Popup.default_timeout_ms()),
+            abort_on_close,
+        }
+    }
+
+    /// A silent login in a hidden iframe.
+    pub(crate) fn iframe(timeout_ms: Option<u32>) -> Shown {
+        Shown {
+            window: Window::Iframe,
+            popup: 0,
+            timeout_ms: timeout_ms.unwrap_or(Window::Iframe.default_timeout_ms()),
+            abort_on_close: false,
+        }
+    }
+}
+
 /// What a login window gave back (`Platform::show_elsewhere`).
 pub(crate) enum Answer {
     /// The response URL its redirect page handed over.
     Response(String),
     /// The popup could not be opened.
     Blocked,
-    /// The popup was closed first.
+    /// The popup was closed first (reported only with `abort_on_close`).
     Closed,
     /// Nothing came back in time.
     TimedOut,

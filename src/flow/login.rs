@@ -7,7 +7,7 @@ use super::{dpop, handle_callback, token_endpoint, CallbackResult, Platform, Sto
 use crate::authorize::{self, Login, LoginOptions, Server};
 use crate::config::Config;
 use crate::error::Result;
-use crate::login_window::{self, Answer, Window};
+use crate::login_window::{self, Answer, Shown, Window};
 use crate::logout;
 use crate::transaction::{self, Transaction};
 
@@ -163,12 +163,11 @@ pub(crate) async fn login_elsewhere<P: Platform>(
     p: &P,
     config: &Config,
     options: &LoginOptions,
-    window: Window,
-    timeout_ms: Option<u32>,
+    shown: Shown,
 ) -> Result<CallbackResult> {
+    let window = shown.window;
     let (url, state, key) = prepare(p, config, options, Some(window)).await?;
-    let timeout = timeout_ms.unwrap_or(window.default_timeout_ms());
-    let error = match p.show_elsewhere(&url, window, &state, timeout).await {
+    let error = match p.show_elsewhere(&url, &shown, &state).await {
         // The response handed over must be this login's own (its URL's `state`, not only
         // the message's): another login of this page would otherwise be completed by it
         // (review round 2, I7).
@@ -206,7 +205,7 @@ pub(crate) async fn silent_login<P: Platform>(
         prompt: Some("none".into()),
         ..LoginOptions::default()
     };
-    login_elsewhere(p, config, &options, Window::Iframe, timeout_ms).await
+    login_elsewhere(p, config, &options, Shown::iframe(timeout_ms)).await
 }
 
 /// Starts a login: stores the transaction in sessionStorage and navigates to the

@@ -177,16 +177,16 @@ pub(crate) trait Platform: Clone + 'static {
     fn assign(&self, url: &str) -> Result<()>;
     fn replace(&self, url: &str);
 
-    /// Navigation in another window: shows `url` in the popup (opened at the user's click)
-    /// or in a hidden iframe, until the redirect page there hands over a response for
-    /// `state`, the popup is closed, or `timeout_ms` pass; then closes the popup or removes
-    /// the iframe, whatever happened.
+    /// Navigation in another window: shows `url` in the login's popup (opened at the user's
+    /// click; the pages shown there get no link to this one) or in a hidden iframe, until
+    /// the redirect page there hands over a response for `state`, the popup reads closed
+    /// (with `abort_on_close`), or `timeout_ms` pass; then closes the popup or removes the
+    /// iframe, whatever happened.
     fn show_elsewhere(
         &self,
         url: &str,
-        window: crate::login_window::Window,
+        shown: &crate::login_window::Shown,
         state: &str,
-        timeout_ms: u32,
     ) -> impl Future<Output = crate::login_window::Answer>;
     /// The redirect page in a login window: hands the response `url` for `state` to the
     /// same-origin page that waits for it.

@@ -15,7 +15,7 @@ use crate::error::{Code, Error, Result};
 use crate::form::{self, Pairs};
 use crate::jwks::Jwk;
 use crate::jws::Alg;
-use crate::login_window::{Answer, Window};
+use crate::login_window::{Answer, Shown, Window};
 use crate::session_event::SessionEventKind;
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
@@ -576,6 +576,8 @@ pub(crate) struct Tab {
     pub reads_throw: Cell<bool>,
     /// Every login shown in another window: the kind, and the URL.
     pub windows: RefCell<Vec<(Window, String)>>,
+    /// How each login window was asked to be shown.
+    pub shown: RefCell<Vec<Shown>>,
     /// How the next login window ends when not with the server's answer (closed, ...).
     pub window_fate: RefCell<Option<Answer>>,
     /// Every response this page handed over as a login window's redirect page.
@@ -619,6 +621,7 @@ impl Sim {
                 storage_throws: Cell::new(false),
                 reads_throw: Cell::new(false),
                 windows: RefCell::new(Vec::new()),
+                shown: RefCell::new(Vec::new()),
                 window_fate: RefCell::new(None),
                 handed_over: RefCell::new(Vec::new()),
                 timers: RefCell::new(Vec::new()),
@@ -903,14 +906,12 @@ impl Platform for Sim {
         *self.tab.href.borrow_mut() = url.into();
     }
 
-    async fn show_elsewhere(
-        &self,
-        url: &str,
-        window: Window,
-        _state: &str,
-        _timeout_ms: u32,
-    ) -> Answer {
-        self.tab.windows.borrow_mut().push((window, url.into()));
+    async fn show_elsewhere(&self, url: &str, shown: &Shown, _state: &str) -> Answer {
+        self.tab.shown.borrow_mut().push(*shown);
+        self.tab
+            .windows
+            .borrow_mut()
+            .push((shown.window, url.into()));
         if let Some(fate) = self.tab.window_fate.borrow_mut().take() {
             return fate;
         }

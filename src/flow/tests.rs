@@ -7,6 +7,7 @@ use super::*;
 use crate::authorize::LoginOptions;
 use crate::config::{Config, TokenStorage, ValidConfig};
 use crate::error::Code;
+use crate::login_window::Shown;
 use crate::logout::LogoutOptions;
 use crate::session::TokenOptions;
 use crate::session_event::SessionEventKind as Kind;
@@ -908,8 +909,7 @@ fn a_popup_login_completes_on_this_page_which_never_leaves() {
         &sim,
         &c,
         &LoginOptions::default(),
-        Window::Popup,
-        None,
+        Shown::popup(1, None, true),
     ))
     .unwrap();
     assert!(!done.handed_over);
@@ -933,8 +933,7 @@ fn a_popup_login_completes_on_this_page_which_never_leaves() {
             &sim,
             &c,
             &LoginOptions::default(),
-            Window::Popup,
-            None,
+            Shown::popup(1, None, true),
         ))
         .unwrap_err();
         assert_eq!(e.code, code);
@@ -985,7 +984,13 @@ fn a_login_window_that_hands_over_another_logins_response_completes_nothing() {
     let its_response = sim.server().authorize(&redirect_login);
     *sim.tab.window_fate.borrow_mut() = Some(Answer::Response(its_response));
     let popup = LoginOptions::default();
-    let e = block_on(login_elsewhere(&sim, &c, &popup, Window::Popup, None)).unwrap_err();
+    let e = block_on(login_elsewhere(
+        &sim,
+        &c,
+        &popup,
+        Shown::popup(1, None, true),
+    ))
+    .unwrap_err();
     assert_eq!(e.code, Code::StateMismatch, "{}", e.description.as_str());
     assert_eq!(sim.server().requests("/token").len(), 0, "no code was sent");
     assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
@@ -1136,7 +1141,13 @@ fn a_login_that_does_not_complete_leaves_the_dpop_session_its_key() {
     assert_eq!(live.len(), 1);
     *sim.tab.window_fate.borrow_mut() = Some(Answer::Closed);
     let popup = LoginOptions::default();
-    let e = block_on(login_elsewhere(&sim, &c, &popup, Window::Popup, None)).unwrap_err();
+    let e = block_on(login_elsewhere(
+        &sim,
+        &c,
+        &popup,
+        Shown::popup(1, None, true),
+    ))
+    .unwrap_err();
     assert_eq!(e.code, Code::PopupClosed);
     assert_eq!(
         dpop_key_names(&sim),

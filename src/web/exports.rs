@@ -127,7 +127,12 @@ pub fn login_with_popup(config_js: JsValue, options: JsValue, popup: JsValue) ->
         let config = config(&config_js)?;
         let login = LoginOptions::from_json(Some(&options)).map_err(to_js)?;
         let timeout = timeout_option(&options)?;
-        let r = flows::with_popup(&config, &login, timeout, popup)
+        let keep_waiting = t!("abortOnClose must be a boolean.");
+        let abort_on_close = match options.get("abortOnClose").filter(|v| !Json::is_null(v)) {
+            None => true,
+            Some(_) => bool_option(&options, "abortOnClose", keep_waiting)?,
+        };
+        let r = flows::with_popup(&config, &login, timeout, abort_on_close, popup)
             .await
             .map_err(to_js)?;
         Ok(callback_result(r))

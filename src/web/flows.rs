@@ -38,13 +38,18 @@ pub async fn start_login(config: &ValidConfig, options: &LoginOptions) -> Result
 /// login on this page when the popup's redirect page (which calls `handle_callback`) hands
 /// the response back. `popup_closed` when the user closes it, `timeout` after `timeout_ms`
 /// (default 5 minutes), `popup_blocked` when the browser refused to open it.
+/// `abort_on_close`: whether a popup that reads closed ends the login (`popup_closed`); pass
+/// false for a server whose pages send `Cross-Origin-Opener-Policy: same-origin` (Entra ID),
+/// which makes the popup read closed while the user is still logging in: the login then
+/// waits for the response until `timeout_ms`.
 pub async fn login_with_popup(
     config: &ValidConfig,
     options: &LoginOptions,
     timeout_ms: Option<u32>,
+    abort_on_close: bool,
 ) -> Result<CallbackResult> {
     let popup = super::login_window::open_popup();
-    with_popup(config, options, timeout_ms, popup).await
+    with_popup(config, options, timeout_ms, abort_on_close, popup).await
 }
 
 /// `login_with_popup` with a popup the caller opened (the package entry opens it before
@@ -53,12 +58,14 @@ pub(crate) async fn with_popup(
     config: &ValidConfig,
     options: &LoginOptions,
     timeout_ms: Option<u32>,
+    abort_on_close: bool,
     popup: JsValue,
 ) -> Result<CallbackResult> {
-    use crate::login_window::Window;
-    super::login_window::keep_popup(popup.clone());
-    let r = flow::login_elsewhere(&Browser, config, options, Window::Popup, timeout_ms).await;
-    super::login_window::forget_popup(&popup);
+    use crate::login_window::Shown;
+    let id = super::login_window::keep_popup(popup.clone());
+    let shown = Shown::popup(id, timeout_ms, abort_on_close);
+    let r = flow::login_elsewhere(&Browser, config, options, shown).await;
+    super::login_window::forget_popup(id);
     if let Some(w) = popup.dyn_ref::<web_sys::Window>() {
         let _ = w.close();
     }

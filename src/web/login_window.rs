@@ -4,7 +4,7 @@
 //! here, a few calls that every redirect page may need. What a response means, and what a
 //! closed popup or a timeout does, is the core's (`crate::login_window`, `flow::login`).
 
-use crate::login_window::{Answer, Window};
+use crate::login_window::{Answer, Shown, Window};
 use js_sys::{Array, Object, Promise, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -13,11 +13,25 @@ use wasm_bindgen_futures::JsFuture;
 #[cfg(not(spa_oauth_npm))]
 #[wasm_bindgen(module = "/pkg-template/login-window.js")]
 extern "C" {
-    fn show(url: &str, kind: &str, state: &str, timeout_ms: u32, popup: &JsValue) -> Promise;
+    fn show(
+        url: &str,
+        kind: &str,
+        state: &str,
+        timeout_ms: u32,
+        popup: &JsValue,
+        abort_on_close: bool,
+    ) -> Promise;
 }
 
 #[cfg(spa_oauth_npm)]
-fn show(url: &str, kind: &str, state: &str, timeout_ms: u32, popup: &JsValue) -> Promise {
+fn show(
+    url: &str,
+    kind: &str,
+    state: &str,
+    timeout_ms: u32,
+    popup: &JsValue,
+    abort_on_close: bool,
+) -> Promise {
     use super::js_module::{call, LOGIN_WINDOW};
     let args = [
         JsValue::from_str(url),
@@ -25,28 +39,40 @@ fn show(url: &str, kind: &str, state: &str, timeout_ms: u32, popup: &JsValue) ->
         JsValue::from_str(state),
         JsValue::from(timeout_ms),
         popup.clone(),
+        JsValue::from(abort_on_close),
     ];
     call(LOGIN_WINDOW, "show", &args)
 }
 
 thread_local! {
     /// Popups opened at the user's click (the entry's `loginWithPopup`, or `login_with_popup`
-    /// before its first await), each waiting for its login's authorization URL.
-    static POPUPS: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
+    /// before its first await), by handle, each waiting for its own login's authorization
+    /// URL (review round 2, I13: a stack let two overlapping logins swap windows).
+    static POPUPS: RefCell<(u32, Vec<(u32, JsValue)>)> = const { RefCell::new((0, Vec::new())) };
 }
 
-/// The name every page of the origin hands responses over on: it reaches a popup's opener
-/// even when the popup lost its link to it.
-const CHANNEL: &str = "spa-oauth";
-
-/// Keeps a popup opened at the user's click for the next popup login.
-pub(crate) fn keep_popup(popup: JsValue) {
-    POPUPS.with(|p| p.borrow_mut().push(popup));
+/// The channel a redirect page in a popup hands the response of the login `state` over on
+/// (BroadcastChannel: this origin's pages only). A popup's pages have no link to the page
+/// that opened it (`show` cuts it), so this is the only way back.
+fn channel_name(state: &str) -> String {
+    let mut name = String::from("spa-oauth:");
+    name.push_str(state);
+    name
 }
 
-/// Forgets `popup` (its login ended, or never reached the point of using it).
-pub(crate) fn forget_popup(popup: &JsValue) {
-    POPUPS.with(|p| p.borrow_mut().retain(|w| w != popup));
+/// Keeps a popup opened at the user's click for its login; its handle (`Shown::popup`).
+pub(crate) fn keep_popup(popup: JsValue) -> u32 {
+    POPUPS.with(|p| {
+        let (next, kept) = &mut *p.borrow_mut();
+        *next = next.wrapping_add(1).max(1);
+        kept.push((*next, popup));
+        *next
+    })
+}
+
+/// Forgets the popup `id` (its login ended, or never reached the point of using it).
+pub(crate) fn forget_popup(id: u32) {
+    POPUPS.with(|p| p.borrow_mut().1.retain(|(k, _)| *k != id));
 }
 
 /// Opens a popup now (from a click, before any await: browsers block popups opened later).
@@ -61,22 +87,22 @@ pub(crate) fn open_popup() -> JsValue {
         .map_or(JsValue::NULL, JsValue::from)
 }
 
-pub(crate) async fn show_elsewhere(
-    url: &str,
-    window: Window,
-    state: &str,
-    timeout_ms: u32,
-) -> Answer {
-    let (kind, popup) = match window {
-        Window::Popup => (
-            "popup",
-            POPUPS
-                .with(|p| p.borrow_mut().pop())
-                .unwrap_or(JsValue::NULL),
-        ),
+/// The popup kept under `id`, or null.
+pub(crate) fn popup_of(id: u32) -> JsValue {
+    POPUPS.with(|p| {
+        let kept = &p.borrow().1;
+        let mine = kept.iter().find(|(k, _)| *k == id);
+        mine.map_or(JsValue::NULL, |(_, w)| w.clone())
+    })
+}
+
+pub(crate) async fn show_elsewhere(url: &str, shown: Shown, state: &str) -> Answer {
+    let (kind, popup) = match shown.window {
+        Window::Popup => ("popup", popup_of(shown.popup)),
         Window::Iframe => ("iframe", JsValue::NULL),
     };
-    let answer = JsFuture::from(show(url, kind, state, timeout_ms, &popup)).await;
+    let (timeout, abort) = (shown.timeout_ms, shown.abort_on_close);
+    let answer = JsFuture::from(show(url, kind, state, timeout, &popup, abort)).await;
     let answer: Array = match answer {
         Ok(a) => a.unchecked_into(),
         // The module could not be loaded, or the page has no document: nothing was shown.
@@ -93,9 +119,10 @@ pub(crate) async fn show_elsewhere(
     }
 }
 
-/// On the redirect page in a login window: posts `{ type, state, url }` to the opener and to
-/// the parent (only to this origin: `targetOrigin`), and on the origin's BroadcastChannel
-/// (for an opener the popup lost its link to); then a popup closes itself.
+/// On the redirect page in a login window: posts `{ type, state, url }` to the parent of an
+/// iframe (only to this origin: `targetOrigin`), or from a popup on the login's own
+/// BroadcastChannel (`channel_name`: a popup has no opener, see `show`); then a popup
+/// closes itself.
 pub(crate) fn hand_over(state: &str, url: &str) {
     let Some(w) = web_sys::window() else {
         return;
@@ -113,22 +140,19 @@ pub(crate) fn hand_over(state: &str, url: &str) {
     let is_top = top
         .as_ref()
         .is_none_or(|p| JsValue::from(p) == JsValue::from(&w));
-    let mut targets = Vec::new();
-    if let Ok(opener) = w.opener() {
-        targets.push(opener);
-    }
     if !is_top {
-        targets.extend(top.map(JsValue::from));
-    }
-    for target in targets.into_iter().filter(|t| t.is_object()) {
-        let post = Reflect::get(&target, &"postMessage".into());
-        if let Ok(post) = post.and_then(|f| f.dyn_into::<js_sys::Function>()) {
-            let _ = post.call2(&target, &message, &JsValue::from_str(&origin));
+        if let Some(parent) = top.map(JsValue::from) {
+            let post = Reflect::get(&parent, &"postMessage".into());
+            if let Ok(post) = post.and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                let _ = post.call2(&parent, &message, &JsValue::from_str(&origin));
+            }
         }
+        return;
     }
+    let name = JsValue::from_str(&channel_name(state));
     let channel = Reflect::get(&w, &"BroadcastChannel".into())
         .and_then(|c| c.dyn_into::<js_sys::Function>())
-        .and_then(|c| Reflect::construct(&c, &Array::of1(&CHANNEL.into())));
+        .and_then(|c| Reflect::construct(&c, &Array::of1(&name)));
     if let Ok(channel) = channel {
         let post = Reflect::get(&channel, &"postMessage".into());
         if let Ok(post) = post.and_then(|f| f.dyn_into::<js_sys::Function>()) {
@@ -139,9 +163,7 @@ pub(crate) fn hand_over(state: &str, url: &str) {
             let _ = close.call0(&channel);
         }
     }
-    // A popup whose opener did not close it (the link was cut) closes itself; a top-level
-    // page that no script opened ignores this.
-    if is_top {
-        let _ = w.close();
-    }
+    // The opener cannot close a popup the server's COOP cut off: it closes itself; a
+    // top-level page that no script opened ignores this.
+    let _ = w.close();
 }

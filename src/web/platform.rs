@@ -120,11 +120,10 @@ impl Platform for Browser {
     fn show_elsewhere(
         &self,
         url: &str,
-        window: crate::login_window::Window,
+        shown: &crate::login_window::Shown,
         state: &str,
-        timeout_ms: u32,
     ) -> impl Future<Output = crate::login_window::Answer> {
-        login_window::show_elsewhere(url, window, state, timeout_ms)
+        login_window::show_elsewhere(url, *shown, state)
     }
 
     fn hand_over(&self, state: &str, url: &str) {

@@ -994,3 +994,21 @@ async fn an_adapter_that_never_answers_fails_as_unavailable() {
         .unwrap_err();
     assert_eq!(e.code, Code::StorageUnavailable);
 }
+
+/// Review round 2, I13: two popup logins that overlap (two clicks) each show their own
+/// window. Before, the popups were a stack and a login took the last one opened: the first
+/// login showed its request in the second popup and the other way round.
+#[wasm_bindgen_test]
+fn overlapping_popup_logins_each_keep_their_own_window() {
+    use super::login_window::{forget_popup, keep_popup, popup_of};
+    let (first, second) = (js_sys::Object::new(), js_sys::Object::new());
+    let a = keep_popup(first.clone().into());
+    let b = keep_popup(second.clone().into());
+    assert_ne!(a, b);
+    assert_eq!(popup_of(a), JsValue::from(first));
+    assert_eq!(popup_of(b), JsValue::from(second.clone()));
+    forget_popup(a);
+    assert!(popup_of(a).is_null());
+    assert_eq!(popup_of(b), JsValue::from(second));
+    forget_popup(b);
+}

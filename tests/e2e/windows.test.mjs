@@ -37,18 +37,74 @@ test("loginWithPopup: the user logs in in the popup, the popup closes, the page 
     while (!popup.isClosed()) await new Promise((r) => setTimeout(r, 100));
   }));
 
-test("loginWithPopup: a popup the user closes is popup_closed, and the error names the COOP cause", () =>
+test("loginWithPopup: a popup the user closes is popup_closed within seconds, and the error names the COOP cause and abortOnClose", () =>
   withEnv({}, async (env) => {
     const page = await env.context.newPage();
     await openPage(page, env);
     const popup = await startPopup(env, page);
     await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    const closedAt = Date.now();
     await popup.close();
     const done = await page.evaluate(() => window.popupLogin);
     assert.equal(done.code, "popup_closed", JSON.stringify(done));
+    // Not the 5-minute timeout: the closed popup ended the login (a generous bound for a
+    // slow machine; the library itself waits a second for a message still in flight).
+    assert.ok(Date.now() - closedAt < 60_000, `${Date.now() - closedAt} ms`);
     assert.match(done.description, /Cross-Origin-Opener-Policy/);
+    assert.match(done.description, /abortOnClose: false/);
     assert.equal(tokenRequests(env.idp).length, 0);
     assert.equal((await call(page, "isAuthenticated")).value, false);
+  }));
+
+/** The oidc-provider profile of a server whose login and consent pages send
+ * `Cross-Origin-Opener-Policy: same-origin`, as Microsoft Entra ID's do. */
+const coopLoginPages = (env) => {
+  env.idp.behaviour.after = (ctx) => {
+    if (ctx.path.startsWith("/interaction")) ctx.set("cross-origin-opener-policy", "same-origin");
+  };
+};
+
+test("L14 a server whose login pages send COOP same-origin (Entra ID): with abortOnClose: false, a user who spends ten seconds at the login form is logged in", () =>
+  withEnv({}, async (env) => {
+    coopLoginPages(env);
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    const popup = await startPopup(env, page, { abortOnClose: false });
+    await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    // Long past the second after which a popup that reads closed is popup_closed: where the
+    // browser applies COOP, the popup has read closed to the app's page all this time.
+    await new Promise((r) => setTimeout(r, 10_000));
+    await logIn(popup, "alice");
+    await consent(popup);
+    const done = await page.evaluate(() => window.popupLogin);
+    assert.ok(done.ok, JSON.stringify(done));
+    assert.equal((await call(page, "getUser")).value?.sub, "alice");
+    assert.equal(tokenRequests(env.idp, "authorization_code").length, 1);
+  }));
+
+test("L14 no page shown in the login popup can navigate the app's tab: the popup has no opener", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    const before = page.url();
+    const popup = await startPopup(env, page);
+    await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    // The server's page (or an IdP it federates to) tries to send the app's tab to a
+    // look-alike: reverse tabnabbing.
+    const tried = await popup.evaluate(() => {
+      try {
+        window.opener.location.href = "http://phishing.invalid/";
+        return "navigated";
+      } catch {
+        return window.opener === null ? "no opener" : "refused";
+      }
+    });
+    assert.equal(tried, "no opener");
+    await logIn(popup, "alice");
+    await consent(popup);
+    const done = await page.evaluate(() => window.popupLogin);
+    assert.ok(done.ok, JSON.stringify(done));
+    assert.equal(page.url(), before, "the app's tab stayed where it was");
   }));
 
 test("silent login: a token from the server's session through a hidden iframe, login_required without one", () =>
