@@ -115,6 +115,11 @@ export interface AuthConfig {
   /** Tolerated clock difference for ID-token times (exp, iat, nbf, auth_time), in seconds. Default 60. */
   clockSkewSeconds?: number;
   /**
+   * How long before the session's end (getSessionInfo's `sessionExpiresAt`) onSessionChange
+   * reports `"expiring"`, in seconds. Default 60, at most 86400.
+   */
+  expiringNoticeSeconds?: number;
+  /**
    * Where the discovery document is, when it is not at the issuer's well-known locations
    * (Azure AD B2C: `https://<t>.b2clogin.com/<t>.onmicrosoft.com/v2.0/.well-known/openid-configuration?p=<policy>`).
    * The document's `issuer` must still equal `issuer`. Needs `issuer`.
@@ -260,6 +265,14 @@ export interface SessionInfo {
    * with `prompt: "consent"`. Until then the session ends with the access token.
    */
   refreshTokenWithheld: boolean;
+  /**
+   * When the session can no longer be refreshed, in milliseconds since the epoch: the end the
+   * server gave its refresh token (Keycloak's `refresh_expires_in`, Entra ID's
+   * `refresh_token_expires_in`: 24 hours after the login for a single-page app), or without a
+   * refresh token, the access token's expiry. Null when the server did not say. The
+   * `"expiring"` event of onSessionChange comes `expiringNoticeSeconds` before it.
+   */
+  sessionExpiresAt: number | null;
 }
 
 /** The stored session's expiry, scope and refreshability (never the tokens), or null when logged out. Makes no request. */
@@ -380,8 +393,13 @@ export interface StorageAdapter {
 export declare function isAuthenticated(config: AuthConfig): Promise<boolean>;
 
 export interface SessionChangeEvent {
-  /** login, refresh, logout, or expired (the session ended without a logout: expiry or a refused refresh). */
-  type: "login" | "refresh" | "logout" | "expired";
+  /**
+   * login, refresh, logout, expired (the session ended without a logout: expiry or a refused
+   * refresh), or expiring (the session ends `expiringNoticeSeconds` from now, at
+   * getSessionInfo's `sessionExpiresAt`: save the user's work, or sign in again with
+   * loginWithPopup or loginSilently without leaving the page).
+   */
+  type: "login" | "refresh" | "logout" | "expired" | "expiring";
   /** True when another tab made the change (tokenStorage "local"; never for an adapter). */
   external: boolean;
   /**

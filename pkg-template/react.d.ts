@@ -19,6 +19,14 @@ export interface AuthState {
   isAuthenticated: boolean;
   /** The validated ID-token claims, or null. */
   user: UserClaims | null;
+  /** getSessionInfo's `sessionExpiresAt`: when the session can no longer be refreshed (ms since the epoch), or null. */
+  sessionExpiresAt: number | null;
+  /**
+   * True once the `"expiring"` event came (`expiringNoticeSeconds` before `sessionExpiresAt`)
+   * and until the session changes: show a warning, save the user's work, or sign in again
+   * with `loginWithPopup`.
+   */
+  expiring: boolean;
   /** The last failure (callback, login, logout), or null. */
   error: AuthError | null;
   /** startLogin with this config. */

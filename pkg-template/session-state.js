@@ -22,16 +22,19 @@ export function isCallbackUrl(config, href) {
 
 /**
  * Starts watching the session of `config`: `update(patch)` receives
- * `{ isLoading, isAuthenticated, user }` and `{ error }` changes. After a callback,
+ * `{ isLoading, isAuthenticated, user, sessionExpiresAt, expiring }` and `{ error }` changes
+ * (`expiring`: the session's `"expiring"` event came, and nothing changed it since). After a callback,
  * `onRedirect(returnTo)` is called (default: history.replaceState). Returns the function
  * that stops watching; nothing is reported after it.
  */
 export function watchSession(config, onRedirect, update) {
   let live = true;
   const report = (patch) => live && update(patch);
-  const load = async () => {
-    const [isAuthenticated, user] = await Promise.all([auth.isAuthenticated(config), auth.getUser(config)]);
-    report({ isLoading: false, isAuthenticated, user });
+  const load = async (expiring = false) => {
+    const [isAuthenticated, user, info] = await Promise.all([
+      auth.isAuthenticated(config), auth.getUser(config), auth.getSessionInfo(config),
+    ]);
+    report({ isLoading: false, isAuthenticated, user, sessionExpiresAt: info ? info.sessionExpiresAt : null, expiring });
   };
   const fail = (error) => report({ isLoading: false, error });
   (async () => {
@@ -51,7 +54,7 @@ export function watchSession(config, onRedirect, update) {
     await load();
     if (callbackError) fail(callbackError);
   })().catch(fail);
-  const unsubscribe = auth.onSessionChange(config, () => load().catch(fail));
+  const unsubscribe = auth.onSessionChange(config, (e) => load(e.type === "expiring").catch(fail));
   return () => {
     live = false;
     unsubscribe();

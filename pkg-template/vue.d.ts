@@ -9,6 +9,13 @@ export interface Auth {
   readonly isAuthenticated: Readonly<Ref<boolean>>;
   /** The validated ID-token claims, or null. */
   readonly user: Readonly<Ref<UserClaims | null>>;
+  /** getSessionInfo's `sessionExpiresAt`: when the session can no longer be refreshed (ms since the epoch), or null. */
+  readonly sessionExpiresAt: Readonly<Ref<number | null>>;
+  /**
+   * True once the `"expiring"` event came (`expiringNoticeSeconds` before `sessionExpiresAt`)
+   * and until the session changes: show a warning, save the user's work, or sign in again.
+   */
+  readonly expiring: Readonly<Ref<boolean>>;
   /** The last failure (callback, login, logout), or null. */
   readonly error: Readonly<Ref<AuthError | null>>;
   /** startLogin with this config. */

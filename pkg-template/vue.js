@@ -16,12 +16,16 @@ export function createAuth(config, { onRedirect } = {}) {
     isLoading: shallowRef(true),
     isAuthenticated: shallowRef(false),
     user: shallowRef(null),
+    sessionExpiresAt: shallowRef(null),
+    expiring: shallowRef(false),
     error: shallowRef(null),
   };
   const api = {
     isLoading: readonly(refs.isLoading),
     isAuthenticated: readonly(refs.isAuthenticated),
     user: readonly(refs.user),
+    sessionExpiresAt: readonly(refs.sessionExpiresAt),
+    expiring: readonly(refs.expiring),
     error: readonly(refs.error),
     ...actions(config, (error) => (refs.error.value = error)),
   };

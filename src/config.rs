@@ -98,6 +98,9 @@ pub struct Config {
     /// hidden iframe is tried before `login_required` is returned. For servers that give
     /// browser apps no refresh tokens; it needs the server's cookie in a third-party iframe.
     pub silent_login: bool,
+    /// How long before the session's end (`sessionExpiresAt`) the `expiring` event comes
+    /// (`expiringNoticeSeconds`, default 60, at most a day).
+    pub expiring_notice_secs: u64,
 }
 
 /// A [`Config`] that passed every check: what the flows take, so that a configuration that
@@ -140,6 +143,9 @@ pub(crate) fn is_openid(scope: &str) -> bool {
 
 /// Default `clockSkewSeconds`.
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
+
+/// Default `expiringNoticeSeconds`: as oidc-client-ts's `accessTokenExpiringNotificationTimeInSeconds`.
+pub const DEFAULT_EXPIRING_NOTICE_SECONDS: u64 = 60;
 
 /// Default `httpTimeoutMs`.
 pub const DEFAULT_HTTP_TIMEOUT_MS: u32 = 10_000;
@@ -234,6 +240,7 @@ pub(crate) const MEMBERS: &[&str] = &[
     "apiOrigins",
     "transactionStorage",
     "silentLogin",
+    "expiringNoticeSeconds",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -330,6 +337,7 @@ impl Config {
             api_origins: Vec::new(),
             transaction_storage: None,
             silent_login: false,
+            expiring_notice_secs: DEFAULT_EXPIRING_NOTICE_SECONDS,
         }
     }
 
@@ -457,6 +465,11 @@ impl Config {
         if !self.api_origins.iter().all(origin_ok) {
             return Err(invalid(API_ORIGINS));
         }
+        if self.expiring_notice_secs > 86_400 {
+            return Err(invalid(t!(
+                "expiringNoticeSeconds must be a whole number of seconds from 0 to 86400."
+            )));
+        }
         if self.clock_skew_seconds > 3600 {
             return Err(invalid(t!(
                 "clockSkewSeconds must be a whole number of seconds from 0 to 3600."
@@ -560,6 +573,13 @@ impl Config {
             3600.0,
             t!("clockSkewSeconds must be a whole number of seconds from 0 to 3600."),
         )? as u64;
+        let expiring_notice_secs = whole(
+            obj,
+            "expiringNoticeSeconds",
+            DEFAULT_EXPIRING_NOTICE_SECONDS as f64,
+            86_400.0,
+            t!("expiringNoticeSeconds must be a whole number of seconds from 0 to 86400."),
+        )? as u64;
         let client_secret =
             match opt_str(obj, "clientSecret", t!("clientSecret must be a string."))? {
                 Some(s) if s.is_empty() => {
@@ -610,6 +630,7 @@ impl Config {
             api_origins,
             transaction_storage,
             silent_login,
+            expiring_notice_secs,
         };
         config.validate()?;
         Ok(ValidConfig(config))

@@ -135,6 +135,38 @@ pub(crate) fn lock_name(session_key: &str) -> String {
     name
 }
 
+/// The longest wait between two refreshes that failed without ending the session.
+const MAX_BACKOFF_SECS: u64 = 300;
+
+/// The shortest spacing of refreshes a page sends when it comes back (`online`, visible
+/// again, restored from the back-forward cache): events that flap cannot make a storm.
+pub(crate) const COME_BACK_SPACING_SECS: u64 = 5;
+
+/// How long a page waits before it sends a refresh again after `failures` refreshes in a
+/// row failed without ending the session (a network failure, a timeout, a 5xx, a 429, a
+/// refused client): the server's `Retry-After` when it said one (RFC 9110 10.2.3, at most
+/// an hour), else exponential from 1-2 s up to 150-300 s, with jitter (`random`), so that
+/// the tabs and the users of a server that is down do not come back in step. Calls meanwhile
+/// fail at once with the same error, and no request.
+pub(crate) fn retry_delay(failures: u32, retry_after: Option<u64>, random: u8) -> u64 {
+    if let Some(s) = retry_after {
+        return s.min(3600);
+    }
+    let base = 2u64
+        .saturating_pow(failures.clamp(1, 16))
+        .min(MAX_BACKOFF_SECS);
+    base / 2 + u64::from(random) * (base / 2 + 1) / 256
+}
+
+/// `Retry-After` as delta-seconds (RFC 9110 10.2.3); the HTTP-date form, rare on a 429, is
+/// read as not said (the backoff's own delay applies).
+pub(crate) fn retry_after(header: Option<&str>) -> Option<u64> {
+    let h = header?.trim();
+    (!h.is_empty() && h.len() <= 10 && h.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| crate::form::parse_u64(h))
+        .flatten()
+}
+
 /// The refresh grant to send.
 pub(crate) struct Grant {
     pub endpoint: String,
@@ -247,12 +279,10 @@ pub(crate) fn outcome(
         }
         Err(e) => e,
     };
-    let refused =
-        e.error.is_some() && !matches!(e.code, Code::ServerError | Code::TemporarilyUnavailable);
-    if refused {
-        // RFC 6749 5.2: the refresh token is expired, revoked or rotated away, or this
-        // client may not use it: the session cannot go on, unless another tab rotated it
-        // meanwhile (after taking the lock from this one) and stored what it got.
+    if refuses_grant(&e) {
+        // RFC 6749 5.2: the refresh token is expired, revoked or rotated away: the session
+        // cannot go on, unless another tab rotated it meanwhile (after taking the lock from
+        // this one) and stored what it got.
         if let Some(other) = now_stored.filter(|s| s.refresh_token != grant.previous.refresh_token)
         {
             return match other.next(now, false) {
@@ -273,8 +303,27 @@ pub(crate) fn outcome(
     if e.status.is_some_and(|s| (200..300).contains(&s)) {
         return Outcome::End(e);
     }
-    // A network failure, a timeout, a 5xx or an error page says nothing about the session.
+    // A network failure (CORS refused included), a timeout, a 429 or a 5xx, an error page,
+    // or a refusal of the client rather than of the grant (`invalid_client`,
+    // `unauthorized_client`, `invalid_scope`, `invalid_request`: a configuration to fix at
+    // the server) says nothing about the session: it stays, and the next try may work
+    // (docs/SESSION.md, "What ends a session").
     Outcome::Keep(e)
+}
+
+/// Whether a token endpoint's error refuses the grant itself: the refresh token is invalid,
+/// expired, revoked, or rotated away (`invalid_grant`, RFC 6749 5.2), or it cannot be used
+/// without the user (Entra ID's `interaction_required` under Conditional Access, and the
+/// other OIDC Core 3.1.2.6 codes some servers send there). Only these end a session.
+pub(crate) fn refuses_grant(e: &Error) -> bool {
+    matches!(
+        e.code,
+        Code::InvalidGrant
+            | Code::InteractionRequired
+            | Code::LoginRequired
+            | Code::ConsentRequired
+            | Code::AccountSelectionRequired
+    )
 }
 
 /// What a refreshed ID token of `session` must be, for a session that began with OpenID
@@ -321,6 +370,7 @@ mod tests {
             client_id: "spa".into(),
             dpop: false,
             dpop_key: None,
+            refresh_expires_at: None,
         }
     }
 
@@ -339,6 +389,7 @@ mod tests {
             id_token: Some(Secret::new("a.b.c".into())),
             scope: None,
             dpop: false,
+            refresh_expires_in: None,
         }
     }
 
@@ -371,6 +422,36 @@ mod tests {
             lock_steal_ms(10_000, false, true),
             13_500 + ADAPTER_CALLS * ADAPTER_TIMEOUT_MS
         );
+    }
+
+    #[test]
+    fn failed_refreshes_back_off_with_jitter_or_as_the_server_says() {
+        // 1-2 s, then 2-4 s, ..., at most 150-300 s.
+        assert_eq!((retry_delay(1, None, 0), retry_delay(1, None, 255)), (1, 2));
+        assert_eq!((retry_delay(2, None, 0), retry_delay(2, None, 255)), (2, 4));
+        assert_eq!(
+            (retry_delay(5, None, 0), retry_delay(5, None, 255)),
+            (16, 32)
+        );
+        for failures in [9, 20, u32::MAX] {
+            assert_eq!(retry_delay(failures, None, 0), MAX_BACKOFF_SECS / 2);
+            assert!(retry_delay(failures, None, 255) <= MAX_BACKOFF_SECS);
+        }
+        // The server's Retry-After, at most an hour.
+        assert_eq!(retry_delay(1, Some(120), 0), 120);
+        assert_eq!(retry_delay(1, Some(86_400), 0), 3600);
+        assert_eq!(retry_after(Some("120")), Some(120));
+        assert_eq!(retry_after(Some(" 7 ")), Some(7));
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "99999999999",
+        ] {
+            assert_eq!(retry_after(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(retry_after(None), None);
     }
 
     #[test]
@@ -494,11 +575,12 @@ mod tests {
     #[test]
     fn a_refused_grant_ends_the_session_with_the_servers_details() {
         let g = grant_of(session("old", Some("rt1"), Some(NOW)));
+        // The grant refused, or unusable without the user (Entra ID's Conditional Access).
         for error in [
             "invalid_grant",
-            "invalid_client",
-            "unauthorized_client",
-            "invalid_scope",
+            "interaction_required",
+            "login_required",
+            "consent_required",
         ] {
             match outcome(
                 Err(refused(400, error)),
@@ -516,17 +598,23 @@ mod tests {
                 other => panic!("{error}: {other:?}"),
             }
         }
-        // A server that says it is unavailable did not refuse the token.
-        assert!(matches!(
-            outcome(
-                Err(refused(400, "temporarily_unavailable")),
-                &g,
-                None,
-                false,
-                NOW
-            ),
-            Outcome::Keep(_)
-        ));
+        // A server that says it is unavailable or busy did not refuse the token, nor did
+        // one that refuses the client (a configuration to fix at the server: issue 26, the
+        // failure table of docs/SESSION.md).
+        for (status, error) in [
+            (400, "temporarily_unavailable"),
+            (429, "too_many_requests"),
+            (401, "invalid_client"),
+            (400, "unauthorized_client"),
+            (400, "invalid_scope"),
+            (400, "invalid_request"),
+            (400, "unsupported_grant_type"),
+        ] {
+            match outcome(Err(refused(status, error)), &g, None, false, NOW) {
+                Outcome::Keep(e) => assert_eq!(e.error.as_deref(), Some(error)),
+                other => panic!("{error}: {other:?}"),
+            }
+        }
     }
 
     #[test]

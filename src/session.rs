@@ -29,6 +29,22 @@ pub(crate) struct Session {
     /// The name of that key pair: the one its login made (`crate::dpop::key_name`). `None`
     /// in a session stored before pairs were per login: its pair is under the session key.
     pub dpop_key: Option<String>,
+    /// Until when (seconds since the epoch) the refresh token can be used, when the server
+    /// said (`token::refresh_lifetime`): past it, the session cannot be refreshed.
+    pub refresh_expires_at: Option<u64>,
+}
+
+/// A timed change of the session (`Session::due`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Due {
+    /// The session ends soon: the app may save work or sign in again.
+    Expiring,
+    /// A refreshable session's access token stops being usable: nothing to do when the
+    /// timer fires on time (the next call refreshes); fired late, the machine slept, and the
+    /// session is refreshed in the background (`flow::come_back`).
+    Stale,
+    /// Check whether it is over (`Session::access` decides).
+    Expired,
 }
 
 /// What `getAccessToken` must do.
@@ -81,9 +97,16 @@ impl Session {
         match self.next(now, force_refresh) {
             Next::Use => Access::Use(self.access_token.clone()),
             Next::Refresh => Access::Refresh,
-            Next::LoginRequired if force_refresh => Access::Fail(login_required(t!(
-                "There is no refresh token: log in again to get a new access token."
-            ))),
+            Next::LoginRequired if force_refresh && self.refresh_token.is_none() => {
+                Access::Fail(login_required(t!(
+                    "There is no refresh token: log in again to get a new access token."
+                )))
+            }
+            Next::LoginRequired if self.refresh_token.is_some() => {
+                Access::Expire(login_required(t!(
+                    "The session reached the end its server set (its refresh token expired): log in again."
+                )))
+            }
             Next::LoginRequired => Access::Expire(login_required(t!(
                 "The access token expired and there is no refresh token."
             ))),
@@ -98,24 +121,6 @@ impl Session {
         self.expires_at.map_or(f64::INFINITY, |e| {
             e.saturating_sub(REFRESH_MARGIN_SECS) as f64 * 1000.0
         })
-    }
-
-    /// For a session that cannot be refreshed: in how many milliseconds from `now` its
-    /// access token stops being usable, so that `expired` is reported even when the app
-    /// makes no call. `None` when it can be refreshed or never expires. At most 2^31 - 1
-    /// (setTimeout's limit): a later expiry is armed again when this one fires.
-    pub(crate) fn expiry_delay_ms(&self, now: u64) -> Option<u32> {
-        if self.refresh_token.is_some() {
-            return None;
-        }
-        let due = self.expires_at?.saturating_sub(REFRESH_MARGIN_SECS);
-        // One second past the due second: `next` compares whole seconds.
-        let ms = due
-            .saturating_sub(now)
-            .saturating_add(1)
-            .saturating_mul(1000)
-            .min(0x7fff_ffff);
-        Some(ms as u32)
     }
 
     /// The session after a token response. On a refresh (`previous`), a server that does not
@@ -151,19 +156,78 @@ impl Session {
             client_id: client_id.into(),
             dpop: r.dpop,
             dpop_key: previous.and_then(|p| p.dpop_key.clone()),
+            // A refresh answer that does not say keeps what was said before: a server that
+            // caps the session (Entra's 24 hours) caps it still.
+            refresh_expires_at: match r.refresh_expires_in {
+                Some(s) => Some(now.saturating_add(s)),
+                None => previous.and_then(|p| p.refresh_expires_at),
+            },
         }
     }
 
-    /// Decides whether the access token can be used at `now`.
+    /// Decides whether the access token can be used at `now`. A refresh token past the end
+    /// its server gave it is not sent: the answer could only be `invalid_grant`.
     pub(crate) fn next(&self, now: u64, force_refresh: bool) -> Next {
         let fresh = self
             .expires_at
             .is_none_or(|exp| exp > now.saturating_add(REFRESH_MARGIN_SECS));
-        match (fresh && !force_refresh, self.refresh_token.is_some()) {
+        let refreshable =
+            self.refresh_token.is_some() && self.refresh_expires_at.is_none_or(|end| end > now);
+        match (fresh && !force_refresh, refreshable) {
             (true, _) => Next::Use,
             (false, true) => Next::Refresh,
             (false, false) => Next::LoginRequired,
         }
+    }
+
+    /// When the session can no longer be refreshed (`getSessionInfo().sessionExpiresAt`):
+    /// the end the server gave its refresh token, or without a refresh token, its access
+    /// token's expiry. `None` when nobody said.
+    pub(crate) fn ends_at(&self) -> Option<u64> {
+        match self.refresh_token {
+            Some(_) => self.refresh_expires_at,
+            None => self.expires_at,
+        }
+    }
+
+    /// From when the session gives no token at all: past its end, and its access token's
+    /// last usable second (a token may outlive the refresh token that came with it).
+    fn over_at(&self) -> Option<u64> {
+        let usable = self
+            .expires_at
+            .map(|e| e.saturating_sub(REFRESH_MARGIN_SECS));
+        match self.refresh_token {
+            Some(_) => usable.zip(self.refresh_expires_at).map(|(u, r)| u.max(r)),
+            None => usable,
+        }
+    }
+
+    /// The session's next timed change, for a page whose app listens (`onSessionChange`):
+    /// `Expiring` `notice` seconds before [`Session::ends_at`] (once: `warned` says it was
+    /// reported for this end), `Stale` when a refreshable session's access token stops being
+    /// usable, and `Expired` once [`Session::over_at`]: the earliest. The moment, in seconds
+    /// since the epoch; `None` when nothing is timed.
+    pub(crate) fn due(&self, now: u64, notice: u64, warned: bool) -> Option<(u64, Due)> {
+        let mut next: Option<(u64, Due)> = None;
+        let mut consider = |at: u64, due: Due| {
+            if next.is_none_or(|(a, _)| at < a) {
+                next = Some((at, due));
+            }
+        };
+        if let Some(end) = self.ends_at().filter(|e| !warned && now < *e) {
+            consider(end.saturating_sub(notice).max(now), Due::Expiring);
+        }
+        let usable = self
+            .expires_at
+            .map(|e| e.saturating_sub(REFRESH_MARGIN_SECS));
+        if let Some(u) = usable.filter(|u| self.refresh_token.is_some() && now < *u) {
+            consider(u, Due::Stale);
+        }
+        if let Some(over) = self.over_at() {
+            // One second past the due second: `next` compares whole seconds.
+            consider(over.max(now).saturating_add(1), Due::Expired);
+        }
+        next
     }
 
     pub(crate) fn encode(&self) -> String {
@@ -191,6 +255,9 @@ impl Session {
         }
         if let Some(k) = &self.dpop_key {
             form::push(&mut s, "dpop_key", k);
+        }
+        if let Some(e) = self.refresh_expires_at {
+            form::push_num(&mut s, "refresh_expires_at", e);
         }
         s
     }
@@ -230,6 +297,10 @@ impl Session {
             client_id: p.take("client_id")?,
             dpop: p.take("token_type").is_some(),
             dpop_key: p.take("dpop_key"),
+            refresh_expires_at: match p.take("refresh_expires_at") {
+                Some(e) => Some(form::parse_u64(&e)?),
+                None => None,
+            },
         };
         // Storage is input (see `Transaction::decode`): the values get the checks they got
         // when the token response was read, and the refresh endpoint the endpoint rules.
@@ -260,6 +331,7 @@ mod tests {
             id_token: None,
             scope: None,
             dpop: false,
+            refresh_expires_in: None,
         }
     }
 
@@ -411,6 +483,7 @@ mod tests {
             client_id: "spa".into(),
             dpop: false,
             dpop_key: None,
+            refresh_expires_at: None,
         }
     }
 
@@ -462,25 +535,100 @@ mod tests {
     }
 
     #[test]
-    fn the_expiry_timer_fires_when_next_stops_saying_use() {
+    fn the_timer_warns_before_the_end_then_fires_when_next_stops_giving_a_token() {
         const NOW: u64 = 1_700_000_000;
+        // No refresh token: the end is the access token's expiry.
         let s = stored(Some(NOW + 100), false);
-        let ms = s.expiry_delay_ms(NOW).unwrap() as u64;
-        assert_eq!(ms, (100 - REFRESH_MARGIN_SECS + 1) * 1000);
-        // It fires once `next` no longer says Use, whatever fraction of a second `now` had.
-        let due = NOW + 100 - REFRESH_MARGIN_SECS;
-        assert_eq!(s.next(due - 1, false), Next::Use);
-        assert_eq!(s.next(due, false), Next::LoginRequired);
-        assert!(NOW + ms / 1000 > due);
-        // Already due: a second from now.
-        assert_eq!(stored(Some(NOW), false).expiry_delay_ms(NOW), Some(1000));
-        // Far away: setTimeout's limit, armed again when it fires.
+        assert_eq!(s.ends_at(), Some(NOW + 100));
+        assert_eq!(s.due(NOW, 60, false), Some((NOW + 40, Due::Expiring)));
+        // Inside the notice: at once; warned: the end's check.
+        assert_eq!(s.due(NOW + 50, 60, false), Some((NOW + 50, Due::Expiring)));
+        let (at, due) = s.due(NOW, 60, true).unwrap();
+        assert_eq!(due, Due::Expired);
+        // It fires once `next` no longer says Use.
+        let last = NOW + 100 - REFRESH_MARGIN_SECS;
+        assert_eq!(s.next(last - 1, false), Next::Use);
+        assert_eq!(s.next(last, false), Next::LoginRequired);
+        assert!(at > last);
+        // Already over: at once (a second on).
         assert_eq!(
-            stored(Some(u64::MAX), false).expiry_delay_ms(NOW),
-            Some(0x7fff_ffff)
+            stored(Some(NOW), false).due(NOW, 60, true),
+            Some((NOW + 1, Due::Expired))
         );
-        // Refreshable, or no expiry: no timer.
-        assert_eq!(stored(Some(NOW + 100), true).expiry_delay_ms(NOW), None);
-        assert_eq!(stored(None, false).expiry_delay_ms(NOW), None);
+        // Refreshable without a known end: only the access token's staleness; never
+        // expiring: nothing timed.
+        let r = stored(Some(NOW + 100), true);
+        assert_eq!(r.due(NOW, 60, false), Some((NOW + 70, Due::Stale)));
+        assert_eq!(r.due(NOW + 70, 60, false), None);
+        assert_eq!(stored(None, false).due(NOW, 60, false), None);
+    }
+
+    #[test]
+    fn a_refresh_token_with_an_end_the_server_gave() {
+        const NOW: u64 = 1_700_000_000;
+        let s = Session {
+            refresh_expires_at: Some(NOW + 3600),
+            ..stored(Some(NOW + 300), true)
+        };
+        assert_eq!(s.ends_at(), Some(NOW + 3600));
+        // First the access token's staleness, then the warning, then the end.
+        let stale = NOW + 300 - REFRESH_MARGIN_SECS;
+        assert_eq!(s.due(NOW, 120, false), Some((stale, Due::Stale)));
+        assert_eq!(s.due(stale, 120, false), Some((NOW + 3480, Due::Expiring)));
+        assert_eq!(s.due(stale, 120, true), Some((NOW + 3601, Due::Expired)));
+        // Refreshed while it lasts; past it, not sent: the session is over.
+        assert_eq!(s.next(NOW + 3599, false), Next::Refresh);
+        assert_eq!(s.next(NOW + 3600, false), Next::LoginRequired);
+        match s.access(NOW + 3600, false) {
+            Access::Expire(e) => assert!(e.description.as_str().contains("end its server set")),
+            other => panic!("{other:?}"),
+        }
+        // An access token that outlives its refresh token is used until it expires.
+        let long = Session {
+            expires_at: Some(NOW + 7200),
+            ..s.clone()
+        };
+        assert_eq!(long.next(NOW + 3700, false), Next::Use);
+        let last = NOW + 7200 - REFRESH_MARGIN_SECS;
+        assert_eq!(long.due(last, 120, true), Some((last + 1, Due::Expired)));
+        // Stored and read back.
+        assert_eq!(Session::decode(&s.encode()), Some(s));
+    }
+
+    #[test]
+    fn a_refresh_answer_that_says_no_end_keeps_the_one_said_before() {
+        let first = Session::from_response(
+            TokenResponse {
+                refresh_expires_in: Some(86_400),
+                ..response(Some(3600), Some("rt1"))
+            },
+            None,
+            1000,
+            "https://id.example/token",
+            "spa",
+            None,
+        );
+        assert_eq!(first.refresh_expires_at, Some(87_400));
+        let next = Session::from_response(
+            response(Some(3600), Some("rt2")),
+            None,
+            5000,
+            "https://id.example/token",
+            "spa",
+            Some(&first),
+        );
+        assert_eq!(next.refresh_expires_at, Some(87_400));
+        let slid = Session::from_response(
+            TokenResponse {
+                refresh_expires_in: Some(1800),
+                ..response(Some(3600), Some("rt3"))
+            },
+            None,
+            6000,
+            "https://id.example/token",
+            "spa",
+            Some(&next),
+        );
+        assert_eq!(slid.refresh_expires_at, Some(7800));
     }
 }

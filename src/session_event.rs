@@ -15,16 +15,21 @@ pub enum SessionEventKind {
     /// The access token expired with no refresh token, or the server refused the refresh
     /// token: the session is gone and the user must log in again.
     Expired,
+    /// The session ends soon (`expiringNoticeSeconds` before `sessionExpiresAt`): the app
+    /// may save the user's work, or sign in again (a popup or a silent login) without
+    /// losing the page.
+    Expiring,
 }
 
 impl SessionEventKind {
-    /// `"login"`, `"refresh"`, `"logout"` or `"expired"`, as JavaScript sees it.
+    /// `"login"`, `"refresh"`, `"logout"`, `"expired"` or `"expiring"`, as JavaScript sees it.
     pub fn as_str(self) -> &'static str {
         match self {
             SessionEventKind::Login => "login",
             SessionEventKind::Refresh => "refresh",
             SessionEventKind::Logout => "logout",
             SessionEventKind::Expired => "expired",
+            SessionEventKind::Expiring => "expiring",
         }
     }
 }

@@ -67,6 +67,37 @@ pub(crate) struct TokenResponse {
     pub scope: Option<String>,
     /// `token_type` is `DPoP`: the token is bound to this browser's key (RFC 9449 5).
     pub dpop: bool,
+    /// Seconds the refresh token (and so the session) can still be used, when the server
+    /// says: see [`refresh_lifetime`].
+    pub refresh_expires_in: Option<u64>,
+}
+
+/// The refresh token's remaining life, where a server says it: Keycloak's
+/// `refresh_expires_in` (its SSO session's idle or maximum time, whichever ends first; 0 for
+/// an offline token, which has no end) and Entra ID's `refresh_token_expires_in` (a
+/// single-page app's refresh token lives 24 hours from the login, whatever the refreshes).
+/// Extensions, informative only: a value that is not a positive number is read as not said
+/// (nothing is accepted that the server did not say; a session just gets no warning). The
+/// refresh token itself is never parsed: it is opaque to the client (RFC 6749 1.5).
+fn refresh_lifetime<J: Json>(v: &J) -> Option<u64> {
+    ["refresh_expires_in", "refresh_token_expires_in"]
+        .into_iter()
+        .find_map(|k| lifetime(v.get(k)?))
+        .filter(|n| *n > 0)
+}
+
+/// A lifetime in seconds: a number, or a decimal string ("3600", as Azure AD B2C and Entra
+/// ID v1 send): digits only, so nothing but a number is ever read as one. `None`: not one.
+fn lifetime<J: Json>(e: J) -> Option<u64> {
+    if e.is_null() {
+        return None;
+    }
+    let n = e.as_f64().or_else(|| {
+        e.as_string()
+            .and_then(|s| form::parse_u64(&s))
+            .map(|n| n as f64)
+    })?;
+    (n.is_finite() && n >= 0.0).then(|| (n as u64).min(MAX_EXPIRES_IN))
 }
 
 use crate::response::{invalid, oauth_body};
@@ -119,15 +150,9 @@ pub(crate) fn parse_response<J: Json>(
     }
     let expires_in = match v.get("expires_in").filter(|e| !e.is_null()) {
         None => None,
-        // A decimal string ("3600", as Azure AD B2C and Entra ID v1 send) is the same
-        // number: digits only, so nothing but a number is ever read as one.
-        Some(e) => match e.as_f64().or_else(|| {
-            e.as_string()
-                .and_then(|s| form::parse_u64(&s))
-                .map(|n| n as f64)
-        }) {
-            Some(n) if n.is_finite() && n >= 0.0 => Some((n as u64).min(MAX_EXPIRES_IN)),
-            _ => {
+        Some(e) => match lifetime(e) {
+            Some(n) => Some(n),
+            None => {
                 return Err(invalid(
                     t!("The token response's expires_in is not a non-negative number."),
                     status,
@@ -155,6 +180,7 @@ pub(crate) fn parse_response<J: Json>(
     Ok(TokenResponse {
         access_token: Secret::new(access_token),
         expires_in,
+        refresh_expires_in: refresh_lifetime(&v),
         refresh_token,
         id_token,
         scope,

@@ -58,9 +58,66 @@ async fn from_session<P: Platform>(
         }
     }
     let key = sessions::page_key(config);
+    // Refreshes of this session failed lately without ending it: none is sent before the
+    // backoff's moment; the call gets the last failure's error at once (issue 26, 2).
+    if let Some(e) = backing_off(p, &key) {
+        return Err(e);
+    }
     let flights = p.state().refreshes.clone();
     let seen = session.access_token.expose().to_owned();
     flights.run(&key, || refresh_guarded(p, config, seen)).await
+}
+
+/// The error of the last failed refresh of the session `key`, while its backoff lasts.
+fn backing_off<P: Platform>(p: &P, key: &str) -> Option<crate::error::Error> {
+    let now = p.now();
+    let list = p.state().backoff.borrow();
+    list.iter()
+        .find(|b| b.key == key && now < b.until)
+        .map(|b| b.error.clone())
+}
+
+/// Records a refresh of the session `key` that failed without ending it (`refresh::retry_delay`).
+fn failed<P: Platform>(p: &P, key: String, e: &crate::error::Error, retry_after: Option<u64>) {
+    let now = p.now();
+    let mut r = [0u8; 1];
+    let _ = p.random(&mut r);
+    let mut list = p.state().backoff.borrow_mut();
+    let failures = list
+        .iter()
+        .find(|b| b.key == key)
+        .map_or(0, |b| b.failures)
+        .saturating_add(1);
+    list.retain(|b| b.key != key);
+    list.push(super::Backoff {
+        key,
+        failures,
+        sent: now,
+        until: now.saturating_add(refresh::retry_delay(failures, retry_after, r[0])),
+        error: e.clone(),
+    });
+}
+
+/// The page came back (`online`, visible again, restored from the back-forward cache, or a
+/// timer that fired late after the machine slept): a session whose access token expired
+/// meanwhile is refreshed once, in the background (shared by the page's calls and, under
+/// the cross-tab lock, by the tabs), and its listeners hear of it. A backoff still applies,
+/// shortened to `refresh::COME_BACK_SPACING_SECS` after the last refresh sent: events that
+/// flap make no storm (issue 26, 2).
+pub(crate) async fn come_back<P: Platform>(p: &P, config: &Config) {
+    let key = sessions::page_key(config);
+    for b in p.state().backoff.borrow_mut().iter_mut() {
+        if b.key == key {
+            let soonest = b.sent.saturating_add(refresh::COME_BACK_SPACING_SECS);
+            b.until = b.until.min(soonest);
+        }
+    }
+    let Ok(Some(s)) = sessions::load(p, config).await else {
+        return;
+    };
+    if !matches!(s.access(p.now(), false), Access::Use(_)) {
+        let _ = get_access_token(p, config, &TokenOptions::default()).await;
+    }
 }
 
 /// A refresh, in one tab at a time unless the session is in this page's memory (a session
@@ -133,12 +190,31 @@ async fn refresh<P: Platform>(
         return Err(refresh::copied_session());
     }
     let key = super::dpop::key_of(&grant.previous, config);
-    let answer = token_endpoint::tokens(p, config, &grant.endpoint, &grant.body, &key).await;
+    let mut retry_after = None;
+    let answer = match token_endpoint::send(p, config, &grant.endpoint, &grant.body, &key).await {
+        Ok(r) => {
+            retry_after = refresh::retry_after(r.retry_after.as_deref());
+            crate::token::parse_response::<P::Json>(r.status, &r.body, config.dpop)
+        }
+        Err(e) => Err(e),
+    };
     let reread = sessions::load(p, config).await;
     let gone = matches!(reread, Ok(None));
-    match refresh::outcome(answer, &grant, reread.ok().flatten(), gone, p.now()) {
+    let page = sessions::page_key(config);
+    let outcome = refresh::outcome(answer, &grant, reread.ok().flatten(), gone, p.now());
+    if !matches!(outcome, refresh::Outcome::Keep(_)) {
+        p.state().backoff.borrow_mut().retain(|b| b.key != page);
+    }
+    match outcome {
         refresh::Outcome::Use(token) => Ok(token.expose().into()),
-        refresh::Outcome::Keep(e) => Err(e),
+        refresh::Outcome::Keep(e) => {
+            // A failure that kept the session (not a logout meanwhile, nor another tab's
+            // rotation to use): back off.
+            if !gone && !refresh::refuses_grant(&e) {
+                failed(p, page, &e, retry_after);
+            }
+            Err(e)
+        }
         refresh::Outcome::End(e) => {
             sessions::expire(p, config, Some(&grant.previous)).await;
             Err(e)
@@ -217,6 +293,10 @@ pub struct SessionInfo {
     /// wants the user's consent to it, `prompt: "consent"`): the session ends with the
     /// access token.
     pub refresh_token_withheld: bool,
+    /// When the session can no longer be refreshed (seconds since the epoch): the end the
+    /// server gave its refresh token (Keycloak, Entra ID), or without a refresh token, the
+    /// access token's expiry; `None` when nobody said.
+    pub session_expires_at: Option<u64>,
 }
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
@@ -233,6 +313,7 @@ pub(crate) async fn session_info<P: Platform>(
             scope: s.scope.clone(),
             refreshable: s.refresh_token.is_some(),
             refresh_token_withheld: s.refresh_token_withheld(&config.scope),
+            session_expires_at: s.ends_at(),
         }))
 }
 

@@ -40,7 +40,7 @@ mod sim;
 mod tests;
 
 pub use access::SessionInfo;
-pub(crate) use access::{get_access_token, is_authenticated, session_info};
+pub(crate) use access::{come_back, get_access_token, is_authenticated, session_info};
 pub(crate) use callback::handle_callback;
 pub use callback::CallbackResult;
 pub(crate) use flight::Flights;
@@ -50,7 +50,7 @@ pub(crate) use logout::logout;
 #[allow(unused_imports)] // the browser's exports and tests
 pub(crate) use resource::{authorize_request, Previous};
 #[allow(unused_imports)] // arm_expiry: the browser tests'
-pub(crate) use sessions::{arm_expiry, page_key, read_memory, store_of};
+pub(crate) use sessions::{arm_expiry, page_key, read_memory, store_of, watch};
 pub(crate) use user::get_user;
 
 use crate::error::Result;
@@ -105,6 +105,8 @@ pub(crate) struct Response {
     pub dpop_nonce: Option<String>,
     /// The `WWW-Authenticate` header of a resource server's answer (RFC 9449 7.1).
     pub www_authenticate: Option<String>,
+    /// The `Retry-After` header (RFC 9110 10.2.3) of a 429 or 503, where CORS exposes it.
+    pub retry_after: Option<String>,
 }
 
 /// What the flows need from where they run. Implementations do I/O only: each method is one
@@ -237,6 +239,23 @@ pub(crate) struct FlowState {
     pub(crate) writes: Cell<u32>,
     /// The last DPoP nonce of each server origin (RFC 9449 8, 9).
     pub(crate) dpop_nonces: RefCell<Vec<(String, String)>>,
+    /// The current timer of each session with listeners, by generation (`arm_expiry`).
+    pub(crate) timers: RefCell<Vec<(String, u32)>>,
+    /// The session ends this page already reported `expiring` for.
+    pub(crate) warned: RefCell<Vec<(String, Option<u64>)>>,
+    /// Refreshes that failed without ending their session, by session (`access::backoff`).
+    pub(crate) backoff: RefCell<Vec<Backoff>>,
+}
+
+/// A session's failed refreshes in a row: how many, when the last was sent, until when
+/// none is sent again, and the error the calls meanwhile get.
+#[derive(Clone)]
+pub(crate) struct Backoff {
+    pub key: String,
+    pub failures: u32,
+    pub sent: u64,
+    pub until: u64,
+    pub error: crate::error::Error,
 }
 
 impl FlowState {
@@ -249,6 +268,9 @@ impl FlowState {
             fell_back: RefCell::new(Vec::new()),
             writes: Cell::new(0),
             dpop_nonces: RefCell::new(Vec::new()),
+            timers: RefCell::new(Vec::new()),
+            warned: RefCell::new(Vec::new()),
+            backoff: RefCell::new(Vec::new()),
         }
     }
 }

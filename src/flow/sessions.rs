@@ -5,7 +5,7 @@
 use super::{Platform, Store};
 use crate::config::Config;
 use crate::error::Result;
-use crate::session::{Access, Session};
+use crate::session::{Access, Due, Session};
 use crate::session_event::SessionEventKind;
 
 /// The name of a session in this page's own state (the memory store, the flights, the
@@ -148,26 +148,80 @@ pub(crate) async fn expire<P: Platform>(p: &P, config: &Config, ended: Option<&S
     p.emit(&page_key(config), SessionEventKind::Expired, kept);
 }
 
-/// With listeners, a session that cannot be refreshed gets a timer for the moment its access
-/// token stops being usable (`Session::expiry_delay_ms`), so `expired` is reported even when
-/// the app makes no call.
+/// A timer that fires this much later than it was set for slept (or its tab was frozen):
+/// browsers fire overdue timers when the machine wakes.
+const LATE_SECS: u64 = 60;
+
+/// With listeners, a session gets a timer for its next timed change (`Session::due`): the
+/// `expiring` event before its end, then `expired` once it gives no token, reported even
+/// when the app makes no call. One timer per session in a page: arming again (each store,
+/// each subscription) makes the earlier one do nothing when it fires.
 pub(crate) fn arm_expiry<P: Platform>(p: &P, config: &Config, session: &Session) {
-    let Some(ms) = session
-        .expiry_delay_ms(p.now())
-        .filter(|_| p.has_listeners(&page_key(config)))
-    else {
+    let key = page_key(config);
+    if !p.has_listeners(&key) {
+        return;
+    }
+    let now = p.now();
+    let end = session.ends_at();
+    let warned = end.is_some() && p.state().warned.borrow().contains(&(key.clone(), end));
+    let Some((at, due)) = session.due(now, config.expiring_notice_secs, warned) else {
         return;
     };
+    let generation = {
+        let mut timers = p.state().timers.borrow_mut();
+        let next = timers
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(1, |(_, g)| g.wrapping_add(1));
+        timers.retain(|(k, _)| *k != key);
+        timers.push((key.clone(), next));
+        next
+    };
+    // setTimeout's limit: a later moment is armed again when this one fires.
+    let ms = at.saturating_sub(now).saturating_mul(1000).min(0x7fff_ffff) as u32;
     let (p2, config) = (p.clone(), config.clone());
     p.after(
         ms,
         Box::pin(async move {
-            if let Ok(Some(s)) = load(&p2, &config).await {
-                match s.access(p2.now(), false) {
-                    Access::Expire(_) => expire(&p2, &config, Some(&s)).await,
-                    _ => arm_expiry(&p2, &config, &s),
+            let current = p2
+                .state()
+                .timers
+                .borrow()
+                .contains(&(key.clone(), generation));
+            if !current {
+                return;
+            }
+            // Read again: another tab, or a refresh, may have changed it meanwhile.
+            let Ok(Some(s)) = load(&p2, &config).await else {
+                return;
+            };
+            match (due, s.access(p2.now(), false)) {
+                (_, Access::Expire(_)) => expire(&p2, &config, Some(&s)).await,
+                // Fired late: the machine slept (or the tab was frozen) past the moment.
+                (Due::Stale, _) if p2.now() > at.saturating_add(LATE_SECS) => {
+                    super::access::come_back(&p2, &config).await;
+                    if let Ok(Some(s)) = load(&p2, &config).await {
+                        arm_expiry(&p2, &config, &s);
+                    }
                 }
+                (Due::Expiring, _) if s.ends_at() == end && p2.now() >= at => {
+                    p2.state().warned.borrow_mut().push((key.clone(), end));
+                    p2.emit(
+                        &key,
+                        SessionEventKind::Expiring,
+                        store_of(&p2, config.token_storage.into(), &config.session_key()),
+                    );
+                    arm_expiry(&p2, &config, &s);
+                }
+                _ => arm_expiry(&p2, &config, &s),
             }
         }),
     );
+}
+
+/// A new listener: the stored session, if any, gets its timer (`arm_expiry`).
+pub(crate) async fn watch<P: Platform>(p: &P, config: &Config) {
+    if let Ok(Some(s)) = load(p, config).await {
+        arm_expiry(p, config, &s);
+    }
 }

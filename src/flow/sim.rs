@@ -64,6 +64,8 @@ struct Grant {
     scope: String,
     nonce: Option<String>,
     revoked: bool,
+    /// When its code was redeemed: the server's session started (`session_max`).
+    started: u64,
 }
 
 /// The authorization server.
@@ -79,8 +81,15 @@ pub(crate) struct Server {
     pub seen: Vec<Seen>,
     /// Answers the next request to this path with this status and body instead.
     pub fail: BTreeMap<String, (u16, String)>,
+    /// The `Retry-After` header of the next `fail` answer.
+    pub retry_after: Option<String>,
     /// Unreachable: every request is a network error.
     pub down: bool,
+    /// Every request sent, answered or not (`down`).
+    pub attempts: usize,
+    /// A refresh answer's ID token names this user instead (a server gone wrong, or not
+    /// the server: OIDC Core 12.2 requires the same `sub`).
+    pub refreshed_sub: Option<String>,
     /// Requests sent and not answered yet.
     in_flight: usize,
     /// Access token lifetime (seconds).
@@ -89,6 +98,10 @@ pub(crate) struct Server {
     pub issue_refresh_tokens: bool,
     /// Whether refresh tokens are rotated (a new one in each refresh answer).
     pub rotate: bool,
+    /// The server's session lasts this long from the login, and its token answers say how
+    /// much is left under this member (`refresh_expires_in`: Keycloak;
+    /// `refresh_token_expires_in`: Entra ID); a refresh after it is `invalid_grant`.
+    pub session_max: Option<(&'static str, u64)>,
     /// Pushed authorization requests (RFC 9126): request_uri -> the pushed parameters.
     pushed: BTreeMap<String, String>,
     /// Whether the metadata says `require_pushed_authorization_requests` (and the
@@ -118,10 +131,14 @@ impl Server {
             seen: Vec::new(),
             fail: BTreeMap::new(),
             down: false,
+            attempts: 0,
+            refreshed_sub: None,
             in_flight: 0,
             ttl: 3600,
             issue_refresh_tokens: true,
             rotate: true,
+            session_max: None,
+            retry_after: None,
             pushed: BTreeMap::new(),
             require_par: false,
             signed_in: true,
@@ -191,6 +208,7 @@ impl Server {
             scope: p.take("scope").unwrap_or_default(),
             nonce: p.take("nonce"),
             revoked: false,
+            started: 0,
         });
         let code = self.token("code");
         if let Some(jkt) = jkt {
@@ -237,7 +255,17 @@ impl Server {
             body["refresh_token"] = json!(rt);
         }
         if grant.scope.split(' ').any(|s| s == "openid") {
+            let mut grant = grant.clone();
+            if let Some(sub) = self.refreshed_sub.clone().filter(|_| !first) {
+                grant.sub = sub;
+            }
             body["id_token"] = json!(self.id_token(&grant, now, first));
+        }
+        if let Some((member, max)) = self.session_max {
+            // No token outlives the server's session (Keycloak caps the access token's).
+            let left = (grant.started + max).saturating_sub(now);
+            body[member] = json!(left);
+            body["expires_in"] = json!(self.ttl.min(left));
         }
         body
     }
@@ -248,6 +276,7 @@ impl Server {
             body: json!({ "error": error }).to_string(),
             dpop_nonce: None,
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -326,6 +355,7 @@ impl Server {
             body: String::new(),
             dpop_nonce: self.dpop_nonce.clone(),
             www_authenticate: Some(format!(r#"{scheme} error="{error}""#)),
+            retry_after: None,
         };
         let Some(&g) = self
             .access_tokens
@@ -374,6 +404,7 @@ impl Server {
         dpop: Option<&str>,
         now: u64,
     ) -> Result<Response> {
+        self.attempts += 1;
         if self.down {
             return Err(Error::code(Code::NetworkError));
         }
@@ -392,6 +423,7 @@ impl Server {
                 body: json!({ "request_uri": uri, "expires_in": 60 }).to_string(),
                 dpop_nonce: None,
                 www_authenticate: None,
+                retry_after: None,
             });
         }
         let mut params = BTreeMap::new();
@@ -424,6 +456,7 @@ impl Server {
                 body,
                 dpop_nonce: None,
                 www_authenticate: None,
+                retry_after: self.retry_after.take(),
             });
         }
         let nonce = self.dpop_nonce.clone();
@@ -433,6 +466,7 @@ impl Server {
                 body: v.to_string(),
                 dpop_nonce: nonce.clone(),
                 www_authenticate: None,
+                retry_after: None,
             })
         };
         // A proof on a request to the token or revocation endpoint.
@@ -485,6 +519,7 @@ impl Server {
                             return Ok(Self::error(400, "invalid_grant"));
                         }
                     }
+                    self.grants[grant_id].started = now;
                     let mut body = self.tokens(grant_id, now, true);
                     self.bind(&mut body, jkt);
                     ok(body)
@@ -498,6 +533,12 @@ impl Server {
                     // 9700 4.14.2).
                     if used || self.grants[grant_id].revoked {
                         self.grants[grant_id].revoked = true;
+                        return Ok(Self::error(400, "invalid_grant"));
+                    }
+                    let ended = self
+                        .session_max
+                        .is_some_and(|(_, max)| now >= self.grants[grant_id].started + max);
+                    if ended {
                         return Ok(Self::error(400, "invalid_grant"));
                     }
                     // RFC 9449 5: a public client's refresh token is bound to its key.
@@ -536,6 +577,7 @@ impl Server {
                 body: "not found".into(),
                 dpop_nonce: None,
                 www_authenticate: None,
+                retry_after: None,
             }),
         }
     }

@@ -223,12 +223,17 @@ fn a_token_without_refresh_token_expires_and_is_reported_without_any_call() {
             .unwrap()
             .refresh_token_withheld
     );
-    sim.advance(3600 - 31);
-    assert_eq!(sim.events(), [Kind::Login], "still usable");
+    // A minute before its end (the default `expiringNoticeSeconds`): `expiring`.
+    sim.advance(3600 - 61);
+    assert_eq!(sim.events(), [Kind::Login]);
+    sim.advance(1);
+    assert_eq!(sim.events(), [Kind::Login, Kind::Expiring]);
+    sim.advance(29);
+    assert_eq!(sim.events(), [Kind::Login, Kind::Expiring], "still usable");
     sim.advance(2);
     assert_eq!(
         sim.events(),
-        [Kind::Login, Kind::Expired],
+        [Kind::Login, Kind::Expiring, Kind::Expired],
         "the timer reported it"
     );
     assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
@@ -237,7 +242,8 @@ fn a_token_without_refresh_token_expires_and_is_reported_without_any_call() {
 
 #[test]
 fn what_each_refresh_answer_does_to_the_session() {
-    let cases: [(u16, &str, Code, bool); 4] = [
+    // docs/SESSION.md, "What ends a session": only a refusal of the grant (issue 26, 1).
+    let cases: [(u16, &str, Code, bool); 11] = [
         // Refused: the session is over.
         (
             400,
@@ -245,15 +251,54 @@ fn what_each_refresh_answer_does_to_the_session() {
             Code::LoginRequired,
             false,
         ),
-        // The server in trouble: the session stays for the next try.
+        // Usable only with the user (Entra ID's Conditional Access).
+        (
+            400,
+            r#"{"error":"interaction_required"}"#,
+            Code::LoginRequired,
+            false,
+        ),
+        // The server in trouble, or busy: the session stays for the next try.
         (503, "busy", Code::ServerError, true),
         (500, r#"{"error":"server_error"}"#, Code::ServerError, true),
+        (
+            429,
+            r#"{"error":"too_many_requests"}"#,
+            Code::OauthError,
+            true,
+        ),
+        (429, "Too Many Requests", Code::ServerError, true),
+        // The client refused, not the grant: a configuration to fix at the server.
+        (
+            401,
+            r#"{"error":"invalid_client"}"#,
+            Code::InvalidClient,
+            true,
+        ),
+        (
+            400,
+            r#"{"error":"unauthorized_client"}"#,
+            Code::UnauthorizedClient,
+            true,
+        ),
+        (
+            400,
+            r#"{"error":"invalid_scope"}"#,
+            Code::InvalidScope,
+            true,
+        ),
         // A 2xx that is no token response: the refresh token may be rotated away already.
         (
             200,
             r#"{"token_type":"Bearer"}"#,
             Code::InvalidResponse,
             false,
+        ),
+        (
+            400,
+            r#"{"error":"invalid_request"}"#,
+            Code::InvalidRequest,
+            true,
         ),
     ];
     for (status, body, code, kept) in cases {
@@ -1310,4 +1355,242 @@ fn a_new_page_sends_the_dpop_nonce_the_server_gave_before() {
         3,
         "the refresh: one request"
     );
+}
+
+fn refreshes(sim: &Sim) -> usize {
+    sim.server()
+        .requests("/token")
+        .into_iter()
+        .filter(|s| s.params["grant_type"] == "refresh_token")
+        .count()
+}
+
+/// Issue 26, 4: a server that says when its session ends (Keycloak's `refresh_expires_in`,
+/// Entra ID's `refresh_token_expires_in`): `sessionExpiresAt` says it, the listeners get
+/// `expiring` the configured time before, the session refreshes until then, and past it the
+/// refresh token is not sent (the answer could only be `invalid_grant`): `expired`.
+#[test]
+fn the_end_a_server_gives_its_session_is_reported_before_it_comes() {
+    for member in ["refresh_expires_in", "refresh_token_expires_in"] {
+        let sim = Sim::new();
+        sim.server().session_max = Some((member, 8 * 3600));
+        sim.server().ttl = 3600;
+        let c = Config {
+            expiring_notice_secs: 300,
+            ..config(TokenStorage::Session).into_inner()
+        }
+        .validated()
+        .unwrap();
+        sim.tab.listening.set(true);
+        log_in(&sim, &c);
+        let end = T0 + 8 * 3600;
+        let info = block_on(session_info(&sim, &c)).unwrap().unwrap();
+        assert_eq!(info.session_expires_at, Some(end), "{member}");
+        // Refreshed along the way: the end stays where the server put it.
+        sim.advance(4 * 3600);
+        assert!(token(&sim, &c).is_ok());
+        let info = block_on(session_info(&sim, &c)).unwrap().unwrap();
+        assert_eq!(info.session_expires_at, Some(end));
+        assert!(!sim.events().contains(&Kind::Expiring));
+        // Five minutes before the end: `expiring`, once.
+        sim.advance(4 * 3600 - 301);
+        assert!(!sim.events().contains(&Kind::Expiring));
+        sim.advance(1);
+        assert_eq!(
+            sim.events()
+                .iter()
+                .filter(|k| **k == Kind::Expiring)
+                .count(),
+            1,
+            "{member}: {:?}",
+            sim.events()
+        );
+        // The app could still get a token until the end.
+        assert!(token(&sim, &c).is_ok());
+        let sent = refreshes(&sim);
+        sim.advance(301);
+        let e = token(&sim, &c).unwrap_err();
+        assert_eq!(e.code, Code::LoginRequired);
+        assert_eq!(refreshes(&sim), sent, "no refresh past the end");
+        assert_eq!(sim.events().last(), Some(&Kind::Expired));
+    }
+}
+
+/// The timer reports `expiring` and `expired` with no call of the app, even when the
+/// page's timer fired late (a laptop asleep past the end); a page that subscribes after the
+/// login gets its timer too.
+#[test]
+fn the_session_timer_reports_the_end_without_any_call() {
+    let sim = Sim::new();
+    sim.server().session_max = Some(("refresh_expires_in", 1800));
+    sim.server().ttl = 600;
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    // A new page of the same tab subscribes: its timer is armed from the stored session.
+    let page = sim.reload();
+    page.tab.listening.set(true);
+    block_on(watch(&page, &c));
+    // Awake: the timers fire on time (the access token's staleness changes nothing).
+    awake(&page, 1800 - 60);
+    assert_eq!(page.events(), [Kind::Expiring]);
+    assert_eq!(refreshes(&page), 0);
+    // Asleep past the end: the timer fires late, and the session is over.
+    page.advance(3600);
+    assert_eq!(page.events(), [Kind::Expiring, Kind::Expired]);
+    assert!(block_on(session_info(&page, &c)).unwrap().is_none());
+}
+
+/// Time passing on a machine that is awake: the clock moves by ten seconds at a time, and
+/// each timer fires when it is due (`Sim::advance` by a longer step is a sleep: the timers
+/// fire late, when the machine wakes).
+fn awake(sim: &Sim, secs: u64) {
+    for _ in 0..secs / 10 {
+        sim.advance(10);
+    }
+    sim.advance(secs % 10);
+}
+
+/// Issue 26, 2: the laptop slept past the access token's expiry. When it wakes, the overdue
+/// timer fires late, and the session is refreshed once in the background: the app's
+/// listeners hear `refresh`, and its next call needs no request.
+#[test]
+fn a_machine_that_slept_refreshes_once_when_it_wakes() {
+    let sim = Sim::new();
+    sim.server().ttl = 600;
+    sim.tab.listening.set(true);
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    // Asleep for three hours: one step of the clock.
+    sim.advance(3 * 3600);
+    assert_eq!(refreshes(&sim), 1);
+    assert_eq!(sim.events(), [Kind::Login, Kind::Refresh]);
+    assert!(token(&sim, &c).is_ok());
+    assert_eq!(refreshes(&sim), 1, "the token was fresh");
+    // Awake, the access token goes stale on time: nothing happens until a call.
+    awake(&sim, 600);
+    assert_eq!(refreshes(&sim), 1);
+}
+
+/// Issue 26, 2: coming back (`online`, visible again, restored from the back-forward cache)
+/// refreshes a session whose access token expired meanwhile, once; while the server cannot
+/// be reached, the refreshes back off, and events that flap send no more than one refresh
+/// per `COME_BACK_SPACING_SECS`; once the network is back, the session is refreshed and the
+/// listeners hear it. The session was never ended by the network.
+#[test]
+fn coming_back_refreshes_once_and_a_flapping_network_makes_no_storm() {
+    let sim = Sim::new();
+    sim.server().ttl = 600;
+    sim.tab.listening.set(true);
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    sim.server().down = true;
+    awake(&sim, 700);
+    let before = sim.server().attempts;
+    block_on(come_back(&sim, &c));
+    assert_eq!(sim.server().attempts - before, 1, "one refresh tried");
+    // The app calls, and the network flaps: nothing more is sent for a while.
+    for _ in 0..20 {
+        block_on(come_back(&sim, &c));
+        assert_eq!(token(&sim, &c).unwrap_err().code, Code::NetworkError);
+    }
+    assert_eq!(sim.server().attempts - before, 1);
+    sim.advance(crate::refresh::COME_BACK_SPACING_SECS);
+    block_on(come_back(&sim, &c));
+    assert_eq!(sim.server().attempts - before, 2, "one more, spaced");
+    // The network is back.
+    sim.server().down = false;
+    sim.advance(crate::refresh::COME_BACK_SPACING_SECS);
+    block_on(come_back(&sim, &c));
+    assert_eq!(refreshes(&sim), 1);
+    assert_eq!(sim.events().last(), Some(&Kind::Refresh));
+    assert!(token(&sim, &c).is_ok());
+    assert!(!sim.events().contains(&Kind::Expired));
+}
+
+/// Issue 26, 2: failed refreshes back off: calls meanwhile get the last error at once, with
+/// no request; the server's `Retry-After` (a 429) is honoured.
+#[test]
+fn failed_refreshes_back_off_and_honour_retry_after() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    sim.advance(3600);
+    sim.server().fail.insert(
+        "/token".into(),
+        (429, r#"{"error":"too_many_requests"}"#.into()),
+    );
+    sim.server().retry_after = Some("120".into());
+    assert_eq!(
+        token(&sim, &c).unwrap_err().error.as_deref(),
+        Some("too_many_requests")
+    );
+    for _ in 0..10 {
+        assert_eq!(
+            token(&sim, &c).unwrap_err().error.as_deref(),
+            Some("too_many_requests")
+        );
+    }
+    sim.advance(119);
+    assert!(token(&sim, &c).is_err());
+    assert_eq!(
+        sim.server().requests("/token").len(),
+        2,
+        "the login's and one refresh"
+    );
+    sim.advance(1);
+    assert!(
+        token(&sim, &c).is_ok(),
+        "after Retry-After, the refresh is sent"
+    );
+    assert_eq!(refreshes(&sim), 2);
+}
+
+/// Issue 26, 2: two tabs sharing a session come back at the same moment: one refresh.
+#[test]
+fn tabs_coming_back_together_share_one_refresh() {
+    let a = Sim::new();
+    let b = a.new_tab();
+    let c = config(TokenStorage::Local);
+    log_in(&a, &c);
+    a.advance(3 * 3600);
+    block_on(join::both(come_back(&a, &c), come_back(&b, &c)));
+    assert_eq!(refreshes(&a), 1);
+    assert!(token(&a, &c).is_ok() && token(&b, &c).is_ok());
+    assert_eq!(refreshes(&a), 1);
+}
+
+/// docs/SESSION.md: a refreshed ID token that fails its checks (another user's: OIDC Core
+/// 12.2) ends the session.
+#[test]
+fn a_refreshed_id_token_that_fails_ends_the_session() {
+    let sim = Sim::new();
+    sim.tab.listening.set(true);
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    sim.server().refreshed_sub = Some("mallory".into());
+    let e = forced(&sim, &c).unwrap_err();
+    assert_eq!(e.code, Code::IdTokenInvalid);
+    assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
+    assert_eq!(sim.events().last(), Some(&Kind::Expired));
+}
+
+/// docs/SESSION.md: whatever userinfo answers (a 401, a 5xx, no network), the session stays.
+#[test]
+fn get_user_with_userinfo_reports_failures_and_keeps_the_session() {
+    let sim = Sim::new();
+    let c = config(TokenStorage::Session);
+    log_in(&sim, &c);
+    let with_userinfo = UserOptions { userinfo: true };
+    for (status, body) in [(401, ""), (500, r#"{"error":"server_error"}"#)] {
+        sim.server()
+            .fail
+            .insert("/userinfo".into(), (status, body.into()));
+        assert!(block_on(get_user(&sim, &c, &with_userinfo)).is_err(), "{status}");
+        assert!(block_on(is_authenticated(&sim, &c)).unwrap(), "{status}");
+    }
+    sim.server().down = true;
+    let e = block_on(get_user(&sim, &c, &with_userinfo)).unwrap_err();
+    assert_eq!(e.code, Code::NetworkError);
+    assert!(block_on(is_authenticated(&sim, &c)).unwrap());
+    assert!(!sim.events().contains(&Kind::Expired));
 }

@@ -30,12 +30,15 @@ struct Listener {
     key: String,
     store: Store,
     callback: Callback,
+    /// What the page's coming back refreshes (`hook_coming_back`).
+    config: ValidConfig,
 }
 
 thread_local! {
     static LISTENERS: RefCell<Vec<Listener>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
     static STORAGE_HOOKED: Cell<bool> = const { Cell::new(false) };
+    static COMING_BACK_HOOKED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// A subscription made by `on_session_change`; `unsubscribe` ends it (dropping it does not).
@@ -75,6 +78,7 @@ pub fn on_session_change(
     listener: impl Fn(&SessionEvent) + 'static,
 ) -> Subscription {
     hook_storage_event();
+    hook_coming_back();
     let id = NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id.wrapping_add(1));
@@ -86,6 +90,7 @@ pub fn on_session_change(
             key: crate::flow::page_key(config),
             store: config.token_storage.into(),
             callback: Rc::new(listener),
+            config: config.clone(),
         })
     });
     Subscription(id)
@@ -119,6 +124,53 @@ fn dispatch(matches: impl Fn(&Listener) -> bool, event: SessionEvent) {
     for c in callbacks {
         c(&event);
     }
+}
+
+/// Listens once per page to the page coming back: the network (`online`), the tab visible
+/// again (`visibilitychange`), the page restored from the back-forward cache (`pageshow`
+/// with `persisted`). Each session the app listens to is then handed to the core
+/// (`flow::come_back`), which decides whether to refresh it.
+fn hook_coming_back() {
+    if COMING_BACK_HOOKED.with(|h| h.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let handler = Closure::<dyn Fn(web_sys::Event)>::new(|e: web_sys::Event| {
+        let document = web_sys::window().and_then(|w| w.document());
+        let back = match e.type_().as_str() {
+            "visibilitychange" => document.is_some_and(|d| !d.hidden()),
+            "pageshow" => e
+                .dyn_ref::<web_sys::PageTransitionEvent>()
+                .is_some_and(|p| p.persisted()),
+            _ => true,
+        };
+        if !back {
+            return;
+        }
+        let mut configs: Vec<ValidConfig> = Vec::new();
+        LISTENERS.with_borrow(|l| {
+            for x in l {
+                if !configs.iter().any(|c| crate::flow::page_key(c) == x.key) {
+                    configs.push(x.config.clone());
+                }
+            }
+        });
+        for config in configs {
+            wasm_bindgen_futures::spawn_local(async move {
+                super::flows::come_back(&config).await;
+            });
+        }
+    });
+    let f = handler.as_ref().unchecked_ref();
+    let _ = window.add_event_listener_with_callback("online", f);
+    let _ = window.add_event_listener_with_callback("pageshow", f);
+    if let Some(d) = window.document() {
+        let _ = d.add_event_listener_with_callback("visibilitychange", f);
+    }
+    // Lives as long as the page.
+    handler.forget();
 }
 
 /// Listens once per page to `storage` events: fired in this tab when another tab of the

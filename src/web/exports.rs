@@ -208,10 +208,9 @@ async fn session_info_job(config_js: JsValue) -> Result<JsValue, JsValue> {
     };
     let obj = Object::new();
     // Milliseconds, as Date and Date.now() use.
-    let expires = info
-        .expires_at
-        .map_or(JsValue::NULL, |s| JsValue::from(s as f64 * 1000.0));
-    set(&obj, "expiresAt", &expires);
+    let ms = |at: Option<u64>| at.map_or(JsValue::NULL, |s| JsValue::from(s as f64 * 1000.0));
+    set(&obj, "expiresAt", &ms(info.expires_at));
+    set(&obj, "sessionExpiresAt", &ms(info.session_expires_at));
     set(&obj, "scope", &opt(info.scope.as_deref()));
     set(&obj, "refreshable", &JsValue::from(info.refreshable));
     set(
@@ -259,6 +258,9 @@ pub fn on_session_change(config_js: JsValue, callback: JsValue) -> Result<JsValu
         let _ = callback.call1(&JsValue::NULL, &obj);
     });
     let id = sub.detach();
+    // A session stored before (this page loaded, the app subscribed later) gets its timer
+    // now: its `expiring` and `expired` events come without any call.
+    wasm_bindgen_futures::spawn_local(async move { flows::watch(&config).await });
     let unsubscribe = Closure::<dyn Fn()>::new(move || events::unsubscribe(id));
     Ok(unsubscribe.into_js_value())
 }

@@ -21,6 +21,17 @@ pub(crate) async fn prepare_login(config: &ValidConfig, options: &LoginOptions) 
     flow::prepare_login(&Browser, config, options).await
 }
 
+/// The page came back (online, visible again, restored): the core decides whether the
+/// session of `config` needs its refresh now (`flow::come_back`).
+pub(crate) async fn come_back(config: &ValidConfig) {
+    flow::come_back(&Browser, config).await
+}
+
+/// Arms the timer of the stored session of `config`, if any (a new subscription).
+pub(crate) async fn watch(config: &ValidConfig) {
+    flow::watch(&Browser, config).await
+}
+
 /// Arms the expiry timer of `session` (the browser tests use it).
 #[cfg(test)]
 pub(crate) fn arm_expiry(config: &ValidConfig, session: &crate::session::Session) {

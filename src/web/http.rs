@@ -99,12 +99,14 @@ pub(crate) async fn send(
     }
     let header = |name: &str| response.headers().get(name).ok().flatten();
     let (dpop_nonce, www_authenticate) = (header("dpop-nonce"), header("www-authenticate"));
+    let retry_after = header("retry-after");
     let body = read_body(&response, status, &signal).await?;
     Ok(Response {
         status,
         body,
         dpop_nonce,
         www_authenticate,
+        retry_after,
     })
 }
 

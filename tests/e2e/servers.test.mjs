@@ -3,7 +3,7 @@
 // of spa-oauth sees.
 import assert from "node:assert/strict";
 import { JWT_USERINFO_CLIENT, SECRET_CLIENT } from "../../dev/idp.mjs";
-import { call, consent, logInThere, openPage, test, tokenRequests, withEnv } from "./harness.mjs";
+import { WAIT_MS, call, consent, logInThere, openPage, test, tokenRequests, withEnv } from "./harness.mjs";
 
 test("stock offline_access (oidc-provider, Authentik): no refresh token without consent, and getSessionInfo says so", () =>
   withEnv({}, async (env) => {
@@ -86,6 +86,26 @@ test("Azure AD B2C and Entra v1: expires_in as a decimal string is the number", 
     const end = await walk(page, env, { navigates: true, loggedIn: true });
     assert.ok(end.startsWith(env.idp.issuer + "/session/end"), end);
   }));
+
+for (const [server, member] of [["Keycloak", "refresh_expires_in"], ["Entra ID", "refresh_token_expires_in"]]) {
+  test(`${server}: ${member} gives the session's end (getSessionInfo's sessionExpiresAt), and "expiring" comes expiringNoticeSeconds before it`, () =>
+    withEnv({}, async (env) => {
+      // The server says how long its refresh token (its session) lasts: 65 s here.
+      env.idp.behaviour.after = (ctx) => {
+        if (ctx.path === "/token" && ctx.body?.access_token) ctx.body = { ...ctx.body, [member]: 65 };
+      };
+      const page = await env.context.newPage();
+      const before = Date.now();
+      await logInThere(page, env, "?config=" + encodeURIComponent(JSON.stringify({ expiringNoticeSeconds: 60 })));
+      assert.ok((await call(page, "handleCallback")).ok);
+      const info = (await call(page, "getSessionInfo")).value;
+      assert.ok(info.sessionExpiresAt >= before + 64_000 && info.sessionExpiresAt <= Date.now() + 66_000, JSON.stringify(info));
+      // A minute before that end: the event, with no call of the app.
+      await page.waitForFunction(() => window.events.some((e) => e.type === "expiring"), null, { timeout: WAIT_MS });
+      assert.ok(Date.now() < info.sessionExpiresAt, "before the end");
+      assert.equal((await call(page, "isAuthenticated")).value, true);
+    }));
+}
 
 test("Entra ID: a refresh without scope is answered for another resource; spa-oauth sends the granted scope", () =>
   withEnv({}, async (env) => {

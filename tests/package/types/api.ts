@@ -34,6 +34,8 @@ async function flows(): Promise<void> {
   const token: string = await getAccessToken(config, { forceRefresh: true });
   const info = await getSessionInfo(config);
   const expires: number | null = info ? info.expiresAt : null;
+  const ends: number | null = info ? info.sessionExpiresAt : null;
+  void ends;
   const user: UserClaims | null = await getUser(config, { userinfo: true });
   const sub: string | undefined = user?.sub;
   const email: string | undefined = user?.email;
@@ -41,7 +43,7 @@ async function flows(): Promise<void> {
   const authed: boolean = await isAuthenticated(config);
   await logout(config, { postLogoutRedirectUri: "https://app.example/", revoke: false });
   const stop: () => void = onSessionChange(config, (e: SessionChangeEvent) => {
-    const t: "login" | "refresh" | "logout" | "expired" = e.type;
+    const t: "login" | "refresh" | "logout" | "expired" | "expiring" = e.type;
     const other: boolean = e.external;
     void t, other;
   });
@@ -78,6 +80,10 @@ function react(): void {
   const loading: boolean = auth.isLoading;
   const user: UserClaims | null = auth.user;
   const code: AuthErrorCode | undefined = auth.error?.code;
+  const ends: number | null = auth.sessionExpiresAt;
+  const expiring: boolean = auth.expiring;
+  void auth.loginWithPopup({ abortOnClose: false, timeoutMs: 600_000 });
+  void ends, expiring;
   void auth.login({ returnTo: "/" });
   void auth.getAccessToken();
   // @ts-expect-error the provider needs a config
@@ -90,6 +96,9 @@ function vue(): void {
   const auth: Auth = useVueAuth();
   const authed: boolean = auth.isAuthenticated.value;
   const sub: string | undefined = auth.user.value?.sub;
+  const ends: number | null = auth.sessionExpiresAt.value;
+  const expiring: boolean = auth.expiring.value;
+  void ends, expiring;
   // @ts-expect-error the state is read-only
   auth.isAuthenticated.value = true;
   void auth.logout();

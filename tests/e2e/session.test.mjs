@@ -1,0 +1,78 @@
+// A session that heals itself (issue 26), end to end against oidc-provider in each engine:
+// what the page does when it comes back (the network, the tab visible again, the page
+// restored from the back-forward cache), and that events which flap make no storm of
+// requests. The rules themselves are the core's, tested on the native simulation's virtual
+// clock (src/flow/tests.rs); here the browser's events reach them.
+import assert from "node:assert/strict";
+import { WAIT_MS, call, logInThere, test, tokenRequests, withEnv } from "./harness.mjs";
+
+const events = (page) => page.evaluate(() => window.events.map((e) => e.type));
+
+/** Waits until the server has seen `n` refresh grants. */
+async function refreshes(env, n) {
+  const until = Date.now() + WAIT_MS;
+  while (tokenRequests(env.idp, "refresh_token").length < n) {
+    if (Date.now() > until) throw new Error(`${tokenRequests(env.idp, "refresh_token").length} refreshes, not ${n}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const comeBack = {
+  online: () => window.dispatchEvent(new Event("online")),
+  visible: () => document.dispatchEvent(new Event("visibilitychange")),
+  restored: () => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true })),
+};
+
+test("coming back (online, visible again, restored from the back-forward cache) refreshes an expired session once, and the app hears it", () =>
+  // 20 s of lifetime is inside the 30 s margin: the access token is stale at once.
+  withEnv({ accessTokenTtl: 20 }, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    let n = tokenRequests(env.idp, "refresh_token").length;
+    for (const [name, fire] of Object.entries(comeBack)) {
+      await page.evaluate(fire);
+      await refreshes(env, ++n);
+      await page.waitForFunction((k) => window.events.filter((e) => e.type === "refresh").length >= k, n, { timeout: WAIT_MS });
+      assert.equal(tokenRequests(env.idp, "refresh_token").length, n, name);
+    }
+    // A page hidden, then not yet visible: nothing.
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: false })));
+    // Twenty at once (the network flapping): one refresh, shared.
+    await page.evaluate(() => { for (let i = 0; i < 20; i++) window.dispatchEvent(new Event("online")); });
+    await refreshes(env, n + 1);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(tokenRequests(env.idp, "refresh_token").length, n + 1, "one refresh for twenty events");
+    assert.ok(!(await events(page)).includes("expired"));
+  }));
+
+test("while the server cannot answer, coming back backs off: a flapping network sends no storm, the session stays, and it refreshes once the server is back", () =>
+  withEnv({ accessTokenTtl: 20 }, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env);
+    assert.ok((await call(page, "handleCallback")).ok);
+    const before = tokenRequests(env.idp, "refresh_token").length;
+    // The token endpoint is down (a 503 from a proxy).
+    env.idp.behaviour.before = (ctx) => {
+      if (ctx.path === "/token" && ctx.method === "POST") {
+        ctx.status = 503;
+        ctx.body = "Service Unavailable";
+      }
+    };
+    for (let i = 0; i < 10; i++) {
+      await page.evaluate(comeBack.online);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const sent = env.idp.requests.filter((r) => r.path === "/token" && r.method === "POST").length;
+    // One refresh tried; the others were within the spacing (5 s) of it. (A slow machine
+    // may spread the ten events over more than that: at most one more then.)
+    assert.ok(sent - before >= 1 && sent - before <= 2, `${sent - before} refreshes sent for ten events`);
+    assert.equal((await call(page, "isAuthenticated")).value, true, "the session stayed");
+    // The server is back.
+    env.idp.behaviour.before = null;
+    await new Promise((r) => setTimeout(r, 5500));
+    await page.evaluate(comeBack.online);
+    await page.waitForFunction(() => window.events.some((e) => e.type === "refresh"), null, { timeout: WAIT_MS });
+    assert.ok((await call(page, "getAccessToken")).ok);
+    assert.ok(!(await events(page)).includes("expired"));
+  }));
