@@ -273,6 +273,13 @@ export interface SessionInfo {
    * `"expiring"` event of onSessionChange comes `expiringNoticeSeconds` before it.
    */
   sessionExpiresAt: number | null;
+  /**
+   * The servers' clock minus this device's, in seconds, as learned from a server's `Date`
+   * header (where CORS exposes it) or a login's ID token: every ID-token time and DPoP proof
+   * is checked and made on server time, so a device whose clock is hours off still works.
+   * 0 until learned.
+   */
+  clockOffsetSeconds: number;
 }
 
 /** The stored session's expiry, scope and refreshability (never the tokens), or null when logged out. Makes no request. */

@@ -65,6 +65,7 @@ mod b64url;
 mod callback;
 #[cfg(feature = "serde")]
 mod claims;
+mod clock;
 mod config;
 mod dpop;
 mod error;

@@ -129,6 +129,45 @@ pub(crate) fn of_state(state: &str) -> Option<Window> {
         .find(|w| state.starts_with(w.prefix()))
 }
 
+/// Silent logins that failed the same way in a row after which no more is tried (issue 26,
+/// 5): a server that answers `login_required` will answer it again, and an app that tries
+/// at every start, focus or failed call would loop (the peers' trackers are full of such
+/// loops, across reloads too: hence kept in the tab's sessionStorage).
+pub(crate) const SILENT_TRIES: u32 = 3;
+
+/// Where a tab counts the silent logins of the session `session_key` that failed in a row.
+pub(crate) fn failures_key(session_key: &str) -> String {
+    let mut key = String::from("spa-oauth:silent-failures?");
+    key.push_str(session_key);
+    key
+}
+
+/// The count after a silent login that failed with `code`, as stored: the code and how many
+/// in a row failed with it (another code starts again at one).
+pub(crate) fn failed(record: Option<&str>, code: Code) -> String {
+    let before = record
+        .and_then(|r| r.split_once(' '))
+        .filter(|(c, _)| *c == code.as_str())
+        .and_then(|(_, n)| crate::form::parse_u64(n))
+        .unwrap_or(0);
+    let mut out = String::from(code.as_str());
+    out.push(' ');
+    crate::form::push_u64(&mut out, before.saturating_add(1));
+    out
+}
+
+/// The error to give instead of a silent login, once `SILENT_TRIES` failed the same way in a
+/// row; `None` while it may be tried.
+pub(crate) fn stopped(record: Option<&str>) -> Option<Error> {
+    let (code, n) = record?.split_once(' ')?;
+    let n = crate::form::parse_u64(n)?;
+    let code = Code::from_server(code).filter(|_| n >= u64::from(SILENT_TRIES))?;
+    Some(Error::new(
+        code,
+        t!("The silent login failed the same way three times in a row; spa-oauth does not try it again until a login succeeds in this tab: call startLogin or loginWithPopup."),
+    ))
+}
+
 /// The error a popup that could not be opened gives.
 pub(crate) fn blocked() -> Error {
     Error::new(
@@ -178,6 +217,33 @@ mod tests {
         // The window's own defaults are within it.
         for w in [Window::Popup, Window::Iframe] {
             assert!(timeout_ms(w.default_timeout_ms().into()).is_ok());
+        }
+    }
+
+    #[test]
+    fn silent_logins_that_fail_the_same_way_stop_after_three() {
+        let mut record: Option<String> = None;
+        for _ in 0..SILENT_TRIES - 1 {
+            record = Some(failed(record.as_deref(), Code::LoginRequired));
+            assert!(stopped(record.as_deref()).is_none());
+        }
+        // Another failure in between starts the count again.
+        let other = failed(record.as_deref(), Code::ServerError);
+        assert_eq!(other, "server_error 1");
+        record = Some(failed(record.as_deref(), Code::LoginRequired));
+        assert_eq!(record.as_deref(), Some("login_required 3"));
+        let e = stopped(record.as_deref()).unwrap();
+        assert_eq!(e.code, Code::LoginRequired);
+        assert!(e.description.as_str().contains("three times"));
+        // Damaged records count as none.
+        for bad in [
+            "",
+            "login_required",
+            "login_required x",
+            "not a code 9",
+            " 3",
+        ] {
+            assert!(stopped(Some(bad)).is_none(), "{bad}");
         }
     }
 

@@ -297,6 +297,8 @@ pub struct SessionInfo {
     /// server gave its refresh token (Keycloak, Entra ID), or without a refresh token, the
     /// access token's expiry; `None` when nobody said.
     pub session_expires_at: Option<u64>,
+    /// The servers' clock minus this browser's, in seconds, as learned (`crate::clock`).
+    pub clock_offset_secs: i64,
 }
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
@@ -304,6 +306,7 @@ pub(crate) async fn session_info<P: Platform>(
     p: &P,
     config: &Config,
 ) -> Result<Option<SessionInfo>> {
+    let clock_offset_secs = super::clock::offset(p).await;
     Ok(sessions::load(p, config)
         .await
         .ok()
@@ -314,6 +317,7 @@ pub(crate) async fn session_info<P: Platform>(
             refreshable: s.refresh_token.is_some(),
             refresh_token_withheld: s.refresh_token_withheld(&config.scope),
             session_expires_at: s.ends_at(),
+            clock_offset_secs,
         }))
 }
 

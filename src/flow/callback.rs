@@ -219,6 +219,9 @@ async fn complete<P: Platform>(
         p.dpop_adopt(&key).await;
     }
     sessions::store(p, config, &session, SessionEventKind::Login).await;
+    // A login succeeded: silent logins may be tried again (`login_window::stopped`).
+    let failures = login_window::failures_key(&config.session_key());
+    let _ = p.remove(Store::Session, &failures).await;
     if let Some(old) = replaced.filter(|s| s.dpop) {
         let old = super::dpop::key_of(&old, config);
         if old != key {

@@ -121,7 +121,7 @@ pub(crate) async fn proof<P: Platform>(
         &Claims {
             htm,
             htu,
-            iat: p.now(),
+            iat: super::clock::server_now(p).await,
             jti: &jti,
             nonce: nonce.as_deref(),
             ath: ath.as_deref(),

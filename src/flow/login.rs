@@ -205,7 +205,19 @@ pub(crate) async fn silent_login<P: Platform>(
         prompt: Some("none".into()),
         ..LoginOptions::default()
     };
-    login_elsewhere(p, config, &options, Shown::iframe(timeout_ms)).await
+    // No loop: after SILENT_TRIES failures in a row the same way, not tried again until a
+    // login succeeds in this tab (`callback::complete` clears the count).
+    let key = login_window::failures_key(&config.session_key());
+    let record = p.get(Store::Session, &key).await.ok().flatten();
+    if let Some(e) = login_window::stopped(record.as_deref()) {
+        return Err(e);
+    }
+    let r = login_elsewhere(p, config, &options, Shown::iframe(timeout_ms)).await;
+    if let Err(e) = &r {
+        let counted = login_window::failed(record.as_deref(), e.code);
+        let _ = p.set(Store::Session, &key, &counted).await;
+    }
+    r
 }
 
 /// Starts a login: stores the transaction in sessionStorage and navigates to the

@@ -21,6 +21,7 @@
 
 mod access;
 mod callback;
+mod clock;
 mod discovery;
 mod dpop;
 mod flight;
@@ -107,6 +108,8 @@ pub(crate) struct Response {
     pub www_authenticate: Option<String>,
     /// The `Retry-After` header (RFC 9110 10.2.3) of a 429 or 503, where CORS exposes it.
     pub retry_after: Option<String>,
+    /// The `Date` header (RFC 9110 6.6.1), where CORS exposes it: the server's time.
+    pub date: Option<String>,
 }
 
 /// What the flows need from where they run. Implementations do I/O only: each method is one
@@ -245,6 +248,9 @@ pub(crate) struct FlowState {
     pub(crate) warned: RefCell<Vec<(String, Option<u64>)>>,
     /// Refreshes that failed without ending their session, by session (`access::backoff`).
     pub(crate) backoff: RefCell<Vec<Backoff>>,
+    /// The offset of the servers' clock from this browser's, once read or learned
+    /// (`crate::clock`).
+    pub(crate) offset: Cell<Option<i64>>,
 }
 
 /// A session's failed refreshes in a row: how many, when the last was sent, until when
@@ -271,6 +277,7 @@ impl FlowState {
             timers: RefCell::new(Vec::new()),
             warned: RefCell::new(Vec::new()),
             backoff: RefCell::new(Vec::new()),
+            offset: Cell::new(None),
         }
     }
 }

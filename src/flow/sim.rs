@@ -83,6 +83,10 @@ pub(crate) struct Server {
     pub fail: BTreeMap<String, (u16, String)>,
     /// The `Retry-After` header of the next `fail` answer.
     pub retry_after: Option<String>,
+    /// Whether its answers carry a `Date` header the page can read (CORS exposes it).
+    pub sends_date: bool,
+    /// The server's (true) time of the request being handled.
+    clock: u64,
     /// Unreachable: every request is a network error.
     pub down: bool,
     /// Every request sent, answered or not (`down`).
@@ -139,6 +143,8 @@ impl Server {
             rotate: true,
             session_max: None,
             retry_after: None,
+            sends_date: false,
+            clock: 0,
             pushed: BTreeMap::new(),
             require_par: false,
             signed_in: true,
@@ -277,6 +283,7 @@ impl Server {
             dpop_nonce: None,
             www_authenticate: None,
             retry_after: None,
+            date: None,
         }
     }
 
@@ -331,6 +338,12 @@ impl Server {
                 return Err("use_dpop_nonce");
             }
         }
+        // RFC 9449 11.1: a proof made at another time than now (oidc-provider allows
+        // about a minute either way) is refused.
+        let iat = claims["iat"].as_u64().unwrap_or_default();
+        if self.clock > 0 && iat.abs_diff(self.clock) > 60 {
+            return Err("invalid_dpop_proof");
+        }
         let jwk = format!(
             r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
             b64url::encode(&x),
@@ -342,6 +355,7 @@ impl Server {
     /// A resource server's check of a request with an access token (RFC 6750, RFC 9449 7):
     /// a Bearer token as `Bearer`; a DPoP-bound token as `DPoP` with a proof by its key, for
     /// this request and this token. The grant, or the 401 to answer.
+    #[allow(clippy::result_large_err)] // the simulation's: a refusal is the answer itself
     pub(crate) fn check_resource_request(
         &self,
         scheme: &str,
@@ -356,6 +370,7 @@ impl Server {
             dpop_nonce: self.dpop_nonce.clone(),
             www_authenticate: Some(format!(r#"{scheme} error="{error}""#)),
             retry_after: None,
+            date: None,
         };
         let Some(&g) = self
             .access_tokens
@@ -405,6 +420,7 @@ impl Server {
         now: u64,
     ) -> Result<Response> {
         self.attempts += 1;
+        self.clock = now;
         if self.down {
             return Err(Error::code(Code::NetworkError));
         }
@@ -424,6 +440,7 @@ impl Server {
                 dpop_nonce: None,
                 www_authenticate: None,
                 retry_after: None,
+                date: None,
             });
         }
         let mut params = BTreeMap::new();
@@ -457,6 +474,7 @@ impl Server {
                 dpop_nonce: None,
                 www_authenticate: None,
                 retry_after: self.retry_after.take(),
+                date: None,
             });
         }
         let nonce = self.dpop_nonce.clone();
@@ -467,6 +485,7 @@ impl Server {
                 dpop_nonce: nonce.clone(),
                 www_authenticate: None,
                 retry_after: None,
+                date: None,
             })
         };
         // A proof on a request to the token or revocation endpoint.
@@ -578,6 +597,7 @@ impl Server {
                 dpop_nonce: None,
                 www_authenticate: None,
                 retry_after: None,
+                date: None,
             }),
         }
     }
@@ -597,6 +617,9 @@ pub(crate) struct World {
     pub dpop_keys: RefCell<BTreeMap<String, (SigningKey, bool, u64)>>,
     made_keys: Cell<u8>,
     random: Cell<u32>,
+    /// How far this browser's clock is off (seconds): the tabs' `now` is the true time plus
+    /// this; the server keeps the true time.
+    pub device_skew: Cell<i64>,
 }
 
 /// A timer: when it falls due (milliseconds on the virtual clock), and what it runs.
@@ -646,6 +669,7 @@ impl Sim {
             dpop_keys: RefCell::new(BTreeMap::new()),
             made_keys: Cell::new(20),
             random: Cell::new(0),
+            device_skew: Cell::new(0),
         });
         Sim::tab_in(world)
     }
@@ -694,7 +718,7 @@ impl Sim {
     /// Moves the clock on, firing the timers that fall due.
     pub(crate) fn advance(&self, secs: u64) {
         self.world.clock.set(self.world.clock.get() + secs);
-        let now_ms = self.world.clock.get() * 1000;
+        let now_ms = self.now() * 1000;
         let due: Vec<_> = {
             let mut timers = self.tab.timers.borrow_mut();
             let (due, later): (Vec<_>, Vec<_>) =
@@ -768,7 +792,10 @@ impl Platform for Sim {
     }
 
     fn now(&self) -> u64 {
-        self.world.clock.get()
+        self.world
+            .clock
+            .get()
+            .saturating_add_signed(self.world.device_skew.get())
     }
 
     fn random(&self, buf: &mut [u8]) -> Result<()> {
@@ -845,10 +872,14 @@ impl Platform for Sim {
             }
         })
         .await;
-        let now = self.now();
+        // The server's clock is the true one.
+        let now = self.world.clock.get();
         let mut server = self.world.server.borrow_mut();
-        let answer = server.handle(url, body, authorization, dpop, now);
+        let mut answer = server.handle(url, body, authorization, dpop, now);
         server.in_flight -= 1;
+        if let (Ok(r), true) = (&mut answer, server.sends_date) {
+            r.date = Some(http_date_of(now));
+        }
         answer
     }
 
@@ -1006,4 +1037,39 @@ impl Platform for Sim {
         world.locked.set(false);
         out
     }
+}
+
+/// `secs` as an HTTP date (RFC 9110 5.6.7), as a server writes its `Date` header (H.
+/// Hinnant's civil_from_days).
+fn http_date_of(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rest = secs % 86_400;
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        months[(month - 1) as usize],
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+#[test]
+fn the_simulated_date_header_is_what_the_core_reads() {
+    for t in [0, 784_111_777, T0, 1_835_438_400] {
+        assert_eq!(crate::clock::http_date(&http_date_of(t)), Some(t));
+    }
+    assert_eq!(http_date_of(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
 }

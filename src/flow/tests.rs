@@ -1585,7 +1585,10 @@ fn get_user_with_userinfo_reports_failures_and_keeps_the_session() {
         sim.server()
             .fail
             .insert("/userinfo".into(), (status, body.into()));
-        assert!(block_on(get_user(&sim, &c, &with_userinfo)).is_err(), "{status}");
+        assert!(
+            block_on(get_user(&sim, &c, &with_userinfo)).is_err(),
+            "{status}"
+        );
         assert!(block_on(is_authenticated(&sim, &c)).unwrap(), "{status}");
     }
     sim.server().down = true;
@@ -1593,4 +1596,93 @@ fn get_user_with_userinfo_reports_failures_and_keeps_the_session() {
     assert_eq!(e.code, Code::NetworkError);
     assert!(block_on(is_authenticated(&sim, &c)).unwrap());
     assert!(!sim.events().contains(&Kind::Expired));
+}
+
+/// Issue 26, 5: no loop. A silent login the server answers `login_required` three times in
+/// a row is not tried again (the app's getAccessToken calls, its reloads: the count is in
+/// the tab's sessionStorage); the error says so. A login that succeeds starts afresh.
+#[test]
+fn silent_logins_that_fail_the_same_way_stop_trying() {
+    let sim = Sim::new();
+    let c = silent_config();
+    sim.server().signed_in = false;
+    let shown = |sim: &Sim| sim.tab.windows.borrow().len();
+    for _ in 0..3 {
+        assert_eq!(token(&sim, &c).unwrap_err().code, Code::LoginRequired);
+    }
+    assert_eq!(shown(&sim), 3);
+    let page = sim.reload();
+    for _ in 0..5 {
+        let e = token(&page, &c).unwrap_err();
+        assert_eq!(e.code, Code::LoginRequired);
+        assert!(
+            e.description.as_str().contains("three times"),
+            "{}",
+            e.description.as_str()
+        );
+        let e = block_on(silent_login(&page, &c, None)).unwrap_err();
+        assert!(e.description.as_str().contains("three times"));
+    }
+    assert!(page.tab.windows.borrow().is_empty(), "nothing more shown");
+    // The user logs in: silent logins may be tried again.
+    sim.server().signed_in = true;
+    log_in(&page, &c);
+    block_on(logout(&page, &c, &LogoutOptions::default())).unwrap();
+    assert!(
+        token(&page, &c).is_ok(),
+        "a silent login from the server's session"
+    );
+    assert_eq!(shown(&page), 1);
+}
+
+/// Issue 26, 3: this device's clock is hours ahead, or behind. The login's ID token (bound
+/// to the login by its nonce) teaches the offset; the session refreshes when its token
+/// expires (lifetimes count on the device's own clock), the refreshed ID token is checked on
+/// server time, and getSessionInfo says the offset. With the server's `Date` header readable,
+/// the offset comes from it.
+#[test]
+fn a_device_clock_hours_off_still_logs_in_and_refreshes_on_time() {
+    for skew in [3 * 3600, -3 * 3600, 26 * 3600] {
+        for sends_date in [false, true] {
+            let sim = Sim::new();
+            sim.world.device_skew.set(skew);
+            sim.server().sends_date = sends_date;
+            let c = config(TokenStorage::Session);
+            let done = block_on(async {
+                log_in_at_server(&sim, &c);
+                handle_callback(&sim, &c, None).await
+            });
+            assert!(done.is_ok(), "{skew} {sends_date}: {:?}", done.err());
+            let info = block_on(session_info(&sim, &c)).unwrap().unwrap();
+            assert_eq!(info.clock_offset_secs, -skew, "{skew} {sends_date}");
+            // The access token (an hour) is used until 30 s before it expires, then
+            // refreshed: the right moment, whatever the device's clock says.
+            let first = token(&sim, &c).unwrap();
+            sim.advance(3600 - 31);
+            assert_eq!(token(&sim, &c).unwrap(), first);
+            sim.advance(2);
+            let refreshed = token(&sim, &c).unwrap();
+            assert_ne!(refreshed, first, "{skew} {sends_date}");
+            assert_eq!(refreshes(&sim), 1);
+        }
+    }
+}
+
+/// Issue 26, 3: DPoP proofs carry server time: a device whose clock is hours off logs in and
+/// refreshes with a server that refuses stale proofs, once the server's `Date` header is
+/// readable (the first proof, made on the device's clock, is refused, and sent again).
+#[test]
+fn dpop_proofs_are_made_on_server_time() {
+    for skew in [3 * 3600, -3 * 3600] {
+        let sim = Sim::new();
+        sim.world.device_skew.set(skew);
+        sim.server().sends_date = true;
+        let c = dpop_config();
+        log_in(&sim, &c);
+        assert!(forced(&sim, &c).is_ok(), "{skew}");
+        // The offset is known now: one request per refresh.
+        let before = sim.server().requests("/token").len();
+        assert!(forced(&sim, &c).is_ok());
+        assert_eq!(sim.server().requests("/token").len(), before + 1);
+    }
 }

@@ -21,7 +21,9 @@ pub(crate) async fn send<P: Platform>(
 ) -> Result<Response> {
     let timeout = config.http_timeout_ms;
     if !config.dpop {
-        return p.send(endpoint, Some(body), None, None, timeout).await;
+        let r = p.send(endpoint, Some(body), None, None, timeout).await?;
+        super::clock::from_date(p, r.date.as_deref()).await;
+        return Ok(r);
     }
     let mut asked = false;
     loop {
@@ -30,11 +32,15 @@ pub(crate) async fn send<P: Platform>(
             .send(endpoint, Some(body), None, Some(&proof), timeout)
             .await?;
         dpop::remember_nonce(p, endpoint, r.dpop_nonce.as_deref()).await;
+        let offset = super::clock::offset(p).await;
+        super::clock::from_date(p, r.date.as_deref()).await;
+        let error = crate::response::http_error::<P::Json>(r.status, &r.body);
         let wants = r.status == 400
-            && crate::dpop::token_endpoint_wants_nonce(
-                &crate::response::http_error::<P::Json>(r.status, &r.body),
-                r.dpop_nonce.as_deref(),
-            );
+            && (crate::dpop::token_endpoint_wants_nonce(&error, r.dpop_nonce.as_deref())
+                // A proof refused for its time (this device's clock is off) whose answer
+                // taught the server's time: sent again on it (issue 26, 3).
+                || (error.error.as_deref() == Some("invalid_dpop_proof")
+                    && super::clock::offset(p).await != offset));
         if asked || !wants {
             return Ok(r);
         }

@@ -7,6 +7,7 @@ use super::{discovery, Platform};
 use crate::config::Config;
 use crate::error::Result;
 use crate::id_token::{self, invalid, Expected};
+use crate::json::Json;
 use crate::jwks;
 use crate::jws;
 use crate::secret::Secret;
@@ -49,6 +50,20 @@ pub(crate) async fn validate<P: Platform>(
             "The ID token's signature does not verify with the issuer's key."
         )));
     }
-    id_token::check(&jws.payload, expected, p.now())?;
+    // On server time (`crate::clock`). A login's token, bound to the login by its nonce,
+    // teaches the offset when its `iat` disagrees by more than the tolerance: a device whose
+    // clock is hours off still logs in (issue 26, 3).
+    let mut offset = super::clock::offset(p).await;
+    if expected.nonce.is_some() {
+        let iat = jws.payload.get("iat").and_then(|v| v.as_f64());
+        let learned =
+            iat.and_then(|i| crate::clock::from_login_iat(i, p.now(), offset, expected.skew));
+        if let Some(o) = learned {
+            super::clock::learn(p, o).await;
+            offset = o;
+        }
+    }
+    let now = crate::clock::server_now(p.now(), offset);
+    id_token::check(&jws.payload, expected, now)?;
     Ok(jws.payload_text)
 }

@@ -211,6 +211,8 @@ async fn session_info_job(config_js: JsValue) -> Result<JsValue, JsValue> {
     let ms = |at: Option<u64>| at.map_or(JsValue::NULL, |s| JsValue::from(s as f64 * 1000.0));
     set(&obj, "expiresAt", &ms(info.expires_at));
     set(&obj, "sessionExpiresAt", &ms(info.session_expires_at));
+    let offset = JsValue::from(info.clock_offset_secs as f64);
+    set(&obj, "clockOffsetSeconds", &offset);
     set(&obj, "scope", &opt(info.scope.as_deref()));
     set(&obj, "refreshable", &JsValue::from(info.refreshable));
     set(

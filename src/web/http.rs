@@ -99,7 +99,7 @@ pub(crate) async fn send(
     }
     let header = |name: &str| response.headers().get(name).ok().flatten();
     let (dpop_nonce, www_authenticate) = (header("dpop-nonce"), header("www-authenticate"));
-    let retry_after = header("retry-after");
+    let (retry_after, date) = (header("retry-after"), header("date"));
     let body = read_body(&response, status, &signal).await?;
     Ok(Response {
         status,
@@ -107,6 +107,7 @@ pub(crate) async fn send(
         dpop_nonce,
         www_authenticate,
         retry_after,
+        date,
     })
 }
 

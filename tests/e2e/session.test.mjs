@@ -76,3 +76,19 @@ test("while the server cannot answer, coming back backs off: a flapping network 
     assert.ok((await call(page, "getAccessToken")).ok);
     assert.ok(!(await events(page)).includes("expired"));
   }));
+
+for (const skew of [3 * 3600, -3 * 3600]) {
+  test(`this device's clock three hours ${skew > 0 ? "ahead" : "behind"}: the login works, getSessionInfo says the offset, the refresh works`, () =>
+    withEnv({}, async (env) => {
+      const page = await env.context.newPage();
+      await logInThere(page, env, "?clockSkew=" + skew);
+      const done = await call(page, "handleCallback");
+      assert.ok(done.ok, JSON.stringify(done));
+      const info = (await call(page, "getSessionInfo")).value;
+      assert.ok(Math.abs(info.clockOffsetSeconds + skew) <= 5, JSON.stringify(info));
+      // The refreshed ID token is checked on server time too.
+      const refreshed = await call(page, "getAccessToken", { forceRefresh: true });
+      assert.ok(refreshed.ok, JSON.stringify(refreshed));
+      assert.equal((await call(page, "getUser")).value?.sub, "alice");
+    }));
+}

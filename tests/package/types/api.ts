@@ -35,7 +35,8 @@ async function flows(): Promise<void> {
   const info = await getSessionInfo(config);
   const expires: number | null = info ? info.expiresAt : null;
   const ends: number | null = info ? info.sessionExpiresAt : null;
-  void ends;
+  const offset: number = info ? info.clockOffsetSeconds : 0;
+  void ends, offset;
   const user: UserClaims | null = await getUser(config, { userinfo: true });
   const sub: string | undefined = user?.sub;
   const email: string | undefined = user?.email;
