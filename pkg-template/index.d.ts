@@ -120,6 +120,16 @@ export interface AuthConfig {
    */
   expiringNoticeSeconds?: number;
   /**
+   * Opt-in idle timeout, in seconds (10 to 604800): after this long without the user's
+   * activity (a key, a click, a touch, the wheel, the pointer moving) in any tab of the
+   * origin, the session ends with a logout (revocation, and the server's logout page), after
+   * an `"idle"` event `idleWarningSeconds` before. Needs a listener (onSessionChange, React's
+   * AuthProvider, Vue's plugin) in the page.
+   */
+  idleTimeoutSeconds?: number;
+  /** How long before the idle logout the `"idle"` event comes, in seconds. Default 60. */
+  idleWarningSeconds?: number;
+  /**
    * Where the discovery document is, when it is not at the issuer's well-known locations
    * (Azure AD B2C: `https://<t>.b2clogin.com/<t>.onmicrosoft.com/v2.0/.well-known/openid-configuration?p=<policy>`).
    * The document's `issuer` must still equal `issuer`. Needs `issuer`.
@@ -280,6 +290,8 @@ export interface SessionInfo {
    * 0 until learned.
    */
   clockOffsetSeconds: number;
+  /** With `idleTimeoutSeconds`: when the idle logout comes (ms since the epoch), counted from the last activity in any tab; else null. For a countdown. */
+  idleLogoutAt: number | null;
 }
 
 /** The stored session's expiry, scope and refreshability (never the tokens), or null when logged out. Makes no request. */
@@ -404,9 +416,11 @@ export interface SessionChangeEvent {
    * login, refresh, logout, expired (the session ended without a logout: expiry or a refused
    * refresh), or expiring (the session ends `expiringNoticeSeconds` from now, at
    * getSessionInfo's `sessionExpiresAt`: save the user's work, or sign in again with
-   * loginWithPopup or loginSilently without leaving the page).
+   * loginWithPopup or loginSilently without leaving the page), or idle (no activity for
+   * `idleTimeoutSeconds` minus `idleWarningSeconds`: the logout comes at getSessionInfo's
+   * `idleLogoutAt` unless the user acts).
    */
-  type: "login" | "refresh" | "logout" | "expired" | "expiring";
+  type: "login" | "refresh" | "logout" | "expired" | "expiring" | "idle";
   /** True when another tab made the change (tokenStorage "local"; never for an adapter). */
   external: boolean;
   /**

@@ -168,7 +168,7 @@ let memo;
 // and one would get the other's token. A value JSON cannot tell apart from another
 // (a function, a symbol, an object, NaN) becomes a marker of its type: the wasm refuses
 // those, so a config holding one never matches a config that does not.
-const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests", "dpop", "apiOrigins", "transactionStorage", "silentLogin", "expiringNoticeSeconds"];
+const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests", "dpop", "apiOrigins", "transactionStorage", "silentLogin", "expiringNoticeSeconds", "idleTimeoutSeconds", "idleWarningSeconds"];
 const plain = (v) =>
   v === undefined || v === null || typeof v === "string" || typeof v === "boolean" || Number.isFinite(v)
     ? v ?? null

@@ -27,6 +27,8 @@ export interface AuthState {
    * with `loginWithPopup`.
    */
   expiring: boolean;
+  /** True once the `"idle"` event came (with `idleTimeoutSeconds`) and until the session changes: show a countdown to getSessionInfo's `idleLogoutAt`. */
+  idle: boolean;
   /** The last failure (callback, login, logout), or null. */
   error: AuthError | null;
   /** startLogin with this config. */

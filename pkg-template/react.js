@@ -6,7 +6,7 @@ import { actions, watchSession } from "./session-state.js";
 
 const AuthContext = createContext(null);
 
-const initial = { isLoading: true, isAuthenticated: false, user: null, sessionExpiresAt: null, expiring: false, error: null };
+const initial = { isLoading: true, isAuthenticated: false, user: null, sessionExpiresAt: null, expiring: false, idle: false, error: null };
 
 /**
  * Provides the session of `config` to the components below. On the redirect URI it completes

@@ -22,19 +22,21 @@ export function isCallbackUrl(config, href) {
 
 /**
  * Starts watching the session of `config`: `update(patch)` receives
- * `{ isLoading, isAuthenticated, user, sessionExpiresAt, expiring }` and `{ error }` changes
- * (`expiring`: the session's `"expiring"` event came, and nothing changed it since). After a callback,
+ * `{ isLoading, isAuthenticated, user, sessionExpiresAt, expiring, idle }` and `{ error }`
+ * changes (`expiring`, `idle`: the session's `"expiring"` or `"idle"` event came, and nothing
+ * changed it since). After a callback,
  * `onRedirect(returnTo)` is called (default: history.replaceState). Returns the function
  * that stops watching; nothing is reported after it.
  */
 export function watchSession(config, onRedirect, update) {
   let live = true;
   const report = (patch) => live && update(patch);
-  const load = async (expiring = false) => {
+  const load = async (type) => {
     const [isAuthenticated, user, info] = await Promise.all([
       auth.isAuthenticated(config), auth.getUser(config), auth.getSessionInfo(config),
     ]);
-    report({ isLoading: false, isAuthenticated, user, sessionExpiresAt: info ? info.sessionExpiresAt : null, expiring });
+    const sessionExpiresAt = info ? info.sessionExpiresAt : null;
+    report({ isLoading: false, isAuthenticated, user, sessionExpiresAt, expiring: type === "expiring", idle: type === "idle" });
   };
   const fail = (error) => report({ isLoading: false, error });
   (async () => {
@@ -54,7 +56,7 @@ export function watchSession(config, onRedirect, update) {
     await load();
     if (callbackError) fail(callbackError);
   })().catch(fail);
-  const unsubscribe = auth.onSessionChange(config, (e) => load(e.type === "expiring").catch(fail));
+  const unsubscribe = auth.onSessionChange(config, (e) => load(e.type).catch(fail));
   return () => {
     live = false;
     unsubscribe();

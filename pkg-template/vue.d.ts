@@ -16,6 +16,8 @@ export interface Auth {
    * and until the session changes: show a warning, save the user's work, or sign in again.
    */
   readonly expiring: Readonly<Ref<boolean>>;
+  /** True once the `"idle"` event came (with `idleTimeoutSeconds`) and until the session changes. */
+  readonly idle: Readonly<Ref<boolean>>;
   /** The last failure (callback, login, logout), or null. */
   readonly error: Readonly<Ref<AuthError | null>>;
   /** startLogin with this config. */

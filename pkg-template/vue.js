@@ -18,6 +18,7 @@ export function createAuth(config, { onRedirect } = {}) {
     user: shallowRef(null),
     sessionExpiresAt: shallowRef(null),
     expiring: shallowRef(false),
+    idle: shallowRef(false),
     error: shallowRef(null),
   };
   const api = {
@@ -26,6 +27,7 @@ export function createAuth(config, { onRedirect } = {}) {
     user: readonly(refs.user),
     sessionExpiresAt: readonly(refs.sessionExpiresAt),
     expiring: readonly(refs.expiring),
+    idle: readonly(refs.idle),
     error: readonly(refs.error),
     ...actions(config, (error) => (refs.error.value = error)),
   };

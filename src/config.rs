@@ -101,6 +101,12 @@ pub struct Config {
     /// How long before the session's end (`sessionExpiresAt`) the `expiring` event comes
     /// (`expiringNoticeSeconds`, default 60, at most a day).
     pub expiring_notice_secs: u64,
+    /// The idle timeout (`idleTimeoutSeconds`, opt-in): the session ends with a logout after
+    /// this long without the user's activity in any tab (`crate::idle`).
+    pub idle_timeout_secs: Option<u64>,
+    /// How long before that logout the `"idle"` event comes (`idleWarningSeconds`,
+    /// default 60, less than the timeout).
+    pub idle_warning_secs: u64,
 }
 
 /// A [`Config`] that passed every check: what the flows take, so that a configuration that
@@ -146,6 +152,9 @@ pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 
 /// Default `expiringNoticeSeconds`: as oidc-client-ts's `accessTokenExpiringNotificationTimeInSeconds`.
 pub const DEFAULT_EXPIRING_NOTICE_SECONDS: u64 = 60;
+
+/// Default `idleWarningSeconds`.
+pub const DEFAULT_IDLE_WARNING_SECONDS: u64 = 60;
 
 /// Default `httpTimeoutMs`.
 pub const DEFAULT_HTTP_TIMEOUT_MS: u32 = 10_000;
@@ -241,6 +250,8 @@ pub(crate) const MEMBERS: &[&str] = &[
     "transactionStorage",
     "silentLogin",
     "expiringNoticeSeconds",
+    "idleTimeoutSeconds",
+    "idleWarningSeconds",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -338,6 +349,8 @@ impl Config {
             transaction_storage: None,
             silent_login: false,
             expiring_notice_secs: DEFAULT_EXPIRING_NOTICE_SECONDS,
+            idle_timeout_secs: None,
+            idle_warning_secs: DEFAULT_IDLE_WARNING_SECONDS,
         }
     }
 
@@ -465,6 +478,18 @@ impl Config {
         if !self.api_origins.iter().all(origin_ok) {
             return Err(invalid(API_ORIGINS));
         }
+        if let Some(t) = self.idle_timeout_secs {
+            if !(10..=604_800).contains(&t) {
+                return Err(invalid(t!(
+                    "idleTimeoutSeconds must be a whole number of seconds from 10 to 604800 (a week)."
+                )));
+            }
+            if self.idle_warning_secs >= t {
+                return Err(invalid(t!(
+                    "idleWarningSeconds must be a whole number of seconds, less than idleTimeoutSeconds."
+                )));
+            }
+        }
         if self.expiring_notice_secs > 86_400 {
             return Err(invalid(t!(
                 "expiringNoticeSeconds must be a whole number of seconds from 0 to 86400."
@@ -573,6 +598,23 @@ impl Config {
             3600.0,
             t!("clockSkewSeconds must be a whole number of seconds from 0 to 3600."),
         )? as u64;
+        let idle_timeout_secs = match obj.get("idleTimeoutSeconds").filter(|v| !v.is_null()) {
+            None => None,
+            Some(_) => Some(whole(
+                obj,
+                "idleTimeoutSeconds",
+                0.0,
+                604_800.0,
+                t!("idleTimeoutSeconds must be a whole number of seconds from 10 to 604800 (a week)."),
+            )? as u64),
+        };
+        let idle_warning_secs = whole(
+            obj,
+            "idleWarningSeconds",
+            DEFAULT_IDLE_WARNING_SECONDS as f64,
+            604_800.0,
+            t!("idleWarningSeconds must be a whole number of seconds, less than idleTimeoutSeconds."),
+        )? as u64;
         let expiring_notice_secs = whole(
             obj,
             "expiringNoticeSeconds",
@@ -631,6 +673,8 @@ impl Config {
             transaction_storage,
             silent_login,
             expiring_notice_secs,
+            idle_timeout_secs,
+            idle_warning_secs,
         };
         config.validate()?;
         Ok(ValidConfig(config))
@@ -814,6 +858,42 @@ mod tests {
 
     const MIN: &str =
         r#""clientId":"spa","redirectUri":"https://app.example/cb","issuer":"https://id.example""#;
+
+    #[test]
+    fn session_timing_options_are_checked() {
+        let c = cfg(&format!(
+            r#"{{{MIN},"idleTimeoutSeconds":900,"idleWarningSeconds":120,"expiringNoticeSeconds":300}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            (
+                c.idle_timeout_secs,
+                c.idle_warning_secs,
+                c.expiring_notice_secs
+            ),
+            (Some(900), 120, 300)
+        );
+        let plain = cfg(&format!("{{{MIN}}}")).unwrap();
+        assert_eq!(
+            (plain.idle_timeout_secs, plain.idle_warning_secs),
+            (None, 60)
+        );
+        assert_eq!(plain.expiring_notice_secs, 60);
+        for extra in [
+            r#""idleTimeoutSeconds":5"#,
+            r#""idleTimeoutSeconds":900.5"#,
+            r#""idleTimeoutSeconds":"900""#,
+            r#""idleTimeoutSeconds":9999999"#,
+            r#""idleTimeoutSeconds":60,"idleWarningSeconds":60"#,
+            r#""expiringNoticeSeconds":-1"#,
+            r#""expiringNoticeSeconds":86401"#,
+        ] {
+            assert!(
+                err(&format!("{{{MIN},{extra}}}")).contains("Seconds"),
+                "{extra}"
+            );
+        }
+    }
 
     #[test]
     fn minimal_config_gets_defaults() {

@@ -72,6 +72,7 @@ mod error;
 mod flow;
 mod form;
 mod id_token;
+mod idle;
 mod issuer;
 mod json;
 mod jwks;

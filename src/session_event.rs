@@ -19,10 +19,14 @@ pub enum SessionEventKind {
     /// may save the user's work, or sign in again (a popup or a silent login) without
     /// losing the page.
     Expiring,
+    /// No activity of the user in any tab for a while (`idleTimeoutSeconds`): the session
+    /// ends with a logout `idleWarningSeconds` from now unless the user acts.
+    Idle,
 }
 
 impl SessionEventKind {
-    /// `"login"`, `"refresh"`, `"logout"`, `"expired"` or `"expiring"`, as JavaScript sees it.
+    /// `"login"`, `"refresh"`, `"logout"`, `"expired"`, `"expiring"` or `"idle"`, as
+    /// JavaScript sees it.
     pub fn as_str(self) -> &'static str {
         match self {
             SessionEventKind::Login => "login",
@@ -30,6 +34,7 @@ impl SessionEventKind {
             SessionEventKind::Logout => "logout",
             SessionEventKind::Expired => "expired",
             SessionEventKind::Expiring => "expiring",
+            SessionEventKind::Idle => "idle",
         }
     }
 }

@@ -299,6 +299,8 @@ pub struct SessionInfo {
     pub session_expires_at: Option<u64>,
     /// The servers' clock minus this browser's, in seconds, as learned (`crate::clock`).
     pub clock_offset_secs: i64,
+    /// When the idle logout comes (seconds since the epoch), with `idleTimeoutSeconds`.
+    pub idle_logout_at: Option<u64>,
 }
 
 /// The stored session's metadata, or `None` when logged out. Makes no request.
@@ -307,6 +309,7 @@ pub(crate) async fn session_info<P: Platform>(
     config: &Config,
 ) -> Result<Option<SessionInfo>> {
     let clock_offset_secs = super::clock::offset(p).await;
+    let idle_logout_at = super::idle::logout_at(p, config).await;
     Ok(sessions::load(p, config)
         .await
         .ok()
@@ -318,6 +321,7 @@ pub(crate) async fn session_info<P: Platform>(
             refresh_token_withheld: s.refresh_token_withheld(&config.scope),
             session_expires_at: s.ends_at(),
             clock_offset_secs,
+            idle_logout_at,
         }))
 }
 

@@ -25,6 +25,7 @@ mod clock;
 mod discovery;
 mod dpop;
 mod flight;
+mod idle;
 mod join;
 mod login;
 mod logout;

@@ -161,6 +161,7 @@ pub(crate) fn arm_expiry<P: Platform>(p: &P, config: &Config, session: &Session)
     if !p.has_listeners(&key) {
         return;
     }
+    super::idle::arm(p, config);
     let now = p.now();
     let end = session.ends_at();
     let warned = end.is_some() && p.state().warned.borrow().contains(&(key.clone(), end));

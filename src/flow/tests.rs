@@ -1686,3 +1686,68 @@ fn dpop_proofs_are_made_on_server_time() {
         assert_eq!(sim.server().requests("/token").len(), before + 1);
     }
 }
+
+fn idle_config(storage: TokenStorage) -> ValidConfig {
+    Config {
+        idle_timeout_secs: Some(900),
+        ..config(storage).into_inner()
+    }
+    .validated()
+    .unwrap()
+}
+
+/// Issue 26, 6: with `idleTimeoutSeconds`, fifteen minutes without the user's activity end
+/// the session with a logout, a minute after an `"idle"` event (the app's countdown);
+/// `getSessionInfo` says when.
+#[test]
+fn an_idle_session_is_warned_then_logged_out() {
+    let sim = Sim::new();
+    sim.tab.listening.set(true);
+    let c = idle_config(TokenStorage::Session);
+    log_in(&sim, &c);
+    let info = block_on(session_info(&sim, &c)).unwrap().unwrap();
+    assert_eq!(info.idle_logout_at, Some(T0 + 900));
+    awake(&sim, 839);
+    assert!(!sim.events().contains(&Kind::Idle));
+    awake(&sim, 1);
+    assert_eq!(sim.events().last(), Some(&Kind::Idle));
+    awake(&sim, 60);
+    assert_eq!(sim.events().last(), Some(&Kind::Logout));
+    assert!(block_on(session_info(&sim, &c)).unwrap().is_none());
+    // The full logout: revoked, and on to the server's logout page (its session too).
+    assert_eq!(sim.server().requests("/revoke").len(), 1);
+    assert!(sim
+        .tab
+        .navigations
+        .borrow()
+        .iter()
+        .any(|n| n.contains("/logout")));
+}
+
+/// Issue 26, 6: activity in any tab of the origin postpones the logout in every tab.
+#[test]
+fn activity_in_another_tab_keeps_the_session() {
+    let a = Sim::new();
+    let b = a.new_tab();
+    a.tab.listening.set(true);
+    let c = idle_config(TokenStorage::Local);
+    log_in(&a, &c);
+    awake(&a, 600);
+    // The user types in tab b (the browser writes the moment for the origin).
+    let now = a.world.clock.get().to_string();
+    block_on(b.set(Store::Local, crate::idle::ACTIVITY_KEY, &now)).unwrap();
+    awake(&a, 600);
+    assert!(!a.events().contains(&Kind::Logout));
+    assert!(
+        !a.events().contains(&Kind::Idle),
+        "warned 840 s after the last activity"
+    );
+    awake(&a, 240);
+    assert_eq!(a.events().last(), Some(&Kind::Idle));
+    awake(&a, 60);
+    assert_eq!(a.events().last(), Some(&Kind::Logout));
+    assert!(
+        block_on(session_info(&b, &c)).unwrap().is_none(),
+        "gone for every tab"
+    );
+}

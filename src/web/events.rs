@@ -39,6 +39,9 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
     static STORAGE_HOOKED: Cell<bool> = const { Cell::new(false) };
     static COMING_BACK_HOOKED: Cell<bool> = const { Cell::new(false) };
+    static ACTIVITY_HOOKED: Cell<bool> = const { Cell::new(false) };
+    /// When this page last wrote the user's activity (seconds since the epoch).
+    static ACTIVITY_WRITTEN: Cell<u64> = const { Cell::new(0) };
 }
 
 /// A subscription made by `on_session_change`; `unsubscribe` ends it (dropping it does not).
@@ -79,6 +82,9 @@ pub fn on_session_change(
 ) -> Subscription {
     hook_storage_event();
     hook_coming_back();
+    if config.idle_timeout_secs.is_some() {
+        hook_activity();
+    }
     let id = NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id.wrapping_add(1));
@@ -168,6 +174,41 @@ fn hook_coming_back() {
     let _ = window.add_event_listener_with_callback("pageshow", f);
     if let Some(d) = window.document() {
         let _ = d.add_event_listener_with_callback("visibilitychange", f);
+    }
+    // Lives as long as the page.
+    handler.forget();
+}
+
+/// Records the user's activity for the idle timeout (`crate::idle`): a key, a click, a
+/// touch, the wheel or the pointer moving, written to localStorage for every tab of the
+/// origin at most every `idle::WRITE_EVERY_SECS`.
+fn hook_activity() {
+    if ACTIVITY_HOOKED.with(|h| h.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let handler = Closure::<dyn Fn()>::new(|| {
+        let now = (js_sys::Date::now() / 1000.0) as u64;
+        let last = ACTIVITY_WRITTEN.with(Cell::get);
+        if now < last.saturating_add(crate::idle::WRITE_EVERY_SECS) {
+            return;
+        }
+        ACTIVITY_WRITTEN.with(|w| w.set(now));
+        let mut text = String::new();
+        crate::form::push_u64(&mut text, now);
+        let _ = super::storage::set(Store::Local, crate::idle::ACTIVITY_KEY, &text);
+    });
+    let f = handler.as_ref().unchecked_ref();
+    for name in [
+        "keydown",
+        "pointerdown",
+        "pointermove",
+        "wheel",
+        "touchstart",
+    ] {
+        let _ = window.add_event_listener_with_callback(name, f);
     }
     // Lives as long as the page.
     handler.forget();

@@ -213,6 +213,7 @@ async fn session_info_job(config_js: JsValue) -> Result<JsValue, JsValue> {
     set(&obj, "sessionExpiresAt", &ms(info.session_expires_at));
     let offset = JsValue::from(info.clock_offset_secs as f64);
     set(&obj, "clockOffsetSeconds", &offset);
+    set(&obj, "idleLogoutAt", &ms(info.idle_logout_at));
     set(&obj, "scope", &opt(info.scope.as_deref()));
     set(&obj, "refreshable", &JsValue::from(info.refreshable));
     set(

@@ -92,3 +92,31 @@ for (const skew of [3 * 3600, -3 * 3600]) {
       assert.equal((await call(page, "getUser")).value?.sub, "alice");
     }));
 }
+
+test("idle timeout: no activity in the page, then \"idle\", then the logout (the server's logout page); key presses keep the session", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await logInThere(page, env, "?config=" + encodeURIComponent(JSON.stringify({ idleTimeoutSeconds: 20, idleWarningSeconds: 10 })));
+    assert.ok((await call(page, "handleCallback")).ok);
+    const info = (await call(page, "getSessionInfo")).value;
+    assert.ok(info.idleLogoutAt > Date.now() && info.idleLogoutAt <= Date.now() + 21_000, JSON.stringify(info));
+    // The user types for thirty seconds: longer than the timeout, and nothing happens.
+    for (let i = 0; i < 10; i++) {
+      await page.evaluate(() => window.dispatchEvent(new KeyboardEvent("keydown", { key: "a" })));
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    assert.deepEqual((await events(page)).filter((t) => t === "idle" || t === "logout"), []);
+    assert.equal((await call(page, "isAuthenticated")).value, true);
+    // Then walks away: the warning, then the logout, which goes on to the server's page.
+    await page.waitForFunction(() => window.events.some((e) => e.type === "idle"), null, { timeout: WAIT_MS });
+    const until = Date.now() + WAIT_MS;
+    while (!env.idp.requests.some((r) => r.path === "/session/end")) {
+      if (Date.now() > until) throw new Error("no logout");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(env.idp.requests.filter((r) => r.path === "/token/revocation" && r.method === "POST").length, 1, "revoked first");
+    const back = await env.context.newPage();
+    await back.goto(env.appOrigin + "/e2e/oidc.html");
+    await back.waitForSelector('body[data-ready="true"]', { timeout: WAIT_MS });
+    assert.equal((await call(back, "isAuthenticated")).value, false);
+  }));

@@ -36,7 +36,8 @@ async function flows(): Promise<void> {
   const expires: number | null = info ? info.expiresAt : null;
   const ends: number | null = info ? info.sessionExpiresAt : null;
   const offset: number = info ? info.clockOffsetSeconds : 0;
-  void ends, offset;
+  const idleAt: number | null = info ? info.idleLogoutAt : null;
+  void ends, offset, idleAt;
   const user: UserClaims | null = await getUser(config, { userinfo: true });
   const sub: string | undefined = user?.sub;
   const email: string | undefined = user?.email;
@@ -44,7 +45,7 @@ async function flows(): Promise<void> {
   const authed: boolean = await isAuthenticated(config);
   await logout(config, { postLogoutRedirectUri: "https://app.example/", revoke: false });
   const stop: () => void = onSessionChange(config, (e: SessionChangeEvent) => {
-    const t: "login" | "refresh" | "logout" | "expired" | "expiring" = e.type;
+    const t: "login" | "refresh" | "logout" | "expired" | "expiring" | "idle" = e.type;
     const other: boolean = e.external;
     void t, other;
   });
