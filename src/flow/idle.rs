@@ -50,12 +50,7 @@ async fn check<P: Platform>(p: P, config: Config, fired: Option<Fired>) {
     let mut key = String::from("idle ");
     key.push_str(&sessions::page_key(&config));
     if let Some((generation, ..)) = fired {
-        if !p
-            .state()
-            .timers
-            .borrow()
-            .contains(&(key.clone(), generation))
-        {
+        if !sessions::is_current(&p, &key, generation) {
             return;
         }
     }
@@ -88,17 +83,8 @@ async fn check<P: Platform>(p: P, config: Config, fired: Option<Fired>) {
         .borrow()
         .contains(&(key.clone(), Some(last)));
     let (at, due) = idle::due(last, now, timeout, config.idle_warning_secs, warned);
-    let generation = {
-        let mut timers = p.state().timers.borrow_mut();
-        let next = timers
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or(1, |(_, g)| g.wrapping_add(1));
-        timers.retain(|(k, _)| *k != key);
-        timers.push((key, next));
-        next
-    };
-    let ms = at.saturating_sub(now).saturating_mul(1000).min(0x7fff_ffff) as u32;
+    let generation = sessions::next_timer(&p, &key);
+    let ms = sessions::delay_ms(at, now);
     let next = Box::pin(check(p.clone(), config, Some((generation, at, due, last))));
     p.after(ms, next);
 }

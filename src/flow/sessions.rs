@@ -148,6 +148,31 @@ pub(crate) async fn expire<P: Platform>(p: &P, config: &Config, ended: Option<&S
     p.emit(&page_key(config), SessionEventKind::Expired, kept);
 }
 
+/// A new timer for `key` (a session's, or its idle timer): its generation. The timer set
+/// before it for the same key does nothing when it fires (`is_current`).
+pub(crate) fn next_timer<P: Platform>(p: &P, key: &str) -> u32 {
+    let mut timers = p.state().timers.borrow_mut();
+    let next = timers
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or(1, |(_, g)| g.wrapping_add(1));
+    timers.retain(|(k, _)| k != key);
+    timers.push((key.into(), next));
+    next
+}
+
+/// Whether the timer `generation` of `key` is still the current one.
+pub(crate) fn is_current<P: Platform>(p: &P, key: &str, generation: u32) -> bool {
+    let timers = p.state().timers.borrow();
+    timers.iter().any(|(k, g)| k == key && *g == generation)
+}
+
+/// Milliseconds from `now` to `at` (seconds), within setTimeout's limit: a later moment is
+/// armed again when its timer fires.
+pub(crate) fn delay_ms(at: u64, now: u64) -> u32 {
+    at.saturating_sub(now).saturating_mul(1000).min(0x7fff_ffff) as u32
+}
+
 /// A timer that fires this much later than it was set for slept (or its tab was frozen):
 /// browsers fire overdue timers when the machine wakes.
 const LATE_SECS: u64 = 60;
@@ -168,28 +193,13 @@ pub(crate) fn arm_expiry<P: Platform>(p: &P, config: &Config, session: &Session)
     let Some((at, due)) = session.due(now, config.expiring_notice_secs, warned) else {
         return;
     };
-    let generation = {
-        let mut timers = p.state().timers.borrow_mut();
-        let next = timers
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or(1, |(_, g)| g.wrapping_add(1));
-        timers.retain(|(k, _)| *k != key);
-        timers.push((key.clone(), next));
-        next
-    };
-    // setTimeout's limit: a later moment is armed again when this one fires.
-    let ms = at.saturating_sub(now).saturating_mul(1000).min(0x7fff_ffff) as u32;
+    let generation = next_timer(p, &key);
+    let ms = delay_ms(at, now);
     let (p2, config) = (p.clone(), config.clone());
     p.after(
         ms,
         Box::pin(async move {
-            let current = p2
-                .state()
-                .timers
-                .borrow()
-                .contains(&(key.clone(), generation));
-            if !current {
+            if !is_current(&p2, &key, generation) {
                 return;
             }
             // Read again: another tab, or a refresh, may have changed it meanwhile.

@@ -14,15 +14,21 @@ async function startPopup(env, page, options) {
   return popup;
 }
 
+/** A page of the app with a popup login started from it, the popup at the login form. */
+async function atLoginForm(env, options) {
+  const page = await env.context.newPage();
+  await openPage(page, env);
+  const before = page.url();
+  const popup = await startPopup(env, page, options);
+  await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+  return { page, before, popup };
+}
+
 const iframes = (page) => page.evaluate(() => document.querySelectorAll("iframe").length);
 
 test("loginWithPopup: the user logs in in the popup, the popup closes, the page is logged in without leaving", () =>
   withEnv({}, async (env) => {
-    const page = await env.context.newPage();
-    await openPage(page, env);
-    const before = page.url();
-    const popup = await startPopup(env, page);
-    await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    const { page, before, popup } = await atLoginForm(env);
     await logIn(popup, "alice");
     await consent(popup);
     const done = await page.evaluate(() => window.popupLogin);
@@ -39,10 +45,7 @@ test("loginWithPopup: the user logs in in the popup, the popup closes, the page 
 
 test("loginWithPopup: a popup the user closes is popup_closed within seconds, and the error names the COOP cause and abortOnClose", () =>
   withEnv({}, async (env) => {
-    const page = await env.context.newPage();
-    await openPage(page, env);
-    const popup = await startPopup(env, page);
-    await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    const { page, popup } = await atLoginForm(env);
     const closedAt = Date.now();
     await popup.close();
     const done = await page.evaluate(() => window.popupLogin);
@@ -67,10 +70,7 @@ const coopLoginPages = (env) => {
 test("L14 a server whose login pages send COOP same-origin (Entra ID): with abortOnClose: false, a user who spends ten seconds at the login form is logged in", () =>
   withEnv({}, async (env) => {
     coopLoginPages(env);
-    const page = await env.context.newPage();
-    await openPage(page, env);
-    const popup = await startPopup(env, page, { abortOnClose: false });
-    await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    const { page, popup } = await atLoginForm(env, { abortOnClose: false });
     // Long past the second after which a popup that reads closed is popup_closed: where the
     // browser applies COOP, the popup has read closed to the app's page all this time.
     await new Promise((r) => setTimeout(r, 10_000));
@@ -84,11 +84,7 @@ test("L14 a server whose login pages send COOP same-origin (Entra ID): with abor
 
 test("L14 no page shown in the login popup can navigate the app's tab: the popup has no opener", () =>
   withEnv({}, async (env) => {
-    const page = await env.context.newPage();
-    await openPage(page, env);
-    const before = page.url();
-    const popup = await startPopup(env, page);
-    await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    const { page, before, popup } = await atLoginForm(env);
     // The server's page (or an IdP it federates to) tries to send the app's tab to a
     // look-alike: reverse tabnabbing.
     const tried = await popup.evaluate(() => {
