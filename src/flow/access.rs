@@ -101,15 +101,19 @@ fn failed<P: Platform>(p: &P, key: String, e: &crate::error::Error, retry_after:
 /// The page came back (`online`, visible again, restored from the back-forward cache, or a
 /// timer that fired late after the machine slept): a session whose access token expired
 /// meanwhile is refreshed once, in the background (shared by the page's calls and, under
-/// the cross-tab lock, by the tabs), and its listeners hear of it. A backoff still applies,
-/// shortened to `refresh::COME_BACK_SPACING_SECS` after the last refresh sent: events that
-/// flap make no storm (issue 26, 2).
+/// the cross-tab lock, by the tabs), and its listeners hear of it. After refreshes that
+/// failed, coming back is a fresh chance (the backoff is cut short), but not sooner than
+/// `refresh::COME_BACK_SPACING_SECS` after the last refresh sent: events that flap make no
+/// storm (issue 26, 2).
 pub(crate) async fn come_back<P: Platform>(p: &P, config: &Config) {
     let key = sessions::page_key(config);
+    let now = p.now();
     for b in p.state().backoff.borrow_mut().iter_mut() {
         if b.key == key {
-            let soonest = b.sent.saturating_add(refresh::COME_BACK_SPACING_SECS);
-            b.until = b.until.min(soonest);
+            if now < b.sent.saturating_add(refresh::COME_BACK_SPACING_SECS) {
+                return;
+            }
+            b.until = b.until.min(now);
         }
     }
     let Ok(Some(s)) = sessions::load(p, config).await else {

@@ -1494,7 +1494,17 @@ fn coming_back_refreshes_once_and_a_flapping_network_makes_no_storm() {
         assert_eq!(token(&sim, &c).unwrap_err().code, Code::NetworkError);
     }
     assert_eq!(sim.server().attempts - before, 1);
-    sim.advance(crate::refresh::COME_BACK_SPACING_SECS);
+    // Events spread over the next seconds, past the first backoff (1-2 s): still none.
+    for _ in 1..crate::refresh::COME_BACK_SPACING_SECS {
+        sim.advance(1);
+        block_on(come_back(&sim, &c));
+    }
+    assert_eq!(
+        sim.server().attempts - before,
+        1,
+        "no sooner than the spacing"
+    );
+    sim.advance(1);
     block_on(come_back(&sim, &c));
     assert_eq!(sim.server().attempts - before, 2, "one more, spaced");
     // The network is back.
