@@ -224,8 +224,18 @@ async fn bodies_over_the_limit_are_refused_without_reading_them_whole() {
     const NEVER: u32 = 120_000;
     for (path, code, status, closed) in [
         ("/endless", Code::InvalidResponse, 200, "endless-closed"),
-        ("/endless?status=502", Code::ServerError, 502, "endless-closed"),
-        ("/declared-huge", Code::InvalidResponse, 200, "declared-closed"),
+        (
+            "/endless?status=502",
+            Code::ServerError,
+            502,
+            "endless-closed",
+        ),
+        (
+            "/declared-huge",
+            Code::InvalidResponse,
+            200,
+            "declared-closed",
+        ),
     ] {
         let before = count(closed).await;
         let e = super::http::send(&format!("{SERVER}{path}"), None, None, None, NEVER)
