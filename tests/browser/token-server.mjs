@@ -60,9 +60,12 @@ export function startTokenServer(port = 0) {
       if (token === "rt-refused") return send(401, { error: "invalid_client" });
       return send(200, "");
     }
-    // Bodies over the client's 1 MB limit: one that never ends, and one whose Content-Length
-    // says 50 MB and then stalls after a few bytes. The client must give up on both at once,
-    // not read on until it runs out of memory or waits for the timeout.
+    // Bodies over the client's 1 MB limit: one of 8 MB (a valid token response, were it read
+    // whole), and one whose Content-Length says 50 MB and then stalls after a few bytes (the
+    // connection dropped after 3 s: a read that waited would end as network_error). The
+    // client must refuse both at the limit. Both end: WebKit's network stack reads on what
+    // the page cancelled, to reuse the connection, and a body that never ended held its
+    // connections and stalled the next requests (a CI run, issue 28's session).
     if (url.pathname === "/endless") {
       res.writeHead(Number(url.searchParams.get("status") || 200), { ...cors, "content-type": "application/json" });
       const chunk = "x".repeat(64 * 1024);
@@ -70,6 +73,7 @@ export function startTokenServer(port = 0) {
       const more = () => {
         if (res.destroyed) return;
         sent += 1;
+        if (sent > 128) return res.end('","token_type":"Bearer"}');
         res.write(sent === 1 ? '{"access_token":"' + chunk : chunk, () => setImmediate(more));
       };
       res.on("close", () => bump("endless-closed"));
@@ -79,7 +83,8 @@ export function startTokenServer(port = 0) {
       res.writeHead(200, { ...cors, "content-type": "application/json", "content-length": String(50 * 1024 * 1024) });
       res.write('{"access_token":"');
       res.on("close", () => bump("declared-closed"));
-      return; // and nothing more, until the client goes away
+      setTimeout(() => res.destroy(), 3000);
+      return; // and nothing more
     }
     // Where a redirected token request would land: the tests prove it never does.
     if (url.pathname === "/token-elsewhere") {
