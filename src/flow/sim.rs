@@ -91,6 +91,8 @@ pub(crate) struct Server {
     pub down: bool,
     /// Every request sent, answered or not (`down`).
     pub attempts: usize,
+    /// A login's ID token carries another login's nonce (a replayed token).
+    pub wrong_nonce: bool,
     /// A refresh answer's ID token names this user instead (a server gone wrong, or not
     /// the server: OIDC Core 12.2 requires the same `sub`).
     pub refreshed_sub: Option<String>,
@@ -136,6 +138,7 @@ impl Server {
             fail: BTreeMap::new(),
             down: false,
             attempts: 0,
+            wrong_nonce: false,
             refreshed_sub: None,
             in_flight: 0,
             ttl: 3600,
@@ -239,7 +242,11 @@ impl Server {
             "email": "alice@example.test",
         });
         if let (true, Some(n)) = (nonce, &grant.nonce) {
-            claims["nonce"] = json!(n);
+            claims["nonce"] = json!(if self.wrong_nonce {
+                "replayed"
+            } else {
+                n.as_str()
+            });
         }
         let payload = b64url::encode(claims.to_string().as_bytes());
         let input = format!("{header}.{payload}");

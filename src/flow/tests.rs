@@ -1761,3 +1761,20 @@ fn activity_in_another_tab_keeps_the_session() {
         "gone for every tab"
     );
 }
+
+/// Issue 26, 3 (docs/SECURITY.md): an ID token that fails the login's checks (another
+/// login's nonce: a replay) teaches no clock offset, however far its `iat` is from now.
+#[test]
+fn a_login_id_token_that_fails_its_checks_teaches_no_offset() {
+    let sim = Sim::new();
+    sim.world.device_skew.set(3 * 3600);
+    sim.server().wrong_nonce = true;
+    let c = config(TokenStorage::Session);
+    log_in_at_server(&sim, &c);
+    let e = block_on(handle_callback(&sim, &c, None)).unwrap_err();
+    assert_eq!(e.code, Code::IdTokenInvalid);
+    assert_eq!(block_on(clock::offset(&sim)), 0);
+    assert!(block_on(sim.get(Store::Local, crate::clock::KEY))
+        .unwrap()
+        .is_none());
+}

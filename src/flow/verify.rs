@@ -53,17 +53,21 @@ pub(crate) async fn validate<P: Platform>(
     // On server time (`crate::clock`). A login's token, bound to the login by its nonce,
     // teaches the offset when its `iat` disagrees by more than the tolerance: a device whose
     // clock is hours off still logs in (issue 26, 3).
-    let mut offset = super::clock::offset(p).await;
-    if expected.nonce.is_some() {
-        let iat = jws.payload.get("iat").and_then(|v| v.as_f64());
-        let learned =
-            iat.and_then(|i| crate::clock::from_login_iat(i, p.now(), offset, expected.skew));
-        if let Some(o) = learned {
-            super::clock::learn(p, o).await;
-            offset = o;
-        }
-    }
-    let now = crate::clock::server_now(p.now(), offset);
+    // The offset is kept only once every other check passed (the nonce among them): a token
+    // replayed from another login, or for another client, teaches nothing.
+    let offset = super::clock::offset(p).await;
+    let learned = match expected.nonce {
+        Some(_) => jws
+            .payload
+            .get("iat")
+            .and_then(|v| v.as_f64())
+            .and_then(|i| crate::clock::from_login_iat(i, p.now(), offset, expected.skew)),
+        None => None,
+    };
+    let now = crate::clock::server_now(p.now(), learned.unwrap_or(offset));
     id_token::check(&jws.payload, expected, now)?;
+    if let Some(o) = learned {
+        super::clock::learn(p, o).await;
+    }
     Ok(jws.payload_text)
 }
