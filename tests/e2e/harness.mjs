@@ -179,6 +179,15 @@ export async function logInThere(page, env, query = "") {
 export const call = (page, name, ...args) => page.evaluate(([n, a]) => window.run(n, ...a), [name, args]);
 
 /**
+ * Calls `name` on the test page for a call that navigates away (a logout to the server's
+ * page), and waits for the navigation. The call's answer is not awaited: the page may be
+ * gone before the answer reaches the driver ("Execution context was destroyed", seen in
+ * Chromium under load), which says nothing about the library.
+ */
+export const callAndLeave = (page, name, ...args) =>
+  Promise.all([page.waitForNavigation(), page.evaluate(([n, a]) => void window.run(n, ...a), [name, args])]);
+
+/**
  * Makes the session two tabs share in localStorage expire a second ago (the refresh token
  * stays valid), from tab `a`, and waits until tab `b` sees it too.
  */

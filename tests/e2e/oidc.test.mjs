@@ -2,7 +2,7 @@
 // algorithm, tampering and mix-up refused, fragment mode, userinfo, and session events.
 import assert from "node:assert/strict";
 import { ALG_CLIENTS, CLIENT_ID } from "../../dev/idp.mjs";
-import { call, captureCallback, consent, expireSharedSession, fullLogin, logIn, logInThere, openPage, ready, storedSession, test, tokenRequests, withEnv } from "./harness.mjs";
+import { call, callAndLeave, captureCallback, consent, expireSharedSession, fullLogin, logIn, logInThere, openPage, ready, storedSession, test, tokenRequests, withEnv } from "./harness.mjs";
 
 /** The `alg` in the header of the stored ID token. */
 async function storedAlg(page) {
@@ -42,7 +42,7 @@ test("each ID-token algorithm, RS256/384/512, PS256/384/512, ES256/384/512 and E
       const renewed = (await storedSession(page)).id_token;
       assert.notEqual(renewed, first, clientId + ": the refreshed ID token is stored");
       assert.equal(await storedAlg(page), alg);
-      await Promise.all([page.waitForNavigation(), call(page, "logout")]);
+      await callAndLeave(page, "logout");
       assert.ok(page.url().startsWith(env.idp.issuer + "/session/end"), clientId + ": " + page.url());
     }
     assert.equal(tokenRequests(env.idp, "authorization_code").length, Object.keys(clients).length);
@@ -109,7 +109,7 @@ test("tokenStorage local: another tab hears the login and the logout", () =>
     assert.equal((await call(other, "getUser")).value.sub, "alice", "the other tab sees the session");
     // Logging out without the provider round trip (revocation only; the provider has an
     // end_session_endpoint, so this navigates: wait for that).
-    await Promise.all([page.waitForNavigation(), page.evaluate(() => void window.run("logout"))]);
+    await callAndLeave(page, "logout");
     await other.waitForFunction(() => window.events.length >= 2);
     assert.deepEqual((await other.evaluate(() => window.events))[1], { type: "logout", external: true, storage: "local" });
     assert.equal((await call(other, "isAuthenticated")).value, false);

@@ -3,7 +3,7 @@
 // of spa-oauth sees.
 import assert from "node:assert/strict";
 import { JWT_USERINFO_CLIENT, SECRET_CLIENT } from "../../dev/idp.mjs";
-import { WAIT_MS, call, consent, logInThere, openPage, test, tokenRequests, withEnv } from "./harness.mjs";
+import { WAIT_MS, call, callAndLeave, consent, logInThere, openPage, test, tokenRequests, withEnv } from "./harness.mjs";
 
 test("stock offline_access (oidc-provider, Authentik): no refresh token without consent, and getSessionInfo says so", () =>
   withEnv({}, async (env) => {
@@ -45,7 +45,7 @@ async function walk(page, env, { logout: logoutOptions = {}, navigates = false, 
   assert.ok(refreshed.ok, JSON.stringify(refreshed));
   assert.notEqual(refreshed.value, token.value);
   if (!navigates) return call(page, "logout", logoutOptions);
-  await Promise.all([page.waitForNavigation(), call(page, "logout", logoutOptions)]);
+  await callAndLeave(page, "logout", logoutOptions);
   return page.url();
 }
 
@@ -159,10 +159,7 @@ test("revocation answered with 204, and no end_session_endpoint (Dex, Google): l
     await loginAgain(page, env);
     assert.ok((await call(page, "handleCallback")).ok);
     // With the logout page named (Auth0's /v2/logout, Cognito's /logout): the browser goes there.
-    await Promise.all([
-      page.waitForNavigation(),
-      call(page, "logout", { endSessionEndpoint: env.idp.issuer + "/session/end", extraParams: { logout_uri: env.appOrigin + "/" } }),
-    ]);
+    await callAndLeave(page, "logout", { endSessionEndpoint: env.idp.issuer + "/session/end", extraParams: { logout_uri: env.appOrigin + "/" } });
     const at = new URL(page.url());
     assert.equal(at.origin + at.pathname, env.idp.issuer + "/session/end");
   }));
@@ -173,7 +170,7 @@ test("a revocation endpoint that refuses the client (Authentik): the logout stil
     const page = await env.context.newPage();
     await logInThere(page, env);
     assert.ok((await call(page, "handleCallback")).ok);
-    await Promise.all([page.waitForNavigation(), call(page, "logout")]);
+    await callAndLeave(page, "logout");
     assert.ok(page.url().startsWith(env.idp.issuer + "/session/end"), page.url());
   }));
 
@@ -219,10 +216,7 @@ test("Cognito: access-token revocation is unsupported_token_type, and the logout
     await logInThere(page, env);
     assert.ok((await call(page, "handleCallback")).ok);
     const logoutUri = env.appOrigin + "/";
-    await Promise.all([
-      page.waitForNavigation(),
-      call(page, "logout", { endSessionEndpoint: env.idp.issuer + "/session/end", extraParams: { logout_uri: logoutUri } }),
-    ]);
+    await callAndLeave(page, "logout", { endSessionEndpoint: env.idp.issuer + "/session/end", extraParams: { logout_uri: logoutUri } });
     const at = new URL(page.url());
     assert.equal(at.origin + at.pathname, env.idp.issuer + "/session/end");
     assert.equal(at.searchParams.get("logout_uri"), logoutUri);
