@@ -65,6 +65,13 @@ unsafe impl GlobalAlloc for FreeLists {
             heap.free[class] = unsafe { *(head as *const usize) };
             return head as *mut u8;
         }
+        // Unchecked arithmetic, and why it cannot hand out a wrong block (checked steps cost
+        // 77 B gzip for this case alone): below 4 GiB of memory every value is under 2^32
+        // (`next` <= `end`, a multiple of every `align`; `start + size` is checked). A memory
+        // grown to the whole 4 GiB makes `end` wrap to 0 (and `next` too, for a block ending
+        // at the top): the block just grown is still right, and every later request finds no
+        // room, asks to grow past the maximum, and gets null (an allocation failure). The
+        // npm build is a release build: no overflow checks.
         let align = size.min(PAGE);
         let mut start = heap.next.next_multiple_of(align);
         if start.checked_add(size).is_none_or(|end| end > heap.end) {

@@ -1,7 +1,7 @@
 // Hardening end to end against oidc-provider: storage that throws, and no secret in any
 // place a page, a log or an error reporter can see.
 import assert from "node:assert/strict";
-import { call, logInThere, openPage, ready, test, tokenRequests, withEnv } from "./harness.mjs";
+import { ENGINE, call, logInThere, openPage, ready, test, tokenRequests, withEnv } from "./harness.mjs";
 
 /** Makes `setItem` of sessionStorage or localStorage throw, as blocked storage or a full quota does. */
 const breakStorage = (page, which) =>
@@ -143,18 +143,33 @@ test("no token, code or verifier appears in an error, a console line, a URL afte
     }
   }));
 
-test("the WebAssembly file cannot be loaded (offline): network_error naming it, and a later call loads it", async () => {
-  let refusing = true;
-  // Answered with an HTML page instead of the module while `refusing`: what a captive portal
-  // or an offline service worker gives.
-  const serve = (url) => (refusing && url.pathname === "/pkg/spa_oauth_bg.wasm" ? "<!doctype html><title>offline</title>" : undefined);
+test("the WebAssembly file or a module loaded on demand cannot be loaded (offline): network_error naming it, and a later call loads it", async () => {
+  const refusing = new Set(["/pkg/spa_oauth_bg.wasm", "/pkg/login-window.js"]);
+  // Answered with an HTML page instead of the file while refused: what a captive portal or
+  // an offline service worker gives.
+  const serve = (url) => (refusing.has(url.pathname) ? "<!doctype html><title>offline</title>" : undefined);
   await withEnv({ serve }, async (env) => {
     const page = await env.context.newPage();
     await openPage(page, env);
     const failed = await call(page, "isAuthenticated");
     assert.deepEqual([failed.ok, failed.code, failed.name], [false, "network_error", "AuthError"], JSON.stringify(failed));
     assert.match(failed.description, /WebAssembly module could not be loaded/);
-    refusing = false;
+    refusing.delete("/pkg/spa_oauth_bg.wasm");
     assert.deepEqual(await call(page, "isAuthenticated"), { ok: true, value: false });
+    // The login windows' module, loaded for a silent login only: its failure is the
+    // network's, never a blocked popup or a refusal by the server.
+    const silent = await call(page, "loginSilently");
+    assert.deepEqual([silent.ok, silent.code], [false, "network_error"], JSON.stringify(silent));
+    assert.match(silent.description, /login-window module could not be loaded/);
+    refusing.delete("/pkg/login-window.js");
+    // Chromium and WebKit import a module again after a failed import; Firefox keeps the
+    // failure in the page's module map until the page is loaded again (README, network_error).
+    if (ENGINE === "firefox") {
+      const kept = await call(page, "loginSilently");
+      assert.deepEqual([kept.ok, kept.code], [false, "network_error"], JSON.stringify(kept));
+      await openPage(page, env);
+    }
+    const again = await call(page, "loginSilently");
+    assert.deepEqual([again.ok, again.code], [false, "login_required"], JSON.stringify(again));
   });
 });
