@@ -81,6 +81,22 @@ function networkMs(spans) {
   return net;
 }
 
+/**
+ * The [start, end] spans of the requests to the server that started at or after `t0` (page
+ * time), from Resource Timing, once there are `count` of them (the round trips the browser
+ * counted). An entry is added when the browser's loader finishes, which can come after the
+ * library already has the body: read at once, a fast refresh had none yet (the "refresh
+ * (network) 0.00" of earlier runs). Waits up to 5 s, then takes what there is.
+ */
+function spansSince(page, t0, count) {
+  return page.evaluate(async ([issuer, t0, count]) => {
+    const spans = () => performance.getEntriesByType("resource")
+      .filter((e) => e.name.startsWith(issuer) && e.startTime >= t0).map((e) => [e.startTime, e.responseEnd]);
+    for (let waited = 0; spans().length < count && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    return spans();
+  }, [idp.issuer, t0, count]);
+}
+
 /** Requests to the authorization server that were not navigations: the library's round trips. */
 function roundTrips(context) {
   const seen = [];
@@ -124,15 +140,13 @@ async function oneRun(lib) {
     // 3. handleCallback: total, and its network part from Resource Timing (the union of the
     // intervals of its requests to the server).
     const beforeCb = trips.count();
-    const cb = await page.evaluate(async (issuer) => {
+    const cb = await page.evaluate(async () => {
       const t0 = performance.now();
       await window.bench.handleCallback();
-      const t1 = performance.now();
-      const spans = performance.getEntriesByType("resource")
-        .filter((e) => e.name.startsWith(issuer) && e.startTime >= t0).map((e) => [e.startTime, e.responseEnd]);
-      return { total: t1 - t0, spans, start: Number(sessionStorage.getItem("bench:start")) };
-    }, idp.issuer);
+      return { t0, total: performance.now() - t0, start: Number(sessionStorage.getItem("bench:start")) };
+    });
     const callbackTrips = trips.count() - beforeCb;
+    cb.spans = await spansSince(page, cb.t0, callbackTrips);
 
     // 4. getAccessToken with a valid token, averaged over many calls (after a warm-up).
     const tokenUs = await page.evaluate(async (n) => {
@@ -144,16 +158,15 @@ async function oneRun(lib) {
 
     // 5. A refresh (refresh_token grant).
     const beforeRefresh = trips.count();
-    const refresh = await page.evaluate(async (issuer) => {
+    const refresh = await page.evaluate(async () => {
       const t0 = performance.now();
       const token = await window.bench.refresh();
       const t1 = performance.now();
       if (typeof token !== "string" || !token) throw new Error("no token after refresh");
-      const spans = performance.getEntriesByType("resource")
-        .filter((e) => e.name.startsWith(issuer) && e.startTime >= t0).map((e) => [e.startTime, e.responseEnd]);
-      return { total: t1 - t0, spans };
-    }, idp.issuer);
+      return { t0, total: t1 - t0 };
+    });
     const refreshTrips = trips.count() - beforeRefresh;
+    refresh.spans = await spansSince(page, refresh.t0, refreshTrips);
 
     // 6. startLogin again, the metadata now cached: round trips only.
     const beforeWarm = trips.count();
