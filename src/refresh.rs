@@ -158,13 +158,15 @@ pub(crate) fn retry_delay(failures: u32, retry_after: Option<u64>, random: u8) -
     base / 2 + u64::from(random) * (base / 2 + 1) / 256
 }
 
-/// `Retry-After` as delta-seconds (RFC 9110 10.2.3); the HTTP-date form, rare on a 429, is
-/// read as not said (the backoff's own delay applies).
-pub(crate) fn retry_after(header: Option<&str>) -> Option<u64> {
+/// `Retry-After` (RFC 9110 10.2.3) as the seconds to wait: delta-seconds, or an HTTP-date
+/// counted from `server_now` (the server's time, `crate::clock`: a device clock hours off
+/// must turn "at 10:02" into neither hours nor nothing). A date already past is no wait.
+pub(crate) fn retry_after(header: Option<&str>, server_now: u64) -> Option<u64> {
     let h = header?.trim();
-    (!h.is_empty() && h.len() <= 10 && h.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| crate::form::parse_u64(h))
-        .flatten()
+    if !h.is_empty() && h.len() <= 10 && h.bytes().all(|b| b.is_ascii_digit()) {
+        return crate::form::parse_u64(h);
+    }
+    crate::clock::http_date(h).map(|at| at.saturating_sub(server_now))
 }
 
 /// The refresh grant to send.
@@ -440,18 +442,24 @@ mod tests {
         // The server's Retry-After, at most an hour.
         assert_eq!(retry_delay(1, Some(120), 0), 120);
         assert_eq!(retry_delay(1, Some(86_400), 0), 3600);
-        assert_eq!(retry_after(Some("120")), Some(120));
-        assert_eq!(retry_after(Some(" 7 ")), Some(7));
+        let now = 1_445_412_400; // Wed, 21 Oct 2015 07:26:40 GMT
+        assert_eq!(retry_after(Some("120"), now), Some(120));
+        assert_eq!(retry_after(Some(" 7 "), now), Some(7));
+        // The HTTP-date form, counted from the server's time; one already past is no wait.
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        assert_eq!(retry_after(Some(date), now), Some(80));
+        assert_eq!(retry_after(Some(date), now + 3600), Some(0));
         for bad in [
             "",
             "-1",
             "1.5",
-            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Wed, 21 Oct 2015 07:28:00",
+            "Wednesday, 21-Oct-15 07:28:00 GMT",
             "99999999999",
         ] {
-            assert_eq!(retry_after(Some(bad)), None, "{bad}");
+            assert_eq!(retry_after(Some(bad), now), None, "{bad}");
         }
-        assert_eq!(retry_after(None), None);
+        assert_eq!(retry_after(None, now), None);
     }
 
     #[test]

@@ -197,7 +197,10 @@ async fn refresh<P: Platform>(
     let mut retry_after = None;
     let answer = match token_endpoint::send(p, config, &grant.endpoint, &grant.body, &key).await {
         Ok(r) => {
-            retry_after = refresh::retry_after(r.retry_after.as_deref());
+            if r.retry_after.is_some() {
+                let now = super::clock::server_now(p).await;
+                retry_after = refresh::retry_after(r.retry_after.as_deref(), now);
+            }
             crate::token::parse_response::<P::Json>(r.status, &r.body, config.dpop)
         }
         Err(e) => Err(e),

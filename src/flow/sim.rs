@@ -1048,7 +1048,7 @@ impl Platform for Sim {
 
 /// `secs` as an HTTP date (RFC 9110 5.6.7), as a server writes its `Date` header (H.
 /// Hinnant's civil_from_days).
-fn http_date_of(secs: u64) -> String {
+pub(super) fn http_date_of(secs: u64) -> String {
     let days = secs / 86_400;
     let rest = secs % 86_400;
     let z = days + 719_468;

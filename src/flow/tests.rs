@@ -1555,6 +1555,37 @@ fn failed_refreshes_back_off_and_honour_retry_after() {
     assert_eq!(refreshes(&sim), 2);
 }
 
+/// `Retry-After` as an HTTP-date (RFC 9110 10.2.3), on a device whose clock is hours off:
+/// counted from the server's time, it is the two minutes the server meant (the device's
+/// clock would make it two hours more, or none).
+#[test]
+fn retry_after_as_a_date_is_counted_on_server_time() {
+    for skew in [2 * 3600, -2 * 3600] {
+        let sim = Sim::new();
+        sim.world.device_skew.set(skew);
+        let c = config(TokenStorage::Session);
+        let done = block_on(async {
+            log_in_at_server(&sim, &c);
+            handle_callback(&sim, &c, None).await
+        });
+        assert!(done.is_ok(), "{skew}: {:?}", done.err());
+        sim.advance(3600);
+        sim.server().fail.insert(
+            "/token".into(),
+            (429, r#"{"error":"too_many_requests"}"#.into()),
+        );
+        let at = super::sim::http_date_of(sim.world.clock.get() + 120);
+        sim.server().retry_after = Some(at);
+        assert!(token(&sim, &c).is_err());
+        sim.advance(119);
+        assert!(token(&sim, &c).is_err());
+        assert_eq!(sim.server().requests("/token").len(), 2, "{skew}");
+        sim.advance(1);
+        assert!(token(&sim, &c).is_ok(), "{skew}: sent at the date");
+        assert_eq!(refreshes(&sim), 2);
+    }
+}
+
 /// Issue 26, 2: two tabs sharing a session come back at the same moment: one refresh.
 #[test]
 fn tabs_coming_back_together_share_one_refresh() {
