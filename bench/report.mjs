@@ -9,9 +9,13 @@ export const METRICS = [
   ["startLoginMs", "startLogin", "ms"],
   ["callbackMs", "handleCallback (total)", "ms"],
   ["callbackNetworkMs", "handleCallback (network)", "ms"],
+  ["callbackBeforeMs", "handleCallback (before its first request)", "ms"],
+  ["callbackAfterMs", "handleCallback (after its last answer)", "ms"],
   ["getAccessTokenUs", "getAccessToken (valid token)", "µs"],
   ["refreshMs", "refresh (total)", "ms"],
   ["refreshNetworkMs", "refresh (network)", "ms"],
+  ["refreshBeforeMs", "refresh (before its request)", "ms"],
+  ["refreshAfterMs", "refresh (after its answer)", "ms"],
 ];
 const COLORS = { "spa-oauth": "#2f6fdf", "oidc-client-ts": "#c8742b" };
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");

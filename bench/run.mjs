@@ -97,6 +97,10 @@ function spansSince(page, t0, count) {
   }, [idp.issuer, t0, count]);
 }
 
+/** A call's own work before its first request to the server, and after its last answer (`{ t0, total, spans }`). */
+const workBefore = (c) => (c.spans.length ? Math.max(0, Math.min(...c.spans.map((sp) => sp[0])) - c.t0) : 0);
+const workAfter = (c) => (c.spans.length ? Math.max(0, c.t0 + c.total - Math.max(...c.spans.map((sp) => sp[1]))) : 0);
+
 /** Requests to the authorization server that were not navigations: the library's round trips. */
 function roundTrips(context) {
   const seen = [];
@@ -178,7 +182,9 @@ async function oneRun(lib) {
 
     return {
       readyMs, startLoginMs: cb.start, callbackMs: cb.total, callbackNetworkMs: networkMs(cb.spans),
+      callbackBeforeMs: workBefore(cb), callbackAfterMs: workAfter(cb),
       getAccessTokenUs: tokenUs, refreshMs: refresh.total, refreshNetworkMs: networkMs(refresh.spans),
+      refreshBeforeMs: workBefore(refresh), refreshAfterMs: workAfter(refresh),
       trips: { startLogin: startTrips, startLoginCached: warmStartTrips, handleCallback: callbackTrips, refresh: refreshTrips },
     };
   } finally {
