@@ -130,6 +130,12 @@ export interface AuthConfig {
   /** How long before the idle logout the `"idle"` event comes, in seconds. Default 60. */
   idleWarningSeconds?: number;
   /**
+   * The options of the idle logout, as logout's (checked the same way): for example
+   * `{ postLogoutRedirectUri: location.origin + "/signed-out" }` to come back from the
+   * server's logout page. Default: logout's defaults.
+   */
+  idleLogout?: LogoutOptions;
+  /**
    * Where the discovery document is, when it is not at the issuer's well-known locations
    * (Azure AD B2C: `https://<t>.b2clogin.com/<t>.onmicrosoft.com/v2.0/.well-known/openid-configuration?p=<policy>`).
    * The document's `issuer` must still equal `issuer`. Needs `issuer`.

@@ -168,23 +168,20 @@ let memo;
 // and one would get the other's token. A value JSON cannot tell apart from another
 // (a function, a symbol, an object, NaN) becomes a marker of its type: the wasm refuses
 // those, so a config holding one never matches a config that does not.
-const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests", "dpop", "apiOrigins", "transactionStorage", "silentLogin", "expiringNoticeSeconds", "idleTimeoutSeconds", "idleWarningSeconds"];
+const MEMBERS = ["clientId", "redirectUri", "issuer", "authorizationEndpoint", "tokenEndpoint", "scope", "audience", "resource", "extraParams", "tokenStorage", "httpTimeoutMs", "responseMode", "clockSkewSeconds", "clientSecret", "metadataUrl", "issuerTemplate", "tenants", "pushedAuthorizationRequests", "dpop", "apiOrigins", "transactionStorage", "silentLogin", "expiringNoticeSeconds", "idleTimeoutSeconds", "idleWarningSeconds", "idleLogout"];
 const plain = (v) =>
   v === undefined || v === null || typeof v === "string" || typeof v === "boolean" || Number.isFinite(v)
     ? v ?? null
     : "\u0000" + typeof v + String(typeof v === "number" ? v : "");
+// extraParams and idleLogout (and idleLogout's extraParams): their own enumerable members,
+// as the wasm's Object.entries reads them; tenants: its elements.
+const shape = (v, deep) =>
+  deep && v !== null && typeof v === "object" && !Array.isArray(v)
+    ? Object.entries(v).map(([n, x]) => [n, shape(x, true)])
+    : Array.isArray(v) ? v.map(plain) : plain(v);
 const fingerprint = (config) => {
   if (config === null || typeof config !== "object") throw new TypeError();
-  return JSON.stringify(
-    MEMBERS.map((k) => {
-      const v = own(config, k);
-      // extraParams: its own enumerable members, as the wasm's Object.entries reads them;
-      // tenants: its elements.
-      return k === "extraParams" && v !== null && typeof v === "object" && !Array.isArray(v)
-        ? Object.entries(v).map(([n, x]) => [n, plain(x)])
-        : Array.isArray(v) ? v.map(plain) : plain(v);
-    }),
-  );
+  return JSON.stringify(MEMBERS.map((k) => shape(own(config, k), k === "extraParams" || k === "idleLogout")));
 };
 
 function remembered(config, options) {

@@ -107,6 +107,9 @@ pub struct Config {
     /// How long before that logout the `"idle"` event comes (`idleWarningSeconds`,
     /// default 60, less than the timeout).
     pub idle_warning_secs: u64,
+    /// The options of that logout (`idleLogout`, as `logout`'s: where the server's logout
+    /// page sends the user back, revocation, ...); `logout`'s defaults otherwise.
+    pub idle_logout: crate::logout::LogoutOptions,
 }
 
 /// A [`Config`] that passed every check: what the flows take, so that a configuration that
@@ -252,6 +255,7 @@ pub(crate) const MEMBERS: &[&str] = &[
     "expiringNoticeSeconds",
     "idleTimeoutSeconds",
     "idleWarningSeconds",
+    "idleLogout",
 ];
 
 /// Inserts `item` into the sorted, duplicate-free `set`. For the few short lists compared as
@@ -351,6 +355,7 @@ impl Config {
             expiring_notice_secs: DEFAULT_EXPIRING_NOTICE_SECONDS,
             idle_timeout_secs: None,
             idle_warning_secs: DEFAULT_IDLE_WARNING_SECONDS,
+            idle_logout: crate::logout::LogoutOptions::default(),
         }
     }
 
@@ -615,6 +620,17 @@ impl Config {
             604_800.0,
             t!("idleWarningSeconds must be a whole number of seconds, less than idleTimeoutSeconds."),
         )? as u64;
+        // The same options, and the same checks, as `logout`'s.
+        let idle_logout = obj.get("idleLogout");
+        if idle_logout
+            .as_ref()
+            .is_some_and(|o| !o.is_null() && !o.is_object())
+        {
+            return Err(invalid(t!(
+                "idleLogout must be an object of logout's options."
+            )));
+        }
+        let idle_logout = crate::logout::LogoutOptions::from_json(idle_logout.as_ref())?;
         let expiring_notice_secs = whole(
             obj,
             "expiringNoticeSeconds",
@@ -675,6 +691,7 @@ impl Config {
             expiring_notice_secs,
             idle_timeout_secs,
             idle_warning_secs,
+            idle_logout,
         };
         config.validate()?;
         Ok(ValidConfig(config))
@@ -893,6 +910,38 @@ mod tests {
                 "{extra}"
             );
         }
+    }
+
+    /// `idleLogout`: logout's options, with logout's checks, for the idle logout.
+    #[test]
+    fn idle_logout_takes_logouts_options() {
+        let c = cfg(&format!(
+            r#"{{{MIN},"idleTimeoutSeconds":900,"idleLogout":{{"postLogoutRedirectUri":"https://app.example/bye","revoke":false}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            c.idle_logout.post_logout_redirect_uri.as_deref(),
+            Some("https://app.example/bye")
+        );
+        assert!(!c.idle_logout.revoke);
+        let plain = cfg(&format!(r#"{{{MIN},"idleLogout":null}}"#)).unwrap();
+        assert_eq!(plain.idle_logout, crate::logout::LogoutOptions::default());
+        for bad in ["5", r#""https://app.example/bye""#, "[]"] {
+            assert!(
+                err(&format!(r#"{{{MIN},"idleLogout":{bad}}}"#)).starts_with("idleLogout must be"),
+                "{bad}"
+            );
+        }
+        assert!(err(&format!(
+            r#"{{{MIN},"idleLogout":{{"postLogoutRedirectUri":"javascript:alert(1)"}}}}"#
+        ))
+        .starts_with("postLogoutRedirectUri must be"));
+        let owned = cfg(&format!(
+            r#"{{{MIN},"idleLogout":{{"extraParams":{{"state":"x"}}}}}}"#
+        ))
+        .unwrap_err();
+        assert_eq!(owned.code, Code::InvalidConfig);
+        assert!(owned.description.as_str().contains("state"));
     }
 
     #[test]

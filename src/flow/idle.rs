@@ -63,8 +63,7 @@ async fn check<P: Platform>(p: P, config: Config, fired: Option<Fired>) {
     let page = sessions::page_key(&config);
     match fired {
         Some((_, _, IdleDue::Logout, _)) if now >= idle::logout_at(last, timeout) => {
-            let options = crate::logout::LogoutOptions::default();
-            let _ = super::logout::logout(&p, &config, &options).await;
+            let _ = super::logout::logout(&p, &config, &config.idle_logout).await;
             return;
         }
         Some((_, at, IdleDue::Warn, counted)) if counted == last && now >= at => {

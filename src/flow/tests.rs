@@ -1765,6 +1765,37 @@ fn an_idle_session_is_warned_then_logged_out() {
         .any(|n| n.contains("/logout")));
 }
 
+/// `idleLogout`: the idle logout with the app's options (back to the app from the server's
+/// logout page; no revocation), not logout's defaults.
+#[test]
+fn the_idle_logout_uses_the_configs_logout_options() {
+    let sim = Sim::new();
+    sim.tab.listening.set(true);
+    let mut c = idle_config(TokenStorage::Session).into_inner();
+    c.idle_logout.post_logout_redirect_uri = Some("https://app.example/bye".into());
+    c.idle_logout.revoke = false;
+    let c = c.validated().unwrap();
+    log_in(&sim, &c);
+    let info = block_on(session_info(&sim, &c)).unwrap().unwrap();
+    assert_eq!(info.idle_logout_at, Some(T0 + 900));
+    awake(&sim, 839);
+    awake(&sim, 1);
+    assert_eq!(sim.events().last(), Some(&Kind::Idle));
+    awake(&sim, 60);
+    assert_eq!(sim.events().last(), Some(&Kind::Logout));
+    assert_eq!(sim.server().requests("/revoke").len(), 0);
+    let navigations = sim.tab.navigations.borrow();
+    let to = navigations.last().expect("on to the server's logout page");
+    assert!(to.contains("/logout"), "{to}");
+    let mut sent = String::new();
+    crate::form::push(
+        &mut sent,
+        "post_logout_redirect_uri",
+        "https://app.example/bye",
+    );
+    assert!(to.contains(&sent), "{to}");
+}
+
 /// Issue 26, 6: activity in any tab of the origin postpones the logout in every tab.
 #[test]
 fn activity_in_another_tab_keeps_the_session() {

@@ -95,12 +95,14 @@ for (const skew of [3 * 3600, -3 * 3600]) {
     }));
 }
 
-test("idle timeout: no activity in the page, then \"idle\", then the logout (the server's logout page); key presses keep the session", () =>
+test("idle timeout: no activity in the page, then \"idle\", then the logout (the server's logout page, with idleLogout's options); key presses keep the session", () =>
   withEnv({}, async (env) => {
     const page = await env.context.newPage();
     // The warning 20 s after the last activity, the logout 20 s later: typing every 3 s (the
     // browser writes activity at most every 5 s) leaves a slow machine 12 s to spare.
-    await logInThere(page, env, "?config=" + encodeURIComponent(JSON.stringify({ idleTimeoutSeconds: 40, idleWarningSeconds: 20 })));
+    const back = env.appOrigin + "/";
+    const config = { idleTimeoutSeconds: 40, idleWarningSeconds: 20, idleLogout: { postLogoutRedirectUri: back } };
+    await logInThere(page, env, "?config=" + encodeURIComponent(JSON.stringify(config)));
     assert.ok((await call(page, "handleCallback")).ok);
     const info = (await call(page, "getSessionInfo")).value;
     assert.ok(info.idleLogoutAt > Date.now() && info.idleLogoutAt <= Date.now() + 41_000, JSON.stringify(info));
@@ -119,8 +121,10 @@ test("idle timeout: no activity in the page, then \"idle\", then the logout (the
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(env.idp.requests.filter((r) => r.path === "/token/revocation" && r.method === "POST").length, 1, "revoked first");
-    const back = await env.context.newPage();
-    await back.goto(env.appOrigin + "/e2e/oidc.html");
-    await back.waitForSelector('body[data-ready="true"]', { timeout: WAIT_MS });
-    assert.equal((await call(back, "isAuthenticated")).value, false);
+    const end = env.idp.requests.find((r) => r.path === "/session/end");
+    assert.equal(new URLSearchParams(end.query).get("post_logout_redirect_uri"), back, "idleLogout's options: " + end.query);
+    const later = await env.context.newPage();
+    await later.goto(env.appOrigin + "/e2e/oidc.html");
+    await later.waitForSelector('body[data-ready="true"]', { timeout: WAIT_MS });
+    assert.equal((await call(later, "isAuthenticated")).value, false);
   }));
