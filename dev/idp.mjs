@@ -59,7 +59,7 @@ export async function startIdp({
   // The demo page, the end-to-end test page and the benchmark pages are the redirect URIs.
   const uris = [
     appOrigin + "/", appOrigin + "/e2e/oidc.html", appOrigin + "/e2e/two-servers.html",
-    appOrigin + "/e2e/double.html",
+    appOrigin + "/e2e/double.html", appOrigin + "/e2e/callback.html",
     appOrigin + "/bench/spa-oauth.html", appOrigin + "/bench/oidc-client-ts.html",
   ];
   const client = (client_id, alg) => ({

@@ -43,6 +43,36 @@ test("loginWithPopup: the user logs in in the popup, the popup closes, the page 
     while (!popup.isClosed()) await new Promise((r) => setTimeout(r, 100));
   }));
 
+test("a light redirect page for popup and silent logins (a config whose redirectUri is a page that only calls handleCallback): the windows load that page, and the app's own config has the session", () =>
+  withEnv({}, async (env) => {
+    const page = await env.context.newPage();
+    await openPage(page, env);
+    const light = env.appOrigin + "/e2e/callback.html";
+    const viaLight = (name) => page.evaluate(([n, uri]) => window.auth[n]({ ...window.config, redirectUri: uri })
+      .then((value) => ({ ok: true, value }), (e) => ({ ok: false, code: e.code, description: e.description })), [name, light]);
+    const [popup] = await Promise.all([
+      env.context.waitForEvent("page"),
+      page.evaluate((uri) => void (window.popupLogin = window.auth.loginWithPopup({ ...window.config, redirectUri: uri })
+        .then((value) => ({ ok: true, value }), (e) => ({ ok: false, code: e.code, description: e.description }))), light),
+    ]);
+    await popup.waitForSelector('input[name="login"]', { timeout: WAIT_MS });
+    await logIn(popup, "alice");
+    await consent(popup);
+    const done = await page.evaluate(() => window.popupLogin);
+    assert.ok(done.ok, JSON.stringify(done));
+    // The app's own config (its redirectUri is the app's page) has the session.
+    assert.equal((await call(page, "getUser")).value?.sub, "alice");
+    assert.ok((await call(page, "getAccessToken")).ok);
+    // A silent login through the same light page, from the server's session.
+    const silent = await viaLight("loginSilently");
+    assert.ok(silent.ok, JSON.stringify(silent));
+    assert.equal(await iframes(page), 0);
+    // Both logins were answered at the light page, and each code was redeemed once.
+    const sentTo = env.idp.requests.filter((r) => r.path === "/auth").map((r) => new URLSearchParams(r.query).get("redirect_uri"));
+    assert.deepEqual(sentTo, [light, light]);
+    assert.equal(tokenRequests(env.idp, "authorization_code").length, 2);
+  }));
+
 test("loginWithPopup: a popup the user closes is popup_closed within seconds, and the error names the COOP cause and abortOnClose", () =>
   withEnv({}, async (env) => {
     const { page, popup } = await atLoginForm(env);
