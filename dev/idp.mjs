@@ -225,16 +225,30 @@ export function assertPortFree(port) {
   });
 }
 
-/** A port that is free now on 127.0.0.1 (for tests that start their own servers). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
+/** The ports `freePort` gave this process: never given twice. */
+const given = new Set();
+
+/**
+ * A port that is free now on 127.0.0.1 (for tests that start their own servers), and that
+ * this process was not given before: the kernel may hand a port just closed out again, and
+ * two servers of one test, each given "a free port" before either listens, then get the same
+ * one ("already in use", seen once in CI).
+ */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const probe = createServer();
+      probe.once("error", reject);
+      probe.listen(0, "127.0.0.1", () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
     });
-  });
+    if (!given.has(port)) {
+      given.add(port);
+      return port;
+    }
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

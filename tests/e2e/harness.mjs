@@ -24,30 +24,44 @@ export const test = (name, fn) => nodeTest(name, { timeout: 10 * 60 * 1000 }, fn
 
 /** Starts the server, the demo and a browser. Fails (never skips) when any cannot start. */
 export async function setup({ accessTokenTtl = 3600, roots, serve, connectSrc = [], issuerPath, idpHost } = {}) {
-  const appPort = await freePort();
-  const idpPort = await freePort();
-  const appOrigin = `http://localhost:${appPort}`;
   const env = {};
-  const idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath, host: idpHost });
-  const web = await startStatic({
-    port: appPort,
-    roots: roots ?? { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
-    issuer: idp.issuer,
-    clientId: CLIENT_ID,
-    // The test pages run under a Content Security Policy without 'unsafe-eval': the package
-    // needs only 'wasm-unsafe-eval' for its WebAssembly ('unsafe-inline' is for the pages'
-    // own inline scripts), and connections to the server.
-    headers: (path) => (path.startsWith("/e2e/") ? {
-      "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${[idp.origin, ...connectSrc].join(" ")}; frame-src 'self' ${idp.origin}`,
-    } : {}),
-    intercept: (url) => {
-      if (env.holdCallback && url.pathname === "/" && url.searchParams.has("state")) {
-        env.holdCallback(url.href);
-        return "<!doctype html><title>captured</title>";
-      }
-      return serve?.(url, idp.issuer);
-    },
-  });
+  let appPort, idpPort, appOrigin, idp, web;
+  // A port found free can still be taken before its server listens (by another process: an
+  // outgoing connection's ephemeral port): the servers start again on other ports.
+  for (let attempt = 1; !web; attempt++) {
+    appPort = await freePort();
+    idpPort = await freePort();
+    appOrigin = `http://localhost:${appPort}`;
+    try {
+      idp = await startIdp({ port: idpPort, appOrigin, accessTokenTtl, issuerPath, host: idpHost });
+      web = await startStatic(staticOptions(idp));
+    } catch (e) {
+      await idp?.close().catch(() => {});
+      idp = undefined;
+      if (attempt >= 3 || !String(e?.message).includes("already in use")) throw e;
+    }
+  }
+  function staticOptions(idp) {
+    return {
+      port: appPort,
+      roots: roots ?? { "/": join(root, "www"), "/pkg/": join(root, "pkg"), "/e2e/": join(root, "tests/e2e/pages") },
+      issuer: idp.issuer,
+      clientId: CLIENT_ID,
+      // The test pages run under a Content Security Policy without 'unsafe-eval': the package
+      // needs only 'wasm-unsafe-eval' for its WebAssembly ('unsafe-inline' is for the pages'
+      // own inline scripts), and connections to the server.
+      headers: (path) => (path.startsWith("/e2e/") ? {
+        "content-security-policy": `default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ${[idp.origin, ...connectSrc].join(" ")}; frame-src 'self' ${idp.origin}`,
+      } : {}),
+      intercept: (url) => {
+        if (env.holdCallback && url.pathname === "/" && url.searchParams.has("state")) {
+          env.holdCallback(url.href);
+          return "<!doctype html><title>captured</title>";
+        }
+        return serve?.(url, idp.issuer);
+      },
+    };
+  }
   const browser = await launch();
   const context = await browser.newContext();
   // Every request any page of the test makes, to prove none leaves loopback.
